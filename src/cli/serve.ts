@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from "../config.js";
+import { createLogger } from "../logger.js";
+import { startServer } from "../server/server.js";
+
+/**
+ * `whatsnext serve`: validates the environment, starts the server, and shuts
+ * down gracefully on SIGINT or SIGTERM (a second signal exits at once).
+ */
+export async function serve(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  let server;
+  try {
+    server = await startServer(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, "could not start");
+    process.exitCode = 1;
+    return;
+  }
+  let signalled = false;
+  const stop = (signal: string) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    logger.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}

@@ -1,0 +1,73 @@
+import { bool, cleanEnv, makeValidator, num, str, EnvError } from "envalid";
+
+/** A number that must be a whole number of at least `min`. */
+const intAtLeast = (min: number) =>
+  makeValidator<number>((input) => {
+    const value = Number(input);
+    if (!Number.isInteger(value) || value < min) {
+      throw new EnvError(`must be a whole number >= ${min}, got ${JSON.stringify(input)}`);
+    }
+    return value;
+  });
+
+/** A TCP port; 0 lets the system pick a free one. */
+const port = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new EnvError(`must be a port from 0 to 65535, got ${JSON.stringify(input)}`);
+  return value;
+});
+
+const logLevel = makeValidator<string>((input) => {
+  const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+  if (!levels.includes(input)) throw new EnvError(`must be one of ${levels.join(", ")}, got ${JSON.stringify(input)}`);
+  return input;
+});
+
+/**
+ * The server's whole configuration, validated once at start-up. Every variable
+ * has a safe default; a bad value stops start-up with a line naming it.
+ */
+export const configSpec = {
+  DATABASE_URL: str({ default: "", desc: "PostgreSQL connection URL; empty runs the embedded PGlite database" }),
+  WHATSNEXT_DATA_DIR: str({ default: "./.whatsnext/data", desc: "Where the embedded database keeps its files" }),
+  WHATSNEXT_HOST: str({ default: "127.0.0.1", desc: "Address to listen on" }),
+  WHATSNEXT_PORT: port({ default: 50051, desc: "Port to listen on (0 picks a free one)" }),
+  WHATSNEXT_API_KEYS: str({ default: "", desc: "Comma-separated API keys: a bare secret (admin) or name:role:secret" }),
+  WHATSNEXT_API_KEYS_FILE: str({ default: "", desc: "File with one API key entry per line, same form as WHATSNEXT_API_KEYS" }),
+  WHATSNEXT_INSECURE: bool({ default: false, desc: "Allow a non-loopback bind without authentication" }),
+  WHATSNEXT_RATE_LIMIT_RPS: num({ default: 0, desc: "Token-bucket refill rate per principal, requests/s (0 = off)" }),
+  WHATSNEXT_RATE_LIMIT_BURST: intAtLeast(0)({ default: 0, desc: "Token-bucket size per principal (0 = rate)" }),
+  WHATSNEXT_RATE_LIMIT_REDIS_URL: str({ default: "", desc: "Redis URL to share rate limits between replicas" }),
+  WHATSNEXT_RATE_LIMIT_FAILURE_POLICY: str({ choices: ["allow", "deny"], default: "allow", desc: "What to do when the rate-limit store is unreachable" }),
+  WHATSNEXT_TRUSTED_PROXIES: str({ default: "", desc: "Comma-separated CIDR ranges whose X-Forwarded-For is believed" }),
+  WHATSNEXT_TLS_CERT_FILE: str({ default: "", desc: "PEM certificate; with the key file, serve TLS" }),
+  WHATSNEXT_TLS_KEY_FILE: str({ default: "", desc: "PEM private key for WHATSNEXT_TLS_CERT_FILE" }),
+  WHATSNEXT_TLS_CLIENT_CA_FILE: str({ default: "", desc: "PEM CA bundle; when set, clients must present a certificate from it (mTLS)" }),
+  WHATSNEXT_TLS_CLIENT_ROLES: str({ default: "", desc: "Comma-separated identity:role[:project_id] for client certificates" }),
+  WHATSNEXT_CORS_ORIGINS: str({ default: "", desc: "Comma-separated origins allowed to call from a browser" }),
+  WHATSNEXT_LEASE_SECONDS: intAtLeast(1)({ default: 60, desc: "Lease a worker gets on a job; heartbeats extend it" }),
+  WHATSNEXT_WORKER_TIMEOUT_SECONDS: intAtLeast(1)({ default: 120, desc: "A worker silent this long is marked inactive" }),
+  WHATSNEXT_REAPER_INTERVAL_MS: intAtLeast(10)({ default: 1000, desc: "How often each replica reaps expired leases" }),
+  WHATSNEXT_MAX_MESSAGE_BYTES: intAtLeast(1024)({ default: 16 * 1024 * 1024, desc: "Largest request message accepted" }),
+  LOG_LEVEL: logLevel({ default: "info", desc: "pino log level" }),
+};
+
+/** Thrown when the environment holds a bad value; the message names the variable. */
+export class ConfigError extends Error {}
+
+/**
+ * Validates the environment (or the given overrides, for tests) against the
+ * spec. Throws ConfigError with one line naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  return cleanEnv(env, configSpec, {
+    reporter: ({ errors }) => {
+      const first = Object.entries(errors)[0];
+      if (!first) return;
+      const [name, error] = first;
+      throw new ConfigError(`invalid configuration: ${name} ${(error as Error).message}`);
+    },
+  });
+}
+
+export type ServerConfig = ReturnType<typeof loadConfig>;

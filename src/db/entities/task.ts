@@ -1,0 +1,29 @@
+import { BigIntType, EntitySchema } from "@mikro-orm/core";
+
+export interface Task {
+  id: number;
+  projectId: number;
+  name: string;
+  commandTemplate: string;
+  requiredCpu: number;
+  requiredAccelerators: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const TaskSchema = new EntitySchema<Task>({
+  name: "Task",
+  tableName: "task",
+  uniques: [{ properties: ["projectId", "name"] }],
+  properties: {
+    id: { type: new BigIntType("number"), primary: true, autoincrement: true },
+    // A plain column rather than a relation: the queue's SQL joins it itself.
+    projectId: { type: new BigIntType("number"), fieldName: "project_id" },
+    name: { type: "string", length: 128 },
+    commandTemplate: { type: "text", default: "" },
+    requiredCpu: { type: "integer", default: 0 },
+    requiredAccelerators: { type: "integer", default: 0 },
+    createdAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()", onCreate: () => new Date() },
+    updatedAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()", onCreate: () => new Date(), onUpdate: () => new Date() },
+  },
+});

@@ -1,0 +1,29 @@
+import { EntitySchema } from "@mikro-orm/core";
+
+export interface Worker {
+  id: string;
+  name: string;
+  entity: string;
+  description: string;
+  availableCpu: number | null;
+  availableAccelerators: number | null;
+  lastHeartbeatAt: Date;
+  active: boolean;
+  createdAt: Date;
+}
+
+export const WorkerSchema = new EntitySchema<Worker>({
+  name: "Worker",
+  tableName: "worker",
+  properties: {
+    id: { type: "string", length: 128, primary: true },
+    name: { type: "string", length: 256, default: "" },
+    entity: { type: "string", length: 256, default: "" },
+    description: { type: "text", default: "" },
+    availableCpu: { type: "integer", nullable: true },
+    availableAccelerators: { type: "integer", nullable: true },
+    lastHeartbeatAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()" },
+    active: { type: "boolean", default: true },
+    createdAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()", onCreate: () => new Date() },
+  },
+});

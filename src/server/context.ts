@@ -1,0 +1,34 @@
+import { createContextKey } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Logger } from "pino";
+
+/** Who is calling, as established by the auth interceptor. */
+export interface Principal {
+  /** A stable name for logs and rate limits: key name, certificate identity, or "anonymous". */
+  readonly name: string;
+  readonly role: "viewer" | "worker" | "submitter" | "admin";
+  /** When set, the principal may act only on this project. */
+  readonly projectId?: number;
+  readonly kind: "api-key" | "certificate" | "anonymous";
+}
+
+/** The transport peer of a call. */
+export interface Peer {
+  /** The socket's remote address. */
+  readonly address: string;
+  /** The verified client certificate's subject CN and SANs (mTLS only). */
+  readonly certificateIdentities: readonly string[];
+}
+
+/** Set for every call before any interceptor runs. */
+export const requestIdKey = createContextKey<string>("", { description: "request id" });
+export const peerKey = createContextKey<Peer>({ address: "", certificateIdentities: [] }, { description: "peer" });
+/** The call's logger, child of the root logger with the request id bound. */
+export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "logger" });
+/** A forked EntityManager of this call; never shared between calls. */
+export const entityManagerKey = createContextKey<EntityManager | undefined>(undefined, { description: "entity manager" });
+/** Set by the auth interceptor; anonymous when auth is off. */
+export const principalKey = createContextKey<Principal>(
+  { name: "anonymous", role: "admin", kind: "anonymous" },
+  { description: "principal" },
+);

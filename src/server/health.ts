@@ -1,0 +1,103 @@
+import { EventEmitter, on } from "node:events";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as Status,
+  HealthCheckResponseSchema,
+  HealthListResponseSchema,
+} from "../../gen/health/v1/health_pb.js";
+
+/**
+ * Tracks whether the database answers, by pinging it on an interval. The
+ * server is SERVING only while the last ping succeeded.
+ */
+export class DatabaseHealth extends EventEmitter<{ change: [Status] }> {
+  private status: Status = Status.NOT_SERVING;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ping: () => Promise<void>,
+    private readonly intervalMs = 2000,
+    private readonly timeoutMs = 2000,
+  ) {
+    super();
+  }
+
+  get current(): Status {
+    return this.status;
+  }
+
+  /** Pings now and then on the interval. */
+  async start(): Promise<void> {
+    await this.check();
+    const loop = async () => {
+      await this.check();
+      if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs).unref();
+    };
+    this.timer = setTimeout(loop, this.intervalMs).unref();
+  }
+
+  /** Pings once and updates the status. */
+  async check(): Promise<Status> {
+    let timeout: NodeJS.Timeout | undefined;
+    const ok = await Promise.race([
+      this.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), this.timeoutMs))),
+    ]);
+    clearTimeout(timeout);
+    this.set(ok ? Status.SERVING : Status.NOT_SERVING);
+    return this.status;
+  }
+
+  /** Marks the server NOT_SERVING for good, as shutdown begins. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.set(Status.NOT_SERVING);
+  }
+
+  private set(status: Status): void {
+    if (status === this.status) return;
+    this.status = status;
+    this.emit("change", status);
+  }
+}
+
+/** grpc.health.v1.Health: "" and each served service share the database's status. */
+export function registerHealth(router: ConnectRouter, health: DatabaseHealth, serviceNames: readonly string[]): void {
+  const known = new Set(["", ...serviceNames]);
+  const assertKnown = (service: string) => {
+    if (!known.has(service)) throw new ConnectError(`unknown service ${JSON.stringify(service)}`, Code.NotFound);
+  };
+  router.service(Health, {
+    check(req) {
+      assertKnown(req.service);
+      return create(HealthCheckResponseSchema, { status: health.current });
+    },
+    async *watch(req, ctx) {
+      if (!known.has(req.service)) {
+        // The health protocol answers Watch of an unknown service with SERVICE_UNKNOWN, not an error.
+        yield create(HealthCheckResponseSchema, { status: Status.SERVICE_UNKNOWN });
+        return;
+      }
+      yield create(HealthCheckResponseSchema, { status: health.current });
+      try {
+        for await (const [status] of on(health, "change", { signal: ctx.signal })) {
+          yield create(HealthCheckResponseSchema, { status: status as Status });
+        }
+      } catch (err) {
+        if (!ctx.signal.aborted) throw err;
+      }
+    },
+    list() {
+      return create(HealthListResponseSchema, {
+        statuses: Object.fromEntries([...known].map((name) => [name, create(HealthCheckResponseSchema, { status: health.current })])),
+      });
+    },
+  });
+}

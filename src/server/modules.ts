@@ -1,0 +1,10 @@
+import type { App, ServerModule } from "./app.js";
+import { catalogModule } from "../services/catalog-module.js";
+
+/**
+ * Every feature module of the server, in interceptor order. Add a module here
+ * to serve it; each lives in its own folder.
+ */
+export function serverModules(app: App): ServerModule[] {
+  return [catalogModule(app)];
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { TLSSocket } from "node:tls";
+import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { DescFile } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import type { ServerConfig } from "../config.js";
+import { openDatabase } from "../db/orm.js";
+import { errorMappingInterceptor } from "../interceptors/error-mapping.js";
+import { requestLoggingInterceptor } from "../interceptors/request-logging.js";
+import type { App, ServerModule } from "./app.js";
+import { entityManagerKey, peerKey, requestIdKey } from "./context.js";
+import { Health } from "../../gen/health/v1/health_pb.js";
+import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { DatabaseHealth, registerHealth } from "./health.js";
+import { serverModules } from "./modules.js";
+import { DescriptorIndex, registerReflection } from "./reflection.js";
+
+/** A listening server. */
+export interface RunningServer {
+  readonly app: App;
+  /** Base URL clients use, e.g. http://127.0.0.1:50051. */
+  readonly url: string;
+  readonly port: number;
+  readonly health: DatabaseHealth;
+  /** Stops accepting, lets in-flight calls finish (up to graceMs), stops modules, closes the database. */
+  close(graceMs?: number): Promise<void>;
+}
+
+// The first bytes of an HTTP/2 connection with prior knowledge (RFC 9113 §3.4).
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/** Starts the database, the modules and the listener. */
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const started = performance.now();
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.WHATSNEXT_DATA_DIR, logger });
+  const shutdown = new AbortController();
+  const app: App = { config, logger, db, shutdown: shutdown.signal };
+  const health = new DatabaseHealth(async () => {
+    await db.orm.em.fork().getConnection().execute("select 1");
+  });
+  const modules = serverModules(app);
+  const startedModules: ServerModule[] = [];
+  try {
+    await health.start();
+    for (const m of modules) {
+      await m.start?.();
+      startedModules.push(m);
+    }
+  } catch (err) {
+    await stopModules(startedModules, logger);
+    health.stop();
+    await db.close();
+    throw err;
+  }
+
+  const servedFiles: DescFile[] = [];
+  const serviceNames: string[] = [];
+  const routes = (router: ConnectRouter) => {
+    for (const m of modules) m.routes?.(router);
+    for (const h of router.handlers) {
+      if (!serviceNames.includes(h.service.typeName)) {
+        serviceNames.push(h.service.typeName);
+        servedFiles.push(h.service.file);
+      }
+    }
+    registerHealth(router, health, serviceNames);
+    registerReflection(router, new DescriptorIndex([...servedFiles, Health.file, ReflectionV1.file, ReflectionV1Alpha.file], [...serviceNames, Health.typeName, ReflectionV1.typeName, ReflectionV1Alpha.typeName]));
+  };
+
+  const connectHandler = connectNodeAdapter({
+    routes,
+    readMaxBytes: config.WHATSNEXT_MAX_MESSAGE_BYTES,
+    interceptors: [requestLoggingInterceptor(logger), ...modules.flatMap((m) => m.interceptors ?? []), errorMappingInterceptor],
+    contextValues(req) {
+      const socket = req.socket as net.Socket & Partial<TLSSocket>;
+      const cert = socket.getPeerCertificate?.();
+      const identities: string[] = [];
+      if (cert && socket.authorized) {
+        if (typeof cert.subject?.CN === "string") identities.push(cert.subject.CN);
+        for (const san of (cert.subjectaltname ?? "").split(", ")) {
+          const [, value] = san.split(/:(.*)/);
+          if (value) identities.push(value);
+        }
+      }
+      const incoming = req.headers["x-request-id"];
+      // A caller's own request id is kept when it is short and printable, so logs can be joined across services.
+      const requestId = typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+      return createContextValues()
+        .set(requestIdKey, requestId)
+        .set(peerKey, { address: socket.remoteAddress ?? "", certificateIdentities: identities })
+        .set(entityManagerKey, db.orm.em.fork());
+    },
+  });
+
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+    for (const m of modules) if (m.http?.(req, res)) return;
+    connectHandler(req as http.IncomingMessage, res as http.ServerResponse);
+  };
+
+  const tls = config.WHATSNEXT_TLS_CERT_FILE !== "" && config.WHATSNEXT_TLS_KEY_FILE !== "";
+  let listener: net.Server;
+  const h2Sessions = new Set<http2.ServerHttp2Session>();
+  let h1: http.Server | undefined;
+  if (tls) {
+    const clientCa = config.WHATSNEXT_TLS_CLIENT_CA_FILE;
+    const secure = http2.createSecureServer(
+      {
+        cert: readFileSync(config.WHATSNEXT_TLS_CERT_FILE),
+        key: readFileSync(config.WHATSNEXT_TLS_KEY_FILE),
+        allowHTTP1: true,
+        ...(clientCa ? { ca: readFileSync(clientCa), requestCert: true, rejectUnauthorized: true } : {}),
+      },
+      handler,
+    );
+    secure.on("session", (s) => trackSession(h2Sessions, s));
+    listener = secure;
+  } else {
+    const h2 = http2.createServer({}, handler);
+    h2.on("session", (s) => trackSession(h2Sessions, s));
+    h1 = http.createServer(handler);
+    // HTTP/1.1 and HTTP/2 with prior knowledge share the port: the first bytes tell them apart.
+    listener = net.createServer((socket) => {
+      socket.once("readable", function sniff() {
+        const head: Buffer | null = socket.read(H2_PREFACE.length) ?? socket.read();
+        if (head === null) {
+          socket.once("readable", sniff);
+          return;
+        }
+        socket.unshift(head);
+        const isH2 = head.length >= 3 && H2_PREFACE.subarray(0, Math.min(head.length, H2_PREFACE.length)).equals(head.subarray(0, Math.min(head.length, H2_PREFACE.length)));
+        (isH2 ? h2 : h1!).emit("connection", socket);
+      });
+      socket.on("error", () => socket.destroy());
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(config.WHATSNEXT_PORT, config.WHATSNEXT_HOST, () => {
+      listener.off("error", reject);
+      resolve();
+    });
+  });
+  const address = listener.address() as net.AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
+  logger.info({ url, database: db.kind, startupMs: Math.round(performance.now() - started) }, "whatsnext serving");
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    port: address.port,
+    health,
+    close(graceMs = 10_000) {
+      closing ??= (async () => {
+        health.stop();
+        shutdown.abort();
+        listener.close();
+        for (const s of h2Sessions) s.close();
+        h1?.closeIdleConnections();
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+            setTimeout(resolve, graceMs).unref();
+          });
+        }
+        for (const s of h2Sessions) s.destroy();
+        h1?.closeAllConnections();
+        await stopModules(startedModules, logger);
+        await db.close();
+        logger.info("whatsnext stopped");
+      })();
+      return closing;
+    },
+  };
+}
+
+function trackSession(sessions: Set<http2.ServerHttp2Session>, session: http2.ServerHttp2Session): void {
+  sessions.add(session);
+  session.once("close", () => sessions.delete(session));
+  session.on("error", () => undefined);
+}
+
+async function stopModules(modules: readonly ServerModule[], logger: Logger): Promise<void> {
+  for (const m of [...modules].reverse()) {
+    try {
+      await m.stop?.();
+    } catch (err) {
+      logger.error({ err, module: m.name }, "module failed to stop");
+    }
+  }
+}

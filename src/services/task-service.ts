@@ -1,0 +1,53 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { TaskService } from "../../gen/whatsnext/v1/task_pb.js";
+import * as tasks from "../queue/tasks.js";
+import { taskToProto } from "./convert.js";
+import { afterId } from "./project-service.js";
+import { entityManager } from "./request-context.js";
+import { cutPage, LIMITS, requireId, requireIntInRange, requireName, requirePage, requireText } from "./validation.js";
+
+const requireResource = (field: string, value: number) => requireIntInRange(field, value, 0, LIMITS.requiredResourceMax);
+
+export const taskService: ServiceImpl<typeof TaskService> = {
+  async createTask(req, ctx) {
+    const task = await tasks.createTask(entityManager(ctx), requireId("project_id", req.projectId), {
+      name: requireName("name", req.name),
+      commandTemplate: requireText("command_template", req.commandTemplate, LIMITS.commandTemplateLength),
+      requiredCpu: requireResource("required_cpu", req.requiredCpu),
+      requiredAccelerators: requireResource("required_accelerators", req.requiredAccelerators),
+    });
+    return { task: taskToProto(task) };
+  },
+
+  async getTask(req, ctx) {
+    const ref =
+      req.id !== 0n ? { id: requireId("id", req.id) } : { projectId: requireId("project_id", req.projectId), name: requireName("name", req.name) };
+    return { task: taskToProto(await tasks.getTask(entityManager(ctx), ref)) };
+  },
+
+  async listTasks(req, ctx) {
+    const page = requirePage(req.pageSize, req.pageToken);
+    const rows = await tasks.listTasks(entityManager(ctx), {
+      projectId: requireId("project_id", req.projectId),
+      afterId: afterId(page.after),
+      limit: page.limit,
+    });
+    const { items, nextPageToken } = cutPage(rows, page.limit, (t) => String(t.id));
+    return { tasks: items.map(taskToProto), nextPageToken };
+  },
+
+  async updateTask(req, ctx) {
+    const task = await tasks.updateTask(entityManager(ctx), requireId("id", req.id), {
+      name: req.name === undefined ? undefined : requireName("name", req.name),
+      commandTemplate: req.commandTemplate === undefined ? undefined : requireText("command_template", req.commandTemplate, LIMITS.commandTemplateLength),
+      requiredCpu: req.requiredCpu === undefined ? undefined : requireResource("required_cpu", req.requiredCpu),
+      requiredAccelerators: req.requiredAccelerators === undefined ? undefined : requireResource("required_accelerators", req.requiredAccelerators),
+    });
+    return { task: taskToProto(task) };
+  },
+
+  async deleteTask(req, ctx) {
+    await tasks.deleteTask(entityManager(ctx), requireId("id", req.id));
+    return {};
+  },
+};

@@ -1,0 +1,88 @@
+import { InvalidArgumentError } from "../queue/errors.js";
+
+/** Limits on input, each refused with InvalidArgument naming the limit. */
+export const LIMITS = {
+  nameLength: 128,
+  jobNameLength: 256,
+  descriptionLength: 4096,
+  commandTemplateLength: 16 * 1024,
+  parametersBytes: 64 * 1024,
+  outputTailBytes: 64 * 1024,
+  messageLength: 16 * 1024,
+  batchSize: 10_000,
+  dependencyCount: 1_000,
+  pageSizeDefault: 100,
+  pageSizeMax: 1_000,
+  maxAttempts: 100,
+  waitSecondsMax: 60,
+  maxJobsPerFetch: 1_000,
+  requiredResourceMax: 1_000_000,
+} as const;
+
+// Control characters make names unprintable in tables and logs.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A name: trimmed, 1..max characters, no control characters. */
+export function requireName(field: string, value: string, max: number = LIMITS.nameLength): string {
+  const name = value.trim();
+  if (name.length === 0) throw new InvalidArgumentError(field, "must not be empty");
+  if (name.length > max) throw new InvalidArgumentError(field, `must be at most ${max} characters, got ${name.length}`);
+  if (CONTROL.test(name)) throw new InvalidArgumentError(field, "must not contain control characters");
+  return name;
+}
+
+/** Free text up to max characters. */
+export function requireText(field: string, value: string, max: number): string {
+  if (value.length > max) throw new InvalidArgumentError(field, `must be at most ${max} characters, got ${value.length}`);
+  return value;
+}
+
+/** A whole number in [min, max]. */
+export function requireIntInRange(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(field, `must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** An int64 id from the wire: positive and within JavaScript's exact range. */
+export function requireId(field: string, value: bigint): number {
+  if (value <= 0n) throw new InvalidArgumentError(field, `must be a positive id, got ${value}`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError(field, `is out of range: ${value}`);
+  return Number(value);
+}
+
+/** Keyset pagination: where a page starts and how long it is. */
+export interface PageRequest {
+  readonly limit: number;
+  /** Return items after this cursor (an id, or a string key); undefined for the first page. */
+  readonly after: string | undefined;
+}
+
+/** Validates page_size (0 means the default) and decodes page_token. */
+export function requirePage(pageSize: number, pageToken: string): PageRequest {
+  const limit = pageSize === 0 ? LIMITS.pageSizeDefault : pageSize;
+  if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.pageSizeMax) {
+    throw new InvalidArgumentError("page_size", `must be between 1 and ${LIMITS.pageSizeMax}, got ${pageSize}`);
+  }
+  if (pageToken === "") return { limit, after: undefined };
+  let after: unknown;
+  try {
+    after = JSON.parse(Buffer.from(pageToken, "base64url").toString("utf8")).after;
+  } catch {
+    after = undefined;
+  }
+  if (typeof after !== "string" || after.length === 0) throw new InvalidArgumentError("page_token", "is not a token this server issued");
+  return { limit, after };
+}
+
+/**
+ * Cuts a page from items fetched with limit + 1 rows: the extra row only
+ * tells that another page exists, so the last page never ends on an empty one.
+ */
+export function cutPage<T>(rows: readonly T[], limit: number, cursorOf: (item: T) => string): { items: T[]; nextPageToken: string } {
+  const items = rows.slice(0, limit);
+  if (rows.length <= limit || items.length === 0) return { items, nextPageToken: "" };
+  const token = Buffer.from(JSON.stringify({ after: cursorOf(items[items.length - 1]!) }), "utf8").toString("base64url");
+  return { items, nextPageToken: token };
+}

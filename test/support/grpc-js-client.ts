@@ -1,0 +1,64 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMessage, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
+
+/**
+ * A client over @grpc/grpc-js with the same shape as a connect-es Client, so
+ * that one test suite runs unchanged over grpc-js, Connect and gRPC-Web.
+ * Errors arrive as ConnectError with the gRPC status code.
+ */
+export function createGrpcJsClient<S extends DescService>(service: S, address: string, credentials = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): Client<S> & { close(): void } {
+  const definition: grpc.ServiceDefinition = {};
+  for (const method of service.methods) {
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
+      responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+      requestSerialize: (m: never) => Buffer.from(toBinary(method.input, m)),
+      requestDeserialize: (b: Buffer) => fromBinary(method.input, b),
+      responseSerialize: (m: never) => Buffer.from(toBinary(method.output, m)),
+      responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
+    };
+  }
+  const Ctor = grpc.makeGenericClientConstructor(definition, service.typeName);
+  const raw = new Ctor(address.replace(/^https?:\/\//, ""), credentials, options) as unknown as Record<string, Function> & grpc.Client;
+  const client: Record<string, unknown> = { close: () => raw.close() };
+  for (const method of service.methods) {
+    const fn = raw[method.localName]!.bind(raw);
+    if (method.methodKind === "unary") {
+      client[method.localName] = (input: MessageInitShape<DescMessage>, callOptions?: { headers?: Record<string, string>; signal?: AbortSignal }) =>
+        new Promise((resolve, reject) => {
+          const call = fn(create(method.input, input), metadataOf(callOptions?.headers), (err: grpc.ServiceError | null, res: unknown) =>
+            err ? reject(toConnectError(err)) : resolve(res),
+          );
+          callOptions?.signal?.addEventListener("abort", () => call.cancel());
+        });
+    } else if (method.methodKind === "server_streaming") {
+      client[method.localName] = (input: MessageInitShape<DescMessage>, callOptions?: { headers?: Record<string, string>; signal?: AbortSignal }) => {
+        const call: grpc.ClientReadableStream<unknown> = fn(create(method.input, input), metadataOf(callOptions?.headers));
+        callOptions?.signal?.addEventListener("abort", () => call.cancel());
+        return (async function* () {
+          try {
+            for await (const msg of call) yield msg;
+          } catch (err) {
+            if (callOptions?.signal?.aborted) return;
+            throw toConnectError(err as grpc.ServiceError);
+          }
+        })();
+      };
+    }
+  }
+  return client as Client<S> & { close(): void };
+}
+
+function metadataOf(headers: Record<string, string> | undefined): grpc.Metadata {
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(headers ?? {})) md.set(k, v);
+  return md;
+}
+
+function toConnectError(err: grpc.ServiceError): ConnectError {
+  const metadata = new Headers();
+  for (const [k, v] of Object.entries(err.metadata?.getMap() ?? {})) metadata.set(k, String(v));
+  return new ConnectError(err.details ?? err.message, (err.code ?? Code.Unknown) as Code, metadata);
+}
