@@ -53,7 +53,7 @@ export async function updateTask(em: EntityManager, id: number, changes: Partial
     if (changes.requiredAccelerators !== undefined) task.requiredAccelerators = changes.requiredAccelerators;
     await tx.flush();
     if (requirementsChanged) {
-      await tx.getConnection().execute(
+      await tx.execute(
         `update job set required_cpu = ?, required_accelerators = ?, updated_at = now() where task_id = ? and status in ('pending', 'blocked')`,
         [task.requiredCpu, task.requiredAccelerators, task.id],
       );

@@ -17,6 +17,7 @@ import { entityManagerKey, peerKey, requestIdKey } from "./context.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { encodeGrpcMessagesMinimally } from "./grpc-message-encoding.js";
 import { DatabaseHealth, registerHealth } from "./health.js";
 import { serverModules } from "./modules.js";
 import { DescriptorIndex, registerReflection } from "./reflection.js";
@@ -42,7 +43,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const shutdown = new AbortController();
   const app: App = { config, logger, db, shutdown: shutdown.signal };
   const health = new DatabaseHealth(async () => {
-    await db.orm.em.fork().getConnection().execute("select 1");
+    await db.orm.em.fork().execute("select 1");
   });
   const modules = serverModules(app);
   const startedModules: ServerModule[] = [];
@@ -107,6 +108,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       if (inFlight === 0) drained?.();
     });
     for (const m of modules) if (m.http?.(req, res)) return;
+    if (String(req.headers["content-type"] ?? "").startsWith("application/grpc")) encodeGrpcMessagesMinimally(res);
     connectHandler(req as http.IncomingMessage, res as http.ServerResponse);
   };
 

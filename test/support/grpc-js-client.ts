@@ -8,19 +8,19 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
  * Errors arrive as ConnectError with the gRPC status code.
  */
 export function createGrpcJsClient<S extends DescService>(service: S, address: string, credentials = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): Client<S> & { close(): void } {
-  const definition: grpc.ServiceDefinition = {};
+  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
   for (const method of service.methods) {
     definition[method.localName] = {
       path: `/${service.typeName}/${method.name}`,
       requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
-      requestSerialize: (m: never) => Buffer.from(toBinary(method.input, m)),
+      requestSerialize: (m: object) => Buffer.from(toBinary(method.input, m as never)),
       requestDeserialize: (b: Buffer) => fromBinary(method.input, b),
-      responseSerialize: (m: never) => Buffer.from(toBinary(method.output, m)),
+      responseSerialize: (m: object) => Buffer.from(toBinary(method.output, m as never)),
       responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
     };
   }
-  const Ctor = grpc.makeGenericClientConstructor(definition, service.typeName);
+  const Ctor = grpc.makeGenericClientConstructor(definition as grpc.ServiceDefinition, service.typeName);
   const raw = new Ctor(address.replace(/^https?:\/\//, ""), credentials, options) as unknown as Record<string, Function> & grpc.Client;
   const client: Record<string, unknown> = { close: () => raw.close() };
   for (const method of service.methods) {
@@ -60,5 +60,5 @@ function metadataOf(headers: Record<string, string> | undefined): grpc.Metadata 
 function toConnectError(err: grpc.ServiceError): ConnectError {
   const metadata = new Headers();
   for (const [k, v] of Object.entries(err.metadata?.getMap() ?? {})) metadata.set(k, String(v));
-  return new ConnectError(err.details ?? err.message, (err.code ?? Code.Unknown) as Code, metadata);
+  return new ConnectError(err.details ?? err.message, (err.code ?? Code.Unknown) as number as Code, metadata);
 }

@@ -1,0 +1,28 @@
+import type { JobStatusValue } from "../db/entities/index.js";
+
+export type JobChangeType = "created" | "updated" | "deleted";
+
+/** One job that changed, as told to waiters and watchers. */
+export interface JobChange {
+  readonly projectId: number;
+  readonly jobId: number;
+  readonly type: JobChangeType;
+  /** The status after the change (absent for deleted). */
+  readonly status?: JobStatusValue;
+}
+
+/**
+ * How the queue tells itself and other replicas that jobs changed: LISTEN/NOTIFY
+ * on PostgreSQL, an in-process emitter on the embedded database. Long-poll
+ * FetchJob waits on it; WatchJobs streams from it.
+ */
+export interface QueueEvents {
+  /** Publishes changes; call after the transaction that made them committed. */
+  jobsChanged(changes: readonly JobChange[]): Promise<void>;
+  /** Resolves when a job of the project may have become claimable, or after timeoutMs, or when signal aborts. */
+  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** The project's job changes from now until signal aborts. */
+  watch(projectId: number, signal: AbortSignal): AsyncIterable<JobChange>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
