@@ -1,23 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { ProjectStatus } from "../gen/whatsnext/v1/common_pb.js";
 import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
+import { rejectsWith } from "./support/assertions.js";
 import { PROTOCOLS, startTestServer, type TestServer } from "./support/test-server.js";
-
-/** Asserts that the promise rejects with the code, and that the message matches. */
-export async function rejectsWith(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ConnectError, `expected a ConnectError, got ${err}`);
-    assert.equal(Code[err.code], Code[code], `code of "${err.message}"`);
-    if (message) assert.match(err.rawMessage, message);
-    return err;
-  }
-  assert.fail(`expected ${Code[code]}, but the call succeeded`);
-}
 
 let t: TestServer;
 before(async () => {

@@ -1,10 +1,11 @@
 import type { App, ServerModule } from "./app.js";
 import { catalogModule } from "../services/catalog-module.js";
+import { metricsModule } from "./metrics.js";
 
 /**
  * Every feature module of the server, in interceptor order. Add a module here
  * to serve it; each lives in its own folder.
  */
 export function serverModules(app: App): ServerModule[] {
-  return [catalogModule(app)];
+  return [metricsModule(), catalogModule(app)];
 }
