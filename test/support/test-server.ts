@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import type { DestinationStream } from "pino";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
@@ -51,8 +52,10 @@ export interface TestServer {
 /**
  * Starts a real server on a free loopback port over this file's own database.
  * env overrides the server's configuration (WHATSNEXT_* variables).
+ * logDestination, when given, receives the server's JSON log lines (so a test
+ * can join a reply to its log line); set LOG_LEVEL in env to see them.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, logDestination?: DestinationStream): Promise<TestServer> {
   const db = await createTestDatabase();
   const config = loadConfig({
     WHATSNEXT_PORT: "0",
@@ -61,7 +64,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? db.url,
   });
-  const server = await startServer(config, createLogger(config.LOG_LEVEL));
+  const server = await startServer(config, createLogger(config.LOG_LEVEL, logDestination));
   const closers: Array<() => void> = [];
   return {
     server,
