@@ -1,0 +1,199 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { JobStatusValue } from "../db/entities/index.js";
+import type { JobChange } from "./events.js";
+import type { SqlRow } from "./job-row.js";
+
+/**
+ * Dependency bookkeeping shared by every transition. The invariants kept here:
+ * - job.unmet_dependencies = the number of its dependencies that are not COMPLETED
+ *   (whatever the job's own status), so the claim index needs no join;
+ * - a PENDING job has no FAILED, CANCELLED or BLOCKED dependency: such a job is BLOCKED,
+ *   and a BLOCKED job with none left is PENDING again (after RetryJob, DeleteJob, UpdateJob).
+ * Every function runs inside the caller's transaction (tx) and returns the changes to
+ * publish once that transaction committed.
+ */
+
+/** Statuses that make a dependent BLOCKED: the dependency will not complete without someone's help. */
+export const BLOCKING_STATUSES: readonly JobStatusValue[] = ["failed", "cancelled", "blocked"];
+
+const BLOCKING_SQL = `('failed', 'cancelled', 'blocked')`;
+
+function changes(rows: SqlRow[], status: JobStatusValue): JobChange[] {
+  return rows.map((r) => ({ projectId: Number(r.project_id), jobId: Number(r.id), type: "updated" as const, status }));
+}
+
+/**
+ * Inside the transaction that set these jobs COMPLETED: decrements unmet_dependencies of
+ * their dependents. Returns an "updated" change for each PENDING dependent that became
+ * claimable (its counter reached 0), which is what waiting workers need to hear.
+ */
+export async function releaseDependents(tx: EntityManager, completedJobIds: readonly number[]): Promise<JobChange[]> {
+  if (completedJobIds.length === 0) return [];
+  const rows: SqlRow[] = await tx.execute(
+    `with released as (
+       select d.job_id, count(*)::int as n from job_dependency d
+       where d.depends_on_id = any(array[?]::bigint[]) group by d.job_id
+     )
+     update job j set unmet_dependencies = greatest(j.unmet_dependencies - released.n, 0), updated_at = now()
+     from released where j.id = released.job_id
+     returning j.id, j.project_id, j.status, j.unmet_dependencies`,
+    [[...completedJobIds]],
+  );
+  return changes(
+    rows.filter((r) => r.status === "pending" && Number(r.unmet_dependencies) === 0),
+    "pending",
+  );
+}
+
+/**
+ * Inside the transaction that set these jobs FAILED (final), CANCELLED or BLOCKED: moves
+ * their PENDING dependents, transitively, to BLOCKED. The walk goes through PENDING jobs
+ * only: a dependent that is already BLOCKED (or CANCELLED, FAILED) has its own dependents
+ * blocked already. Returns one change per job blocked.
+ */
+export async function blockDependents(tx: EntityManager, jobIds: readonly number[]): Promise<JobChange[]> {
+  if (jobIds.length === 0) return [];
+  const rows: SqlRow[] = await tx.execute(
+    `with recursive dependents(id) as (
+       select d.job_id from job_dependency d join job p on p.id = d.job_id
+       where d.depends_on_id = any(array[?]::bigint[]) and p.status = 'pending'
+       union
+       select d.job_id from job_dependency d join dependents r on d.depends_on_id = r.id join job p on p.id = d.job_id
+       where p.status = 'pending'
+     )
+     update job j set status = 'blocked', updated_at = now()
+     from (select distinct id from dependents) b where j.id = b.id and j.status = 'pending'
+     returning j.id, j.project_id`,
+    [[...jobIds]],
+  );
+  return changes(rows, "blocked");
+}
+
+/**
+ * Moves BLOCKED jobs among the candidates back to PENDING when none of their dependencies is
+ * FAILED, CANCELLED or BLOCKED any more, then tries their dependents, and so on: one statement
+ * per level of the graph. Call it after the change that may have lifted the block (a retry,
+ * a deleted dependency, replaced dependencies). Returns one change per job unblocked.
+ */
+export async function unblockJobs(tx: EntityManager, candidateIds: readonly number[]): Promise<JobChange[]> {
+  const out: JobChange[] = [];
+  let frontier = [...new Set(candidateIds)];
+  while (frontier.length > 0) {
+    const rows: SqlRow[] = await tx.execute(
+      `update job j set status = 'pending', updated_at = now()
+       where j.id = any(array[?]::bigint[]) and j.status = 'blocked'
+         and not exists (
+           select 1 from job_dependency d join job p on p.id = d.depends_on_id
+           where d.job_id = j.id and p.status in ${BLOCKING_SQL})
+       returning j.id, j.project_id`,
+      [frontier],
+    );
+    if (rows.length === 0) break;
+    out.push(...changes(rows, "pending"));
+    const next: SqlRow[] = await tx.execute(
+      `select distinct d.job_id from job_dependency d where d.depends_on_id = any(array[?]::bigint[])`,
+      [rows.map((r) => Number(r.id))],
+    );
+    frontier = next.map((r) => Number(r.job_id));
+  }
+  return out;
+}
+
+/** The BLOCKED direct dependents of these jobs: the candidates to unblock after they stopped blocking. */
+export async function blockedDependentsOf(tx: EntityManager, jobIds: readonly number[]): Promise<number[]> {
+  if (jobIds.length === 0) return [];
+  const rows: SqlRow[] = await tx.execute(
+    `select distinct d.job_id from job_dependency d join job p on p.id = d.job_id
+     where d.depends_on_id = any(array[?]::bigint[]) and p.status = 'blocked'`,
+    [[...jobIds]],
+  );
+  return rows.map((r) => Number(r.job_id));
+}
+
+/**
+ * Before deleting these jobs: their surviving dependents lose the edge, so each one's
+ * unmet_dependencies drops by the number of deleted dependencies that were not COMPLETED.
+ * Returns the surviving dependents that were BLOCKED (candidates for unblockJobs once the
+ * rows are gone) and the PENDING ones that became claimable.
+ */
+export async function detachDependents(
+  tx: EntityManager,
+  deletedJobIds: readonly number[],
+): Promise<{ blockedCandidates: number[]; released: JobChange[] }> {
+  if (deletedJobIds.length === 0) return { blockedCandidates: [], released: [] };
+  const rows: SqlRow[] = await tx.execute(
+    `with lost as (
+       select d.job_id, count(*) filter (where p.status <> 'completed')::int as n from job_dependency d
+       join job p on p.id = d.depends_on_id
+       where d.depends_on_id = any(array[?]::bigint[]) and not d.job_id = any(array[?]::bigint[])
+       group by d.job_id
+     )
+     update job j set unmet_dependencies = greatest(j.unmet_dependencies - lost.n, 0), updated_at = now()
+     from lost where j.id = lost.job_id
+     returning j.id, j.project_id, j.status, j.unmet_dependencies`,
+    [[...deletedJobIds], [...deletedJobIds]],
+  );
+  return {
+    blockedCandidates: rows.filter((r) => r.status === "blocked").map((r) => Number(r.id)),
+    released: changes(
+      rows.filter((r) => r.status === "pending" && Number(r.unmet_dependencies) === 0),
+      "pending",
+    ),
+  };
+}
+
+/**
+ * A dependency cycle that making jobId depend on newDependsOn would close, as the ids along
+ * it (jobId first and last), or null. Walks from the new dependencies down their own
+ * dependencies looking for jobId; the path is rebuilt in memory only when one is found.
+ */
+export async function findCycle(tx: EntityManager, jobId: number, newDependsOn: readonly number[]): Promise<number[] | null> {
+  if (newDependsOn.length === 0) return null;
+  if (newDependsOn.includes(jobId)) return [jobId, jobId];
+  const edges: SqlRow[] = await tx.execute(
+    `with recursive reach(id) as (
+       select unnest(array[?]::bigint[])
+       union
+       select d.depends_on_id from job_dependency d join reach r on d.job_id = r.id
+     )
+     select d.job_id, d.depends_on_id from job_dependency d
+     where d.job_id in (select id from reach) and exists (select 1 from reach where id = ?)`,
+    [[...newDependsOn], jobId],
+  );
+  if (edges.length === 0) return null;
+  const next = new Map<number, number[]>();
+  for (const e of edges) {
+    const from = Number(e.job_id);
+    const list = next.get(from) ?? [];
+    list.push(Number(e.depends_on_id));
+    next.set(from, list);
+  }
+  // Breadth-first from jobId through its new dependencies back to jobId.
+  const parent = new Map<number, number>();
+  const queue: number[] = [];
+  for (const d of newDependsOn) {
+    if (!parent.has(d)) {
+      parent.set(d, jobId);
+      queue.push(d);
+    }
+  }
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    for (const n of next.get(id) ?? []) {
+      if (n === jobId) {
+        const path = [jobId, id];
+        let p = parent.get(id)!;
+        while (p !== jobId) {
+          path.splice(1, 0, p);
+          p = parent.get(p)!;
+        }
+        return [...path, jobId];
+      }
+      if (!parent.has(n)) {
+        parent.set(n, id);
+        queue.push(n);
+      }
+    }
+  }
+  return null;
+}
