@@ -155,7 +155,10 @@ export function describeExit(result: ProcessResult): string {
  * when it has ended. Output is kept only as a bounded tail; stdin is closed.
  *
  * The process group lets a cancel reach the job's children too (a training
- * script's data loaders), not just the process we started.
+ * script's data loaders), not just the process we started. It also keeps a
+ * Ctrl-C on the worker's terminal from reaching the job directly: the runtime
+ * must abort its runs when it stops (a worker killed with SIGKILL leaves them
+ * running until their leases expire).
  */
 export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const maxTailBytes = options.maxTailBytes ?? DEFAULT_TAIL_BYTES;

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { delimiter } from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  decodeTail,
+  describeExit,
+  environmentWith,
+  OutputTail,
+  runProcess,
+  tailLines,
+} from "../src/worker/process-runner.js";
+
+const NODE = process.execPath;
+const FIXTURE_BIN = fileURLToPath(new URL("./fixtures/bin", import.meta.url));
+
+describe("runProcess", () => {
+  test("reports the exit code and keeps stdout and stderr apart as well as interleaved", async () => {
+    const result = await runProcess({ argv: ["sh", "-c", "echo out; echo err >&2; exit 7"] });
+    assert.equal(result.exitCode, 7);
+    assert.equal(result.signal, null);
+    assert.equal(result.aborted, false);
+    assert.equal(result.spawnError, null);
+    assert.equal(result.stdoutTail, "out\n");
+    assert.equal(result.stderrTail, "err\n");
+    assert.match(result.outputTail, /^(out\nerr\n|err\nout\n)$/);
+    assert.equal(describeExit(result), "exited with code 7");
+  });
+
+  test("passes every argument verbatim, without a shell", async () => {
+    const hostile = ["a b", "; rm -rf /", "$(id)", "`id`", "'\"", "", "*", "~"];
+    const result = await runProcess({
+      argv: [NODE, "-e", "process.stdout.write(JSON.stringify(process.argv.slice(1)))", ...hostile],
+    });
+    assert.equal(result.exitCode, 0);
+    assert.deepEqual(JSON.parse(result.stdoutTail), hostile);
+  });
+
+  test("keeps only the last lines of a long output", async () => {
+    const result = await runProcess({
+      argv: [NODE, "-e", "for (let i = 0; i < 10000; i++) console.log('line ' + i)"],
+      maxTailLines: 200,
+    });
+    const lines = result.outputTail.trimEnd().split("\n");
+    assert.equal(lines.length, 200);
+    assert.equal(lines[0], "line 9800");
+    assert.equal(lines[199], "line 9999");
+  });
+
+  test("keeps only the last bytes of output without newlines", async () => {
+    const result = await runProcess({
+      argv: [NODE, "-e", "process.stdout.write('x'.repeat(1024 * 1024) + 'END')"],
+      maxTailBytes: 64 * 1024,
+    });
+    assert.equal(result.outputTail.length, 64 * 1024);
+    assert.ok(result.outputTail.endsWith("xEND"));
+  });
+
+  test("uses exactly the given environment plus additions", async () => {
+    const result = await runProcess({
+      argv: [NODE, "-e", "process.stdout.write(JSON.stringify({ home: process.env.HOME ?? null, base: process.env.BASE_VAR, gpu: process.env.CUDA_VISIBLE_DEVICES }))"],
+      env: { PATH: process.env.PATH ?? "", BASE_VAR: "from-env" },
+      extraEnv: { CUDA_VISIBLE_DEVICES: "1,3" },
+    });
+    assert.deepEqual(JSON.parse(result.stdoutTail), { home: null, base: "from-env", gpu: "1,3" });
+  });
+
+  test("looks the program up on the PATH of the given environment, not the worker's", async () => {
+    const env = environmentWith({ PATH: `${FIXTURE_BIN}${delimiter}${process.env.PATH ?? ""}` });
+    const found = await runProcess({ argv: ["print-argv", "x"], env });
+    assert.equal(found.stdoutTail, '["x"]\n');
+    const notFound = await runProcess({ argv: ["print-argv", "x"], env: { PATH: "/nonexistent" } });
+    assert.match(notFound.spawnError ?? "", /ENOENT/);
+  });
+
+  test("a program that does not exist is a result, not an exception", async () => {
+    let spawned = false;
+    const result = await runProcess({ argv: ["whatsnext-no-such-program"], onSpawn: () => (spawned = true) });
+    assert.equal(result.exitCode, null);
+    assert.match(result.spawnError ?? "", /ENOENT/);
+    assert.equal(spawned, false);
+    assert.match(describeExit(result), /^could not start: /);
+  });
+
+  test("abort sends SIGTERM and reports the run as aborted", async () => {
+    const controller = new AbortController();
+    const result = await runProcess({
+      argv: ["sleep", "30"],
+      signal: controller.signal,
+      onSpawn: () => controller.abort(),
+    });
+    assert.equal(result.aborted, true);
+    assert.equal(result.signal, "SIGTERM");
+    assert.equal(result.exitCode, null);
+  });
+
+  test("abort escalates to SIGKILL when the process ignores SIGTERM", async () => {
+    const controller = new AbortController();
+    const result = await runProcess({
+      argv: ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"],
+      signal: controller.signal,
+      killGraceMs: 100,
+      onOutput: (chunk) => {
+        if (chunk.toString().includes("ready")) controller.abort();
+      },
+    });
+    assert.equal(result.aborted, true);
+    assert.equal(result.signal, "SIGKILL");
+  });
+
+  test("abort reaches the children of the process too", { timeout: 20_000 }, async () => {
+    // The grandchild holds stdout open; were it not killed, the run would
+    // wait out the 60 s close grace and hit this test's timeout.
+    const controller = new AbortController();
+    const result = await runProcess({
+      argv: ["sh", "-c", "sleep 30 & echo started; wait"],
+      signal: controller.signal,
+      closeGraceMs: 60_000,
+      onOutput: (chunk) => {
+        if (chunk.toString().includes("started")) controller.abort();
+      },
+    });
+    assert.equal(result.aborted, true);
+  });
+
+  test("an already aborted signal starts nothing", async () => {
+    let spawned = false;
+    const result = await runProcess({ argv: ["sleep", "30"], signal: AbortSignal.abort(), onSpawn: () => (spawned = true) });
+    assert.equal(spawned, false);
+    assert.equal(result.aborted, true);
+    assert.equal(result.exitCode, null);
+  });
+
+  test("does not wait forever for a background child that keeps the pipes open", { timeout: 20_000 }, async () => {
+    const result = await runProcess({ argv: ["sh", "-c", "sleep 30 & echo $!; exit 0"], closeGraceMs: 100 });
+    assert.equal(result.exitCode, 0);
+    const orphan = Number(result.stdoutTail.trim());
+    assert.ok(orphan > 0);
+    process.kill(orphan, "SIGKILL");
+  });
+});
+
+describe("OutputTail", () => {
+  test("drops the oldest bytes first", () => {
+    const tail = new OutputTail(5);
+    tail.push(Buffer.from("abc"));
+    tail.push(Buffer.from("defg"));
+    assert.equal(tail.text(), "cdefg");
+    tail.push(Buffer.from("0123456789"));
+    assert.equal(tail.text(), "56789");
+  });
+
+  test("drops a UTF-8 character cut in half at the start", () => {
+    const tail = new OutputTail(4);
+    tail.push(Buffer.from("é€")); // c3 a9 | e2 82 ac: the cut leaves a9 first
+    assert.equal(tail.text(), "€");
+    assert.equal(decodeTail(Buffer.from([0x82, 0xac, 0x41])), "A");
+  });
+});
+
+describe("tailLines", () => {
+  test("counts a final newline as ending a line, not starting one", () => {
+    assert.equal(tailLines("a\nb\nc\n", 2), "b\nc\n");
+    assert.equal(tailLines("a\nb\nc", 2), "b\nc");
+    assert.equal(tailLines("a\nb\n", 5), "a\nb\n");
+    assert.equal(tailLines("a\nb\n", 0), "");
+  });
+});
