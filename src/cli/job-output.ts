@@ -1,0 +1,49 @@
+/**
+ * How a job reads for a person (one table row, or every field with the
+ * output tail last, where a failure's stderr is) and for a script (proto JSON).
+ */
+import { JobSchema, type Job } from "../../gen/whatsnext/v1/job_pb.js";
+import type { CliContext } from "./cli-context.js";
+import { formatTime, jobStatusName, messageJson } from "./human-format.js";
+import { renderFields, renderTable } from "./table.js";
+
+/** Prints one job: all fields, then its output tail. */
+export function printJob(ctx: CliContext, job: Job, extra: Record<string, unknown> = {}): void {
+  ctx.print({ ...(messageJson(JobSchema, job) as object), ...extra }, () => jobText(job));
+}
+
+/** The columns of a job listing. */
+export function jobsTable(jobs: Job[], empty: string): string {
+  return renderTable(
+    ["ID", "NAME", "TASK", "STATUS", "PRI", "TRY", "WORKER", "PARAMETERS"],
+    jobs.map((j) => [j.id, j.name, j.taskName, jobStatusName(j.status), j.priority, `${j.attempts}/${j.maxAttempts}`, j.workerId, JSON.stringify(j.parameters ?? {})]),
+    empty,
+  );
+}
+
+/** Every field of a job for a person. */
+export function jobText(j: Job): string {
+  const fields = renderFields([
+    ["id", j.id],
+    ["name", j.name],
+    ["task", `${j.taskName} (id ${j.taskId})`],
+    ["status", jobStatusName(j.status)],
+    ["parameters", JSON.stringify(j.parameters ?? {})],
+    ["priority", j.priority],
+    ["depends on", j.dependsOn.join(", ")],
+    ["attempts", `${j.attempts} of ${j.maxAttempts}`],
+    ["worker", j.workerId],
+    ["command", j.command],
+    ["exit code", j.exitCode],
+    ["message", j.message],
+    ["created", formatTime(j.createTime)],
+    ["started", formatTime(j.startTime)],
+    ["finished", formatTime(j.finishTime)],
+    ["lease until", formatTime(j.leaseExpireTime)],
+    ["not before", formatTime(j.notBeforeTime)],
+    ["idempotency key", j.idempotencyKey],
+  ]);
+  if (j.outputTail === "") return fields;
+  const tail = j.outputTail.endsWith("\n") ? j.outputTail.slice(0, -1) : j.outputTail;
+  return `${fields}\n--- output (last lines of stdout and stderr) ---\n${tail}`;
+}

@@ -1,0 +1,129 @@
+/**
+ * `whatsnext queue ls|stats|clear`: the current project's queue as a whole;
+ * `queue ls --follow` prints every change as it happens.
+ */
+import type { Command } from "commander";
+import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
+import { GetQueueStatsResponseSchema, JobSchema, type Job } from "../../gen/whatsnext/v1/job_pb.js";
+import { JobEventType } from "../../gen/whatsnext/v1/job_pb.js";
+import type { CliContext } from "./cli-context.js";
+import { confirmDestructive } from "./confirm.js";
+import { parsePositive } from "./flag-values.js";
+import { followJobs } from "./follow.js";
+import { jobStatusChoices, jobStatusName, messageJson, parseJobStatus } from "./human-format.js";
+import { jobsTable } from "./job-output.js";
+import { renderFields } from "./table.js";
+
+/** Options of a job listing, shared by `queue ls` and `jobs ls`. */
+export interface ListOptions {
+  status?: JobStatus[];
+  task?: string;
+  limit: number;
+  follow?: boolean;
+}
+
+/** Adds the listing flags to `command`. */
+export function addListOptions(command: Command): Command {
+  return command
+    .option("-s, --status <statuses>", `only these statuses, comma-separated (${jobStatusChoices().join(", ")}); repeatable`, collectStatuses)
+    .option("-t, --task <name>", "only jobs of this task")
+    .option("-l, --limit <n>", "at most this many jobs", parsePositive("--limit"), 100)
+    .option("-f, --follow", "after the listing, print each change to the project's jobs as it happens (Ctrl-C to stop)");
+}
+
+/** The action of `queue ls` / `jobs ls`. */
+export function listJobsAction(ctx: CliContext): (opts: ListOptions) => Promise<void> {
+  return async (opts) => {
+    const project = await ctx.currentProject();
+    const statuses = opts.status ?? [];
+    const list = async (): Promise<Job[]> => {
+      const jobs: Job[] = [];
+      let pageToken = "";
+      do {
+        const page = await ctx.client.jobs.listJobs({
+          projectId: project.id,
+          statuses,
+          taskName: opts.task ?? "",
+          pageSize: Math.min(1000, opts.limit - jobs.length),
+          pageToken,
+        });
+        jobs.push(...page.jobs);
+        pageToken = page.nextPageToken;
+      } while (pageToken && jobs.length < opts.limit);
+      return jobs;
+    };
+    if (!opts.follow) {
+      const jobs = await list();
+      ctx.print(
+        jobs.map((j) => messageJson(JobSchema, j)),
+        () => jobsTable(jobs, statuses.length || opts.task ? "no jobs match" : `no jobs in ${project.name}: whatsnext jobs add TASK`),
+      );
+      return;
+    }
+    const matches = (job: Job | undefined) => Boolean(job) && (statuses.length === 0 || statuses.includes(job!.status)) && (!opts.task || job!.taskName === opts.task);
+    await followJobs(
+      ctx,
+      project.id,
+      (event) => {
+        if (event.type !== JobEventType.DELETED && !matches(event.job)) return false;
+        const type = (JobEventType[event.type] ?? "").toLowerCase();
+        if (ctx.json) process.stdout.write(`${JSON.stringify({ type, job: messageJson(JobSchema, event.job!) })}\n`);
+        else {
+          const j = event.job!;
+          const what = event.type === JobEventType.DELETED ? "deleted" : jobStatusName(j.status);
+          process.stdout.write(`${new Date().toTimeString().slice(0, 8)}  job ${j.id} ${j.name}: ${what}${j.workerId && event.type !== JobEventType.DELETED ? ` (worker ${j.workerId})` : ""}${j.message && event.type !== JobEventType.DELETED ? ` ${j.message}` : ""}\n`);
+        }
+        return false;
+      },
+      async () => {
+        const jobs = await list();
+        if (ctx.json) for (const j of jobs) process.stdout.write(`${JSON.stringify({ type: "existing", job: messageJson(JobSchema, j) })}\n`);
+        else process.stdout.write(`${jobsTable(jobs, "no jobs yet")}\n--- following changes (Ctrl-C to stop) ---\n`);
+        return false;
+      },
+    );
+  };
+}
+
+/** Adds the `queue` command group. */
+export function registerQueueCommands(program: Command, ctx: CliContext): void {
+  const queue = program.command("queue").description("list, count and clear the current project's queue");
+
+  addListOptions(queue.command("ls").alias("list").description("list jobs, newest last, with filters")).action(listJobsAction(ctx));
+
+  queue
+    .command("stats")
+    .description("count the project's jobs per status")
+    .action(async () => {
+      const project = await ctx.currentProject();
+      const stats = await ctx.client.jobs.getQueueStats({ projectId: project.id });
+      ctx.print(messageJson(GetQueueStatsResponseSchema, stats), () =>
+        renderFields([
+          ["pending", stats.pending],
+          ["queued", stats.queued],
+          ["running", stats.running],
+          ["completed", stats.completed],
+          ["failed", stats.failed],
+          ["blocked", stats.blocked],
+          ["cancelled", stats.cancelled],
+          ["total", stats.total],
+          ["workers", `${stats.activeWorkers} active, ${stats.registeredWorkers} registered`],
+        ]),
+      );
+    });
+
+  queue
+    .command("clear")
+    .description("delete the project's pending jobs")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (opts: { yes?: boolean }) => {
+      const project = await ctx.currentProject();
+      await confirmDestructive(`Delete every pending job of ${project.name}?`, opts.yes);
+      const { deleted } = await ctx.client.jobs.clearQueue({ projectId: project.id });
+      ctx.print({ deleted: deleted.toString() }, () => `deleted ${deleted} pending jobs from ${project.name}`);
+    });
+}
+
+function collectStatuses(text: string, previous: JobStatus[] | undefined): JobStatus[] {
+  return [...(previous ?? []), ...text.split(",").filter((s) => s.trim() !== "").map(parseJobStatus)];
+}

@@ -1,0 +1,109 @@
+/**
+ * `whatsnext tasks ls|show|create|delete`: what a project's jobs run and the
+ * resources they need.
+ */
+import type { Command } from "commander";
+import { TaskSchema, type Task } from "../../gen/whatsnext/v1/task_pb.js";
+import type { CliContext } from "./cli-context.js";
+import { confirmDestructive } from "./confirm.js";
+import { parseCount } from "./flag-values.js";
+import { formatTime, messageJson } from "./human-format.js";
+import { renderFields, renderTable } from "./table.js";
+
+/** Adds the `tasks` command group; every command works on the current project. */
+export function registerTasksCommands(program: Command, ctx: CliContext): void {
+  const tasks = program.command("tasks").alias("task").description("list, show, create and delete the current project's tasks");
+
+  tasks
+    .command("ls")
+    .alias("list")
+    .description("list the project's tasks")
+    .action(async () => {
+      const project = await ctx.currentProject();
+      const all: Task[] = [];
+      let pageToken = "";
+      do {
+        const page = await ctx.client.tasks.listTasks({ projectId: project.id, pageSize: 1000, pageToken });
+        all.push(...page.tasks);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      ctx.print(
+        all.map((t) => messageJson(TaskSchema, t)),
+        () =>
+          renderTable(
+            ["ID", "NAME", "CPU", "ACCEL", "COMMAND"],
+            all.map((t) => [t.id, t.name, t.requiredCpu, t.requiredAccelerators, t.commandTemplate]),
+            `no tasks in ${project.name} yet: whatsnext tasks create NAME --command '…'`,
+          ),
+      );
+    });
+
+  tasks
+    .command("show")
+    .description("show one task")
+    .argument("<task>", "task name or id")
+    .action(async (ref: string) => printTask(ctx, await findTask(ctx, ref)));
+
+  tasks
+    .command("create")
+    .description("create a task: a command template with {param} placeholders and its resource needs")
+    .argument("<name>", "1 to 128 characters, unique in the project")
+    .requiredOption("--command <template>", "command run for each job, e.g. 'python train.py --lr {lr}' (no shell)")
+    .option("--cpu <n>", "CPUs a job needs", parseCount("--cpu"), 0)
+    .option("--accelerators <n>", "accelerators (GPUs) a job needs", parseCount("--accelerators"), 0)
+    .action(async (name: string, opts: { command: string; cpu: number; accelerators: number }) => {
+      const project = await ctx.currentProject();
+      const { task } = await ctx.client.tasks.createTask({
+        projectId: project.id,
+        name,
+        commandTemplate: opts.command,
+        requiredCpu: opts.cpu,
+        requiredAccelerators: opts.accelerators,
+      });
+      printTask(ctx, task!);
+    });
+
+  tasks
+    .command("delete")
+    .alias("rm")
+    .description("delete a task and all its jobs")
+    .argument("<task>", "task name or id")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (ref: string, opts: { yes?: boolean }) => {
+      const task = await findTask(ctx, ref);
+      await confirmDestructive(`Delete task "${task.name}" and all its jobs?`, opts.yes);
+      await ctx.client.tasks.deleteTask({ id: task.id });
+      ctx.print({ deleted: messageJson(TaskSchema, task) }, () => `deleted task ${task.name} (id ${task.id})`);
+    });
+}
+
+/** A task of the current project by name, or by id when the text is a number no task is named. */
+export async function findTask(ctx: CliContext, ref: string): Promise<Task> {
+  const project = await ctx.currentProject();
+  if (/^[1-9][0-9]*$/.test(ref)) {
+    try {
+      const byName = await ctx.client.tasks.getTask({ projectId: project.id, name: ref });
+      if (byName.task) return byName.task;
+    } catch {
+      // not a name: try the id
+    }
+    const { task } = await ctx.client.tasks.getTask({ id: BigInt(ref) });
+    return task!;
+  }
+  const { task } = await ctx.client.tasks.getTask({ projectId: project.id, name: ref });
+  return task!;
+}
+
+function printTask(ctx: CliContext, t: Task): void {
+  ctx.print(messageJson(TaskSchema, t), () =>
+    renderFields([
+      ["id", t.id],
+      ["name", t.name],
+      ["project id", t.projectId],
+      ["command", t.commandTemplate],
+      ["cpu", t.requiredCpu],
+      ["accelerators", t.requiredAccelerators],
+      ["created", formatTime(t.createTime)],
+    ]),
+  );
+}
