@@ -1,0 +1,414 @@
+/**
+ * The worker runtime: registers, heartbeats, long-polls FetchJob for as many
+ * jobs as fit what is free, runs each through a formatter with its own
+ * accelerators, and reports StartJob / FinishJob. It never sleeps between
+ * jobs: with free capacity it is always inside a FetchJob that the server
+ * answers as soon as a job is claimable.
+ *
+ * Stopping: stop() ends the polling, lets running jobs finish for the grace
+ * period, then stops the rest and releases them (ReleaseJob: no attempt
+ * used), and finally deactivates the worker so anything still leased to it
+ * returns to the queue.
+ */
+import { hostname } from "node:os";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
+import type { WhatsNextClient } from "../client/connect.js";
+import { environmentWith } from "./process-runner.js";
+import type { Formatter, JobForFormatting, RunOutcome } from "./formatters/types.js";
+import { ResourcePool, type Allocation } from "./resources.js";
+
+/** FetchJob's wait while idle: long enough to be cheap, short enough to notice a dead connection. */
+export const DEFAULT_WAIT_SECONDS = 30;
+/** Time running jobs get to finish after a stop before they are stopped and released. */
+export const DEFAULT_GRACE_MS = 30_000;
+/** FinishJob refuses larger output tails. */
+export const MAX_OUTPUT_TAIL_BYTES = 64 * 1024;
+
+/** Everything a worker needs; only client, projectId and formatter are required. */
+export interface WorkerOptions {
+  client: WhatsNextClient;
+  projectId: bigint;
+  formatter: Formatter;
+  /** Worker id to register under; the server generates one when empty. */
+  id?: string;
+  name?: string;
+  entity?: string;
+  description?: string;
+  /** CPUs jobs may use together; undefined: not tracked, not filtered. */
+  cpus?: number;
+  /** Accelerator device ids to hand out; undefined: not tracked, not filtered. */
+  acceleratorIds?: string[];
+  /** Most jobs at once (default: cpus, or 1). */
+  parallel?: number;
+  /** Give each job its accelerators through CUDA_VISIBLE_DEVICES (local processes only). */
+  setCudaVisibleDevices?: boolean;
+  /** Claim one job, run it, and stop. */
+  once?: boolean;
+  /** Stop after claiming this many jobs (and running them). */
+  maxJobs?: number;
+  waitSeconds?: number;
+  graceMs?: number;
+  /** Overrides the server's heartbeat interval (seconds). */
+  heartbeatSeconds?: number;
+  /** Deactivate the worker on the server when it stops (default true). */
+  deactivateOnStop?: boolean;
+  /** The environment jobs start from (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Receives what happens, for logs and tests. */
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+/** Something that happened in the worker, for its log. */
+export type WorkerEvent =
+  | { type: "registered"; workerId: string; leaseSeconds: number; heartbeatSeconds: number }
+  | { type: "claimed"; jobId: bigint; name: string; task: string }
+  | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
+  | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }
+  | { type: "cancelled"; jobId: bigint; message: string }
+  | { type: "released"; jobId: bigint; reason: string }
+  | { type: "stopping"; reason: string; running: number }
+  | { type: "stopped"; ran: number }
+  | { type: "error"; message: string; jobId?: bigint };
+
+/** What a finished run did. */
+export interface WorkerSummary {
+  workerId: string;
+  /** Jobs claimed. */
+  claimed: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  released: number;
+}
+
+interface RunningJob {
+  job: Job;
+  allocation: Allocation;
+  abort: AbortController;
+  /** Set when the server cancelled the job (heartbeat) or took it away (StartJob refused): nothing to report. */
+  lost?: string;
+  done: Promise<void>;
+}
+
+/** One worker process's runtime; create, then run() until it resolves. */
+export class WorkerRuntime {
+  private readonly pool: ResourcePool;
+  private readonly running = new Map<bigint, RunningJob>();
+  private readonly pollAbort = new AbortController();
+  private stopping = false;
+  private stopReason = "";
+  private releaseNow?: () => void;
+  private readonly releaseSignal: Promise<void>;
+  private wakeLoop?: () => void;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private workerId = "";
+  private readonly summary: WorkerSummary = { workerId: "", claimed: 0, succeeded: 0, failed: 0, cancelled: 0, released: 0 };
+
+  constructor(private readonly options: WorkerOptions) {
+    const slots = options.parallel ?? Math.max(1, options.cpus ?? 1);
+    this.pool = new ResourcePool(options.cpus, options.acceleratorIds, slots);
+    this.releaseSignal = new Promise((resolve) => (this.releaseNow = resolve));
+  }
+
+  /** The id the server knows this worker by (after registration). */
+  get id(): string {
+    return this.workerId;
+  }
+
+  /**
+   * Begins a graceful stop: no new jobs; running jobs get the grace period.
+   * A second call stops and releases them at once.
+   */
+  stop(reason = "stop requested"): void {
+    if (this.stopping) {
+      this.releaseNow?.();
+      return;
+    }
+    this.stopping = true;
+    this.stopReason = reason;
+    this.emit({ type: "stopping", reason, running: this.running.size });
+    this.pollAbort.abort();
+    this.wakeLoop?.();
+  }
+
+  /** Registers and works until stopped (or --once / --max-jobs is satisfied); resolves with what it did. */
+  async run(): Promise<WorkerSummary> {
+    const o = this.options;
+    const registered = await o.client.workers.registerWorker({
+      id: o.id ?? "",
+      name: o.name ?? hostname(),
+      entity: o.entity ?? "",
+      description: o.description ?? "",
+      availableCpu: o.cpus,
+      availableAccelerators: o.acceleratorIds?.length,
+    });
+    this.workerId = registered.worker!.id;
+    this.summary.workerId = this.workerId;
+    const heartbeatSeconds = o.heartbeatSeconds ?? (registered.heartbeatIntervalSeconds || Math.max(1, Math.floor((registered.leaseSeconds || 60) / 3)));
+    this.emit({ type: "registered", workerId: this.workerId, leaseSeconds: registered.leaseSeconds, heartbeatSeconds });
+    this.scheduleHeartbeat(heartbeatSeconds * 1000);
+    try {
+      await this.claimLoop();
+      await this.drain();
+    } finally {
+      clearTimeout(this.heartbeatTimer);
+      this.heartbeatTimer = undefined;
+      if (o.deactivateOnStop ?? true) {
+        await this.call(() => o.client.workers.deactivateWorker({ workerId: this.workerId }), "deactivate the worker");
+      }
+      this.emit({ type: "stopped", ran: this.summary.claimed });
+    }
+    return { ...this.summary };
+  }
+
+  private async claimLoop(): Promise<void> {
+    const o = this.options;
+    let failures = 0;
+    while (!this.stopping) {
+      const budget = this.remainingBudget();
+      if (budget === 0) return;
+      const free = this.pool.free();
+      const want = Math.min(free.slots, budget);
+      if (want <= 0) {
+        await this.nextJobEnds();
+        continue;
+      }
+      let jobs: Job[];
+      try {
+        const res = await o.client.workers.fetchJob(
+          {
+            workerId: this.workerId,
+            project: { case: "projectId", value: o.projectId },
+            availableCpu: free.cpu,
+            availableAccelerators: free.accelerators,
+            waitSeconds: o.waitSeconds ?? DEFAULT_WAIT_SECONDS,
+            maxJobs: want,
+          },
+          { signal: this.pollAbort.signal },
+        );
+        jobs = res.jobs;
+        failures = 0;
+      } catch (err) {
+        if (this.stopping) return;
+        if (isFatal(err)) throw err;
+        failures += 1;
+        this.emit({ type: "error", message: `FetchJob failed (${describe(err)}); trying again` });
+        // Back off only after failures, never between jobs.
+        await this.pause(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+        continue;
+      }
+      for (const job of jobs) this.launch(job);
+      if (o.once && jobs.length === 0 && this.summary.claimed === 0) return;
+    }
+  }
+
+  /** How many more jobs this worker may claim (Infinity when unlimited). */
+  private remainingBudget(): number {
+    const o = this.options;
+    const limit = o.once ? 1 : o.maxJobs;
+    return limit === undefined ? Number.POSITIVE_INFINITY : Math.max(0, limit - this.summary.claimed);
+  }
+
+  private launch(job: Job): void {
+    this.summary.claimed += 1;
+    this.emit({ type: "claimed", jobId: job.id, name: job.name, task: job.taskName });
+    if (this.stopping) {
+      void this.release(job, `worker stopping (${this.stopReason})`);
+      return;
+    }
+    const allocation = this.pool.allocate(job.requiredCpu, job.requiredAccelerators);
+    if (!allocation) {
+      // The server claims only what fits what we said was free; this guards against a mismatch.
+      void this.release(job, `does not fit the worker's free resources (cpu ${job.requiredCpu}, accelerators ${job.requiredAccelerators})`);
+      return;
+    }
+    const entry: RunningJob = { job, allocation, abort: new AbortController(), done: Promise.resolve() };
+    this.running.set(job.id, entry);
+    entry.done = this.execute(entry).finally(() => {
+      this.pool.release(allocation);
+      this.running.delete(job.id);
+      this.wakeLoop?.();
+    });
+  }
+
+  private async execute(entry: RunningJob): Promise<void> {
+    const { job, allocation } = entry;
+    const o = this.options;
+    const additions: Record<string, string> = {};
+    if (o.setCudaVisibleDevices && o.acceleratorIds !== undefined) additions.CUDA_VISIBLE_DEVICES = allocation.accelerators.join(",");
+    let started: Promise<void> = Promise.resolve();
+    let outcome: RunOutcome;
+    try {
+      outcome = await o.formatter.run(toFormatterJob(job), {
+        env: environmentWith(additions, o.env ?? process.env),
+        signal: entry.abort.signal,
+        onStarted: (display) => {
+          this.emit({ type: "started", jobId: job.id, command: display, accelerators: allocation.accelerators });
+          started = o.client.workers.startJob({ jobId: job.id, workerId: this.workerId, command: display }).then(
+            () => undefined,
+            (err: unknown) => {
+              // Not ours any more (cancelled, lease lost): stop running it.
+              entry.lost = `StartJob refused: ${describe(err)}`;
+              this.emit({ type: "error", jobId: job.id, message: entry.lost });
+              entry.abort.abort();
+            },
+          );
+        },
+      });
+    } catch (err) {
+      outcome = { success: false, exitCode: null, message: `worker error: ${describe(err)}`, outputTail: "", command: "", aborted: false };
+    }
+    await started;
+    if (entry.lost) {
+      this.summary.cancelled += 1;
+      this.emit({ type: "cancelled", jobId: job.id, message: entry.lost });
+      return;
+    }
+    if (outcome.aborted) {
+      await this.release(job, `worker stopping (${this.stopReason}): ${outcome.message}`);
+      return;
+    }
+    if (outcome.success) this.summary.succeeded += 1;
+    else this.summary.failed += 1;
+    this.emit({ type: "finished", jobId: job.id, success: outcome.success, exitCode: outcome.exitCode, message: outcome.message });
+    await this.call(
+      () =>
+        o.client.workers.finishJob({
+          jobId: job.id,
+          workerId: this.workerId,
+          success: outcome.success,
+          exitCode: outcome.exitCode ?? undefined,
+          message: outcome.message,
+          outputTail: lastBytes(outcome.outputTail, MAX_OUTPUT_TAIL_BYTES),
+        }),
+      `report job ${job.id} finished`,
+    );
+  }
+
+  private async release(job: Job, reason: string): Promise<void> {
+    this.summary.released += 1;
+    this.emit({ type: "released", jobId: job.id, reason });
+    await this.call(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason }), `release job ${job.id}`);
+  }
+
+  /** Waits for running jobs; once stopping, for the grace period only, then stops and releases the rest. */
+  private async drain(): Promise<void> {
+    if (this.running.size === 0) return;
+    const all = () => Promise.all([...this.running.values()].map((r) => r.done));
+    if (!this.stopping) {
+      await Promise.race([all(), this.stopRequested()]);
+      if (this.running.size === 0) return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.graceMs ?? DEFAULT_GRACE_MS);
+    });
+    await Promise.race([all(), grace, this.releaseSignal]);
+    clearTimeout(timer);
+    for (const entry of this.running.values()) entry.abort.abort();
+    await all();
+  }
+
+  private stopRequested(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopping) return resolve();
+      const previous = this.wakeLoop;
+      this.wakeLoop = () => {
+        previous?.();
+        if (this.stopping) resolve();
+      };
+    });
+  }
+
+  private nextJobEnds(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeLoop = () => {
+        this.wakeLoop = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeLoop = () => {
+        clearTimeout(timer);
+        this.wakeLoop = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private scheduleHeartbeat(intervalMs: number): void {
+    this.heartbeatTimer = setTimeout(async () => {
+      try {
+        const res = await this.options.client.workers.heartbeat({ workerId: this.workerId });
+        for (const id of res.cancelledJobIds) {
+          const entry = this.running.get(id);
+          if (entry && !entry.lost) {
+            entry.lost = "cancelled on the server";
+            entry.abort.abort();
+          }
+        }
+      } catch (err) {
+        this.emit({ type: "error", message: `Heartbeat failed: ${describe(err)}` });
+      }
+      if (this.heartbeatTimer) this.scheduleHeartbeat(intervalMs);
+    }, intervalMs);
+  }
+
+  /** Runs a reporting call, retrying while the server is unreachable; logs (never throws) other refusals. */
+  private async call(fn: () => Promise<unknown>, what: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        const retryable = err instanceof ConnectError && (err.code === Code.Unavailable || err.code === Code.ResourceExhausted);
+        if (!retryable || attempt >= 5) {
+          this.emit({ type: "error", message: `could not ${what}: ${describe(err)}` });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  private emit(event: WorkerEvent): void {
+    this.options.onEvent?.(event);
+  }
+}
+
+/** The part of a claimed job the formatters see. */
+export function toFormatterJob(job: Job): JobForFormatting {
+  return {
+    id: Number(job.id),
+    name: job.name,
+    taskName: job.taskName,
+    commandTemplate: job.commandTemplate,
+    parameters: (job.parameters ?? {}) as Record<string, unknown>,
+    requiredCpu: job.requiredCpu,
+    requiredAccelerators: job.requiredAccelerators,
+  };
+}
+
+/** Errors a worker cannot fix by trying again: wrong key, no permission, no such project. */
+function isFatal(err: unknown): boolean {
+  return err instanceof ConnectError && [Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.Unimplemented].includes(err.code);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ConnectError) return `${Code[err.code]}: ${err.rawMessage}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The end of the text within `max` UTF-8 bytes, cut at a character boundary. */
+export function lastBytes(text: string, max: number): string {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= max) return text;
+  let start = bytes.length - max;
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
+  return bytes.subarray(start).toString("utf8");
+}
