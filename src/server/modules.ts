@@ -1,11 +1,13 @@
 import type { App, ServerModule } from "./app.js";
 import { catalogModule } from "../services/catalog-module.js";
 import { metricsModule } from "./metrics.js";
+import { securityModule } from "../security/security-module.js";
+import { queueModule } from "../services/queue-module.js";
 
 /**
  * Every feature module of the server, in interceptor order. Add a module here
  * to serve it; each lives in its own folder.
  */
 export function serverModules(app: App): ServerModule[] {
-  return [metricsModule(), catalogModule(app)];
+  return [metricsModule(), securityModule(app), catalogModule(app), queueModule(app)];
 }
