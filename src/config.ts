@@ -39,6 +39,7 @@ export const configSpec = {
   WHATSNEXT_RATE_LIMIT_BURST: intAtLeast(0)({ default: 0, desc: "Token-bucket size per principal (0 = rate)" }),
   WHATSNEXT_RATE_LIMIT_REDIS_URL: str({ default: "", desc: "Redis URL to share rate limits between replicas" }),
   WHATSNEXT_RATE_LIMIT_FAILURE_POLICY: str({ choices: ["allow", "deny"], default: "allow", desc: "What to do when the rate-limit store is unreachable" }),
+  WHATSNEXT_RATE_LIMIT_REDIS_PREFIX: str({ default: "whatsnext:rl:", desc: "Prefix of the rate-limit keys in Redis; replicas enforcing one limit share it" }),
   WHATSNEXT_TRUSTED_PROXIES: str({ default: "", desc: "Comma-separated CIDR ranges whose X-Forwarded-For is believed" }),
   WHATSNEXT_TLS_CERT_FILE: str({ default: "", desc: "PEM certificate; with the key file, serve TLS" }),
   WHATSNEXT_TLS_KEY_FILE: str({ default: "", desc: "PEM private key for WHATSNEXT_TLS_CERT_FILE" }),

@@ -1,0 +1,47 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { touchedProjects } from "../security/project-scope.js";
+import { requiredRole, roleSatisfies } from "../security/roles.js";
+import { entityManagerKey, principalKey } from "../server/context.js";
+
+/**
+ * RBAC after authentication: the principal's role must satisfy the method's
+ * row of the role matrix (src/security/roles.ts), and a project-restricted
+ * principal may act only on its project. PermissionDenied names the role or
+ * the project restriction needed, never more.
+ */
+export const authorizationInterceptor: Interceptor = (next) => async (req) => {
+  const requirement = requiredRole(req.service.typeName, req.method.name);
+  if (requirement.kind !== "role") return next(req);
+  const principal = req.contextValues.get(principalKey);
+  const method = `${req.service.name}/${req.method.name}`;
+  const { rule } = requirement;
+  if (!roleSatisfies(principal.role, rule.role)) throw new ConnectError(`${method} needs the ${rule.role} role`, Code.PermissionDenied);
+  if (principal.projectId === undefined || rule.scope === "global") return next(req);
+  const restricted = `this principal may act only on project ${principal.projectId}`;
+  if (rule.scope === "unrestricted") throw new ConnectError(`${method} needs a principal not restricted to one project`, Code.PermissionDenied);
+
+  // A server-streaming call has one request message: read it, check it, hand it on.
+  let message: unknown;
+  if (req.stream) {
+    const messages: unknown[] = [];
+    for await (const m of req.message) messages.push(m);
+    message = messages[0];
+    req = { ...req, message: (async function* () { yield* messages; })() } as typeof req;
+  } else {
+    message = req.message;
+  }
+  if (rule.scope === "list-projects") {
+    const res = await next(req);
+    if (!res.stream) {
+      const body = res.message as unknown as { projects?: Array<{ id: bigint }> };
+      if (Array.isArray(body.projects)) body.projects = body.projects.filter((p) => p.id === BigInt(principal.projectId!));
+    }
+    return res;
+  }
+  const em = req.contextValues.get(entityManagerKey);
+  if (!em) throw new Error("no EntityManager in the call context");
+  const touched = await touchedProjects(rule.scope, message, em);
+  if (touched === "unnamed") throw new ConnectError(`${method}: ${restricted}; name it with project_id`, Code.PermissionDenied);
+  if (touched.ids.some((id) => id !== principal.projectId)) throw new ConnectError(`${method}: ${restricted}`, Code.PermissionDenied);
+  return next(req);
+};

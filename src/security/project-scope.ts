@@ -1,0 +1,82 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { JobSchema, ProjectSchema, TaskSchema } from "../db/entities/index.js";
+import type { ProjectScope } from "./roles.js";
+
+/** The projects a request touches, or "unnamed" when it names none (refused to restricted principals where a project is needed). */
+export type TouchedProjects = { readonly ids: readonly number[] } | "unnamed";
+
+type Fields = Record<string, unknown>;
+
+const asId = (v: unknown): number | undefined => (typeof v === "bigint" && v > 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined);
+
+/** The oneof `project` of a request ({ id | name } or { projectId | projectName }). */
+function projectOneof(msg: Fields): { id?: number; name?: string } | undefined {
+  const oneof = msg.project as { case?: string; value?: unknown } | undefined;
+  if (!oneof || typeof oneof !== "object" || !oneof.case) return undefined;
+  if (oneof.case === "id" || oneof.case === "projectId") return { id: asId(oneof.value) ?? 0 };
+  if (oneof.case === "name" || oneof.case === "projectName") return { name: String(oneof.value) };
+  return undefined;
+}
+
+/** Every job id a request names: id, job_id, and the job_id of repeated items (StartJobs, FinishJobs). */
+function jobIds(msg: Fields): number[] {
+  const ids: number[] = [];
+  for (const v of [msg.id, msg.jobId]) {
+    const id = asId(v);
+    if (id !== undefined) ids.push(id);
+  }
+  for (const list of [msg.starts, msg.outcomes]) {
+    if (!Array.isArray(list)) continue;
+    for (const item of list as Fields[]) {
+      const id = asId(item.jobId);
+      if (id !== undefined) ids.push(id);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Resolves which projects a request acts on, reading its fields by the
+ * method's scope and looking up jobs, tasks and project names with one cheap
+ * query each (a fresh EntityManager, nothing kept in the call's identity map).
+ * Ids that do not exist are left out: the service answers NotFound for them.
+ */
+export async function touchedProjects(scope: ProjectScope, message: unknown, em: EntityManager): Promise<TouchedProjects> {
+  const msg = (message ?? {}) as Fields;
+  const lookup = em.fork();
+  const byName = async (name: string) => {
+    const p = await lookup.findOne(ProjectSchema, { name }, { fields: ["id"], disableIdentityMap: true });
+    return { ids: p ? [p.id] : [] };
+  };
+  switch (scope) {
+    case "project": {
+      const oneof = projectOneof(msg);
+      if (oneof?.name !== undefined) return byName(oneof.name);
+      const id = oneof?.id ?? asId(msg.projectId);
+      return id ? { ids: [id] } : "unnamed";
+    }
+    case "project-self": {
+      const oneof = projectOneof(msg);
+      if (oneof?.name !== undefined) return byName(oneof.name);
+      const id = oneof?.id ?? asId(msg.id);
+      return id ? { ids: [id] } : "unnamed";
+    }
+    case "job": {
+      const ids = jobIds(msg);
+      if (ids.length === 0) return { ids: [] };
+      const rows = await lookup.find(JobSchema, { id: { $in: ids } }, { fields: ["id", "projectId"], disableIdentityMap: true });
+      return { ids: [...new Set(rows.map((r) => r.projectId))] };
+    }
+    case "task": {
+      const id = asId(msg.id);
+      if (id !== undefined) {
+        const task = await lookup.findOne(TaskSchema, { id }, { fields: ["id", "projectId"], disableIdentityMap: true });
+        return { ids: task ? [task.projectId] : [] };
+      }
+      const projectId = asId(msg.projectId);
+      return projectId ? { ids: [projectId] } : { ids: [] };
+    }
+    default:
+      return { ids: [] };
+  }
+}
