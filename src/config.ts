@@ -17,6 +17,13 @@ const port = makeValidator<number>((input) => {
   return value;
 });
 
+/** A number of seconds that may be fractional but not negative. */
+const secondsAtLeastZero = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!Number.isFinite(value) || value < 0) throw new EnvError(`must be a number of seconds >= 0, got ${JSON.stringify(input)}`);
+  return value;
+});
+
 const logLevel = makeValidator<string>((input) => {
   const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
   if (!levels.includes(input)) throw new EnvError(`must be one of ${levels.join(", ")}, got ${JSON.stringify(input)}`);
@@ -48,6 +55,7 @@ export const configSpec = {
   WHATSNEXT_CORS_ORIGINS: str({ default: "", desc: "Comma-separated origins allowed to call from a browser" }),
   WHATSNEXT_LEASE_SECONDS: intAtLeast(1)({ default: 60, desc: "Lease a worker gets on a job; heartbeats extend it" }),
   WHATSNEXT_WORKER_TIMEOUT_SECONDS: intAtLeast(1)({ default: 120, desc: "A worker silent this long is marked inactive" }),
+  WHATSNEXT_RETRY_BACKOFF_SECONDS: secondsAtLeastZero({ default: 5, desc: "First retry delay of a failed job; doubles per attempt, at most an hour" }),
   WHATSNEXT_REAPER_INTERVAL_MS: intAtLeast(10)({ default: 1000, desc: "How often each replica reaps expired leases" }),
   WHATSNEXT_MAX_MESSAGE_BYTES: intAtLeast(1024)({ default: 16 * 1024 * 1024, desc: "Largest request message accepted" }),
   LOG_LEVEL: logLevel({ default: "info", desc: "pino log level" }),

@@ -9,6 +9,8 @@ export interface JobChange {
   readonly type: JobChangeType;
   /** The status after the change (absent for deleted). */
   readonly status?: JobStatusValue;
+  /** For a PENDING job held back by a retry backoff: when it becomes claimable, so waiters can wake then. */
+  readonly notBefore?: Date;
 }
 
 /**

@@ -1,4 +1,8 @@
 import { Migration0001InitialSchema } from "./0001-initial-schema.js";
+import { Migration0002WorkerLeaseIndexes } from "./0002-worker-lease-indexes.js";
 
 /** Migrations in the order they run. Append; never edit one that has shipped. */
-export const migrationsList = [{ name: "0001-initial-schema", class: Migration0001InitialSchema }];
+export const migrationsList = [
+  { name: "0001-initial-schema", class: Migration0001InitialSchema },
+  { name: "0002-worker-lease-indexes", class: Migration0002WorkerLeaseIndexes },
+];

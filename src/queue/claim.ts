@@ -1,0 +1,76 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { NotFoundError } from "./errors.js";
+import type { QueueEvents } from "./events.js";
+import type { JobRow } from "./job-row.js";
+import type { PendingEstimate } from "./pending-estimate.js";
+import { claimJobs, type ClaimRequest } from "./sql/claim-jobs.js";
+
+/**
+ * A long-poll that finds nothing still looks again this often, as a safety
+ * net for wake-ups that cannot be heard: a notification lost while the
+ * LISTEN connection was down, or a retry backoff that ended on a replica that
+ * never heard of it.
+ */
+export const RECHECK_MS = 5_000;
+
+/** What FetchJob answers. */
+export interface FetchResult {
+  readonly jobs: JobRow[];
+  /** PENDING jobs of the project after the claim (approximate past PENDING_COUNT_CAP). */
+  readonly numPending: number;
+}
+
+/**
+ * Claims up to maxJobs jobs for the worker; with waitMs > 0 and nothing
+ * claimable, waits for a change that may have made a job claimable (or the
+ * end of a retry backoff) and claims again, until the wait ends or the signal
+ * aborts (the caller left, the server is shutting down). The waiter is
+ * subscribed BEFORE each claim, so a job created between the claim and the
+ * wait still wakes it.
+ */
+export async function fetchJobs(
+  em: EntityManager,
+  events: QueueEvents,
+  estimate: PendingEstimate,
+  request: ClaimRequest,
+  opts: { waitMs: number; signal: AbortSignal },
+): Promise<FetchResult> {
+  const deadline = Date.now() + opts.waitMs;
+  let req = request;
+  let projectId = "id" in req.project ? req.project.id : undefined;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    const iteration = new AbortController();
+    const wake =
+      projectId !== undefined && remaining > 0 && !opts.signal.aborted
+        ? events.waitForWork(projectId, Math.min(remaining, RECHECK_MS), AbortSignal.any([opts.signal, iteration.signal]))
+        : undefined;
+    let outcome;
+    try {
+      outcome = await claimJobs(em, req);
+    } catch (err) {
+      iteration.abort();
+      throw err;
+    }
+    if (!outcome.workerFound) {
+      iteration.abort();
+      throw new NotFoundError("worker", req.workerId);
+    }
+    if (outcome.projectId === null) {
+      iteration.abort();
+      throw new NotFoundError("project", "id" in req.project ? req.project.id : req.project.name);
+    }
+    if (outcome.jobs.length > 0 || remaining <= 0 || opts.signal.aborted) {
+      iteration.abort();
+      const numPending = outcome.pendingCapped ? estimate.estimate(outcome.projectId, outcome.pendingAfter) : outcome.pendingAfter;
+      return { jobs: outcome.jobs, numPending };
+    }
+    if (!wake) {
+      // The project was named: now that its id is known, subscribe and claim once more.
+      projectId = outcome.projectId;
+      req = { ...req, project: { id: projectId } };
+      continue;
+    }
+    await wake;
+  }
+}

@@ -1,0 +1,35 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { JOB_COLUMNS, jobRowFromSql, type JobRow } from "../job-row.js";
+import type { JobOutcomeInput } from "./finish-jobs.js";
+
+/**
+ * A worker reports on jobs that were CANCELLED while it held them: the status
+ * stays CANCELLED, the report (exit code, message, output) is kept, the lease
+ * ends and cancel_requested is cleared, so heartbeats stop naming the job.
+ * Guarded on the worker and on cancel_requested (the cancel not yet acknowledged).
+ * The cancel's own message (its reason) is kept when there is one. A release
+ * carries no exit code or output and leaves those as they were.
+ */
+export async function acknowledgeCancelledJobs(
+  em: EntityManager,
+  workerId: string,
+  outcomes: readonly Pick<JobOutcomeInput, "jobId" | "exitCode" | "message" | "outputTail">[],
+  kind: "finish" | "release",
+): Promise<JobRow[]> {
+  if (outcomes.length === 0) return [];
+  const report =
+    kind === "finish"
+      ? `exit_code = v.exit_code, output_tail = v.output_tail, message = case when j.message = '' then v.message else j.message end,`
+      : `message = case when j.message = '' then v.message else j.message end,`;
+  const rows: Record<string, unknown>[] = await em.execute(
+    `with u as (
+       update job j set ${report} cancel_requested = false, lease_expires_at = null, finished_at = coalesce(j.finished_at, now()), updated_at = now()
+       from jsonb_to_recordset(?::jsonb) as v(id bigint, exit_code int, message text, output_tail text)
+       where j.id = v.id and j.worker_id = ? and j.status = 'cancelled' and j.cancel_requested
+       returning j.*
+     )
+     select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
+    [JSON.stringify(outcomes.map((o) => ({ id: o.jobId, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))), workerId],
+  );
+  return rows.map(jobRowFromSql);
+}

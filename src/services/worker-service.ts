@@ -1,0 +1,205 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
+import { fetchJobs } from "../queue/claim.js";
+import { InvalidArgumentError } from "../queue/errors.js";
+import type { QueueEvents } from "../queue/events.js";
+import * as outcomes from "../queue/job-outcomes.js";
+import type { PendingEstimate } from "../queue/pending-estimate.js";
+import * as workers from "../queue/workers.js";
+import type { App } from "../server/app.js";
+import { jobToProto } from "./job-convert.js";
+import { entityManager } from "./request-context.js";
+import { timestamp } from "./convert.js";
+import { cutPage, LIMITS, requireId, requireIntInRange, requirePage, requireText } from "./validation.js";
+import { workerToProto } from "./worker-convert.js";
+
+const WORKER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A worker id: 1 to 128 characters of [A-Za-z0-9_-]; the message shows what was wrong. */
+export function requireWorkerId(field: string, value: string): string {
+  if (!WORKER_ID.test(value)) {
+    const shown = value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)` : JSON.stringify(value);
+    throw new InvalidArgumentError(field, `must be 1 to 128 characters of A-Z, a-z, 0-9, _ and -, got ${shown}`);
+  }
+  return value;
+}
+
+function optionalResource(field: string, value: number | undefined): number | null {
+  return value === undefined ? null : requireIntInRange(field, value, 0, LIMITS.requiredResourceMax);
+}
+
+/** PostgreSQL text cannot hold NUL; a process's output may. */
+function withoutNul(text: string): string {
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
+}
+
+/**
+ * The output tail keeps its LAST LIMITS.outputTailBytes bytes: a worker that
+ * sends more loses the oldest lines, never the job's result.
+ */
+function outputTail(text: string): string {
+  const clean = withoutNul(text);
+  const bytes = Buffer.from(clean, "utf8");
+  if (bytes.length <= LIMITS.outputTailBytes) return clean;
+  return bytes.subarray(bytes.length - LIMITS.outputTailBytes).toString("utf8").replace(/^\uFFFD+/, "");
+}
+
+/** A message keeps its first LIMITS.messageLength characters, for the same reason. */
+function outcomeMessage(text: string): string {
+  return withoutNul(text.length > LIMITS.messageLength ? text.slice(0, LIMITS.messageLength) : text);
+}
+
+function requireExitCode(value: number | undefined): number | null {
+  return value === undefined ? null : value;
+}
+
+/** A batch: 1..LIMITS.maxJobsPerFetch items, each job once. */
+function requireBatch<T>(field: string, items: readonly T[], idOf: (item: T) => bigint): number[] {
+  if (items.length === 0) throw new InvalidArgumentError(field, "must list at least one job");
+  if (items.length > LIMITS.maxJobsPerFetch) throw new InvalidArgumentError(field, `must list at most ${LIMITS.maxJobsPerFetch} jobs, got ${items.length}`);
+  const ids = items.map((item, i) => requireId(`${field}[${i}].job_id`, idOf(item)));
+  const seen = new Set<number>();
+  for (const id of ids) {
+    if (seen.has(id)) throw new InvalidArgumentError(field, `names job ${id} twice`);
+    seen.add(id);
+  }
+  return ids;
+}
+
+/** Per-item results of a batch call: the canonical code name of each item's error, empty on success. */
+function toJobResults(results: readonly outcomes.ItemResult[]) {
+  return results.map((r) => ({ jobId: BigInt(r.jobId), errorCode: r.error ? r.error.kind : "", errorMessage: r.error ? r.error.message : "" }));
+}
+
+/**
+ * WorkerService: decodes and validates, calls src/queue (workers, claim,
+ * job-outcomes), encodes. Long-poll FetchJob ends early when the caller goes
+ * away or the server shuts down.
+ */
+export function createWorkerService(app: App, events: QueueEvents, estimate: PendingEstimate): ServiceImpl<typeof WorkerService> {
+  const leaseSeconds = app.config.WHATSNEXT_LEASE_SECONDS;
+  const backoff = app.config.WHATSNEXT_RETRY_BACKOFF_SECONDS;
+  return {
+    async registerWorker(req, ctx) {
+      const { worker, jobIds } = await workers.registerWorker(entityManager(ctx), {
+        id: req.id === "" ? "" : requireWorkerId("id", req.id),
+        name: withoutNul(requireText("name", req.name, 256)),
+        entity: withoutNul(requireText("entity", req.entity, 256)),
+        description: withoutNul(requireText("description", req.description, LIMITS.descriptionLength)),
+        availableCpu: optionalResource("available_cpu", req.availableCpu),
+        availableAccelerators: optionalResource("available_accelerators", req.availableAccelerators),
+      });
+      return { worker: workerToProto(worker, jobIds), leaseSeconds, heartbeatIntervalSeconds: Math.max(1, Math.floor(leaseSeconds / 3)) };
+    },
+
+    async heartbeat(req, ctx) {
+      const hb = await workers.heartbeat(entityManager(ctx), requireWorkerId("worker_id", req.workerId), leaseSeconds);
+      return { cancelledJobIds: hb.cancelledJobIds.map((id) => BigInt(id)), leaseExpireTime: timestamp(hb.leaseExpiresAt) };
+    },
+
+    async deactivateWorker(req, ctx) {
+      const r = await workers.deactivateWorker(entityManager(ctx), events, requireWorkerId("worker_id", req.workerId));
+      return { worker: workerToProto(r.worker, []), releasedJobIds: r.releasedJobIds.map((id) => BigInt(id)) };
+    },
+
+    async getWorker(req, ctx) {
+      const { worker, jobIds } = await workers.getWorker(entityManager(ctx), requireWorkerId("worker_id", req.workerId));
+      return { worker: workerToProto(worker, jobIds) };
+    },
+
+    async listWorkers(req, ctx) {
+      const page = requirePage(req.pageSize, req.pageToken);
+      if (page.after !== undefined) requireWorkerId("page_token", page.after);
+      const rows = await workers.listWorkers(entityManager(ctx), { includeInactive: req.includeInactive, afterId: page.after, limit: page.limit });
+      const { items, nextPageToken } = cutPage(rows, page.limit, (w) => w.worker.id);
+      return { workers: items.map((w) => workerToProto(w.worker, w.jobIds)), nextPageToken };
+    },
+
+    async deleteWorker(req, ctx) {
+      await workers.deleteWorker(entityManager(ctx), events, requireWorkerId("worker_id", req.workerId));
+      return {};
+    },
+
+    async fetchJob(req, ctx) {
+      const workerId = requireWorkerId("worker_id", req.workerId);
+      let project: { id: number } | { name: string };
+      switch (req.project.case) {
+        case "projectId":
+          project = { id: requireId("project_id", req.project.value) };
+          break;
+        case "projectName":
+          if (req.project.value.trim() === "") throw new InvalidArgumentError("project_name", "must not be empty");
+          project = { name: req.project.value.trim() };
+          break;
+        default:
+          throw new InvalidArgumentError("project", "must be given by project_id or project_name");
+      }
+      const waitSeconds = requireIntInRange("wait_seconds", req.waitSeconds, 0, LIMITS.waitSecondsMax);
+      const maxJobs = req.maxJobs === 0 ? 1 : requireIntInRange("max_jobs", req.maxJobs, 1, LIMITS.maxJobsPerFetch);
+      const result = await fetchJobs(
+        entityManager(ctx),
+        events,
+        estimate,
+        {
+          workerId,
+          project,
+          availableCpu: optionalResource("available_cpu", req.availableCpu),
+          availableAccelerators: optionalResource("available_accelerators", req.availableAccelerators),
+          maxJobs,
+          leaseSeconds,
+        },
+        { waitMs: waitSeconds * 1000, signal: AbortSignal.any([ctx.signal, app.shutdown]) },
+      );
+      return { jobs: result.jobs.map(jobToProto), numPending: BigInt(result.numPending) };
+    },
+
+    async startJob(req, ctx) {
+      const jobId = requireId("job_id", req.jobId);
+      const workerId = requireWorkerId("worker_id", req.workerId);
+      const [r] = await outcomes.startJobs(entityManager(ctx), events, workerId, [{ jobId, command: withoutNul(requireText("command", req.command, LIMITS.commandTemplateLength)) }], leaseSeconds);
+      if (r!.error) throw r!.error;
+      return { job: jobToProto(r!.job) };
+    },
+
+    async startJobs(req, ctx) {
+      const workerId = requireWorkerId("worker_id", req.workerId);
+      const ids = requireBatch("starts", req.starts, (s) => s.jobId);
+      const starts = req.starts.map((s, i) => ({ jobId: ids[i]!, command: withoutNul(requireText(`starts[${i}].command`, s.command, LIMITS.commandTemplateLength)) }));
+      return { results: toJobResults(await outcomes.startJobs(entityManager(ctx), events, workerId, starts, leaseSeconds)) };
+    },
+
+    async finishJob(req, ctx) {
+      const jobId = requireId("job_id", req.jobId);
+      const workerId = requireWorkerId("worker_id", req.workerId);
+      const [r] = await outcomes.finishJobs(
+        entityManager(ctx),
+        events,
+        workerId,
+        [{ jobId, success: req.success, exitCode: requireExitCode(req.exitCode), message: outcomeMessage(req.message), outputTail: outputTail(req.outputTail) }],
+        backoff,
+      );
+      if (r!.error) throw r!.error;
+      return { job: jobToProto(r!.job) };
+    },
+
+    async finishJobs(req, ctx) {
+      const workerId = requireWorkerId("worker_id", req.workerId);
+      const ids = requireBatch("outcomes", req.outcomes, (o) => o.jobId);
+      const items = req.outcomes.map((o, i) => ({
+        jobId: ids[i]!,
+        success: o.success,
+        exitCode: requireExitCode(o.exitCode),
+        message: outcomeMessage(o.message),
+        outputTail: outputTail(o.outputTail),
+      }));
+      return { results: toJobResults(await outcomes.finishJobs(entityManager(ctx), events, workerId, items, backoff)) };
+    },
+
+    async releaseJob(req, ctx) {
+      const jobId = requireId("job_id", req.jobId);
+      const workerId = requireWorkerId("worker_id", req.workerId);
+      const job = await outcomes.releaseJob(entityManager(ctx), events, workerId, jobId, withoutNul(requireText("reason", req.reason, LIMITS.messageLength)));
+      return { job: jobToProto(job) };
+    },
+  };
+}
