@@ -1,0 +1,287 @@
+/**
+ * Real workers running real scripts against a real server: success, failure
+ * with exit code and stderr tail, parameters as arguments, concurrency
+ * within CPUs and accelerators with CUDA_VISIBLE_DEVICES per job, a cancel
+ * killing the process, SIGTERM releasing unfinished work, long-poll pickup,
+ * and the slurm and runai formatters against the fake tools on PATH.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
+import type { Job } from "../gen/whatsnext/v1/job_pb.js";
+import { connect, type WhatsNextClient } from "../src/client/index.js";
+import { createCliFormatter } from "../src/worker/formatters/index.js";
+import { WorkerRuntime, type WorkerEvent } from "../src/worker/worker.js";
+import { runCli, startCli, tempFolder } from "./support/run-cli.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+const FIXTURE_BIN = fileURLToPath(new URL("./fixtures/bin", import.meta.url));
+
+let t: TestServer;
+let client: WhatsNextClient;
+before(async () => {
+  // A short lease makes heartbeats (and so cancels) frequent.
+  t = await startTestServer({ WHATSNEXT_LEASE_SECONDS: "3" });
+  client = connect({ server: t.url });
+});
+after(async () => {
+  client?.close();
+  await t?.close();
+});
+
+/** A project with one task per entry; returns the project id. */
+async function project(name: string, tasks: Array<{ name: string; command: string; cpu?: number; accelerators?: number }>): Promise<bigint> {
+  const { project: p } = await client.projects.createProject({ name });
+  for (const task of tasks) {
+    await client.tasks.createTask({ projectId: p!.id, name: task.name, commandTemplate: task.command, requiredCpu: task.cpu ?? 0, requiredAccelerators: task.accelerators ?? 0 });
+  }
+  return p!.id;
+}
+
+async function addJob(projectId: bigint, task: string, name: string, parameters: Record<string, string | number> = {}, priority = 0): Promise<Job> {
+  const { job } = await client.jobs.createJob({ projectId, task: { case: "taskName", value: task }, name, parameters, priority });
+  return job!;
+}
+
+async function getJob(id: bigint): Promise<Job> {
+  return (await client.jobs.getJob({ id })).job!;
+}
+
+/** Polls a condition (a file appearing, a status changing) until it holds. */
+async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function untilStatus(id: bigint, status: JobStatus): Promise<Job> {
+  return until(`job ${id} to be ${JobStatus[status]}`, async () => {
+    const job = await getJob(id);
+    return job.status === status ? job : undefined;
+  });
+}
+
+/** Writes an executable bash script into `folder`. */
+function script(folder: string, name: string, body: string): string {
+  const path = join(folder, name);
+  writeFileSync(path, `#!/usr/bin/env bash\nset -u\n${body}\n`, { mode: 0o755 });
+  return path;
+}
+
+describe("whatsnext worker (the real command)", () => {
+  it("runs jobs to success and to failure with the exit code and the stderr tail; parameters arrive as separate arguments", async () => {
+    const dir = tempFolder("wn-worker-");
+    const job = script(
+      dir,
+      "job.sh",
+      `printf '%s\\n' "$@" > "${dir}/args-$WHATSNEXT_JOB_ID"
+echo "working on $1"
+if [ "$1" = fail ]; then echo "Traceback: something broke" >&2; exit 3; fi`,
+    );
+    const projectId = await project("w-basic", [{ name: "run", command: `bash ${job} {mode} {lr} {job_id}` }]);
+    const good = await addJob(projectId, "run", "good", { mode: "ok", lr: 0.1 });
+    const bad = await addJob(projectId, "run", "bad", { mode: "fail", lr: "a b; rm -rf /" });
+
+    const worker = await runCli(["worker", "--project", "w-basic", "--max-jobs", "2", "--json", "--wait", "5"], { env: { WHATSNEXT_SERVER: t.url } });
+    assert.equal(worker.code, 0, worker.stderr);
+    const summary = worker.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; succeeded?: number; failed?: number }).find((e) => e.type === "summary");
+    assert.deepEqual([summary?.succeeded, summary?.failed], [1, 1]);
+
+    const [g, b] = await Promise.all([getJob(good.id), getJob(bad.id)]);
+    assert.equal(g.status, JobStatus.COMPLETED);
+    assert.equal(g.exitCode, 0);
+    assert.match(g.outputTail, /working on ok/);
+    assert.equal(g.command, `bash ${job} ok 0.1 ${good.id}`);
+    assert.equal(b.status, JobStatus.FAILED);
+    assert.equal(b.exitCode, 3);
+    assert.match(b.message, /exited with code 3/);
+    assert.match(b.outputTail, /Traceback: something broke/);
+    // Each parameter is exactly one argument: no shell ever split or ran it.
+    assert.deepEqual(readFileSync(join(dir, `args-${bad.id}`), "utf8").split("\n").slice(0, 3), ["fail", "a b; rm -rf /", String(bad.id)]);
+
+    // What a person sees: `jobs show` of the failed job prints its stderr.
+    const show = await runCli(["jobs", "show", String(bad.id), "--project", "w-basic"], { env: { WHATSNEXT_SERVER: t.url } });
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /status:\s+failed/);
+    assert.match(show.stdout, /exit code:\s+3/);
+    assert.match(show.stdout, /--- output .*---\n(.|\n)*Traceback: something broke/);
+  });
+
+  it("long-polls: a worker waiting with no work picks up a job added later; --once exits after it", async () => {
+    const dir = tempFolder("wn-poll-");
+    const projectId = await project("w-poll", [{ name: "t", command: `touch ${dir}/ran-{job_id}` }]);
+    const worker = startCli(["worker", "--project", "w-poll", "--once", "--wait", "60"], { env: { WHATSNEXT_SERVER: t.url } });
+    await worker.waitFor(/registered as/, "stderr");
+    const job = await addJob(projectId, "t", "late");
+    const done = await worker.done;
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal((await getJob(job.id)).status, JobStatus.COMPLETED);
+    assert.ok(existsSync(join(dir, `ran-${job.id}`)));
+    // With nothing to do and no wait, --once ends at once.
+    const idle = await runCli(["worker", "--project", "w-poll", "--once", "--wait", "0", "--json"], { env: { WHATSNEXT_SERVER: t.url } });
+    assert.equal(idle.code, 0, idle.stderr);
+    assert.match(idle.stdout, /"type":"summary".*"claimed":0/);
+  });
+
+  it("on SIGTERM stops taking work, lets running jobs finish, then releases the rest and deactivates", async () => {
+    const dir = tempFolder("wn-term-");
+    const quick = script(dir, "quick.sh", `touch "${dir}/started-quick"; while [ ! -e "${dir}/gate" ]; do sleep 0.05; done; echo finished`);
+    const slow = script(dir, "slow.sh", `touch "${dir}/started-slow"; sleep 600`);
+    const projectId = await project("w-term", [
+      { name: "quick", command: `bash ${quick}` },
+      { name: "slow", command: `bash ${slow}` },
+    ]);
+    const q = await addJob(projectId, "quick", "quick");
+    const s = await addJob(projectId, "slow", "slow");
+    const worker = startCli(["worker", "--project", "w-term", "--id", "term-worker", "--parallel", "2", "--cpus", "2", "--grace", "600"], { env: { WHATSNEXT_SERVER: t.url } });
+    await until("both jobs to start", () => existsSync(join(dir, "started-quick")) && existsSync(join(dir, "started-slow")));
+    await Promise.all([untilStatus(q.id, JobStatus.RUNNING), untilStatus(s.id, JobStatus.RUNNING)]);
+    worker.child.kill("SIGTERM");
+    await worker.waitFor(/stopping \(SIGTERM\); 2 job/, "stderr");
+    // Work added now is not taken.
+    const later = await addJob(projectId, "quick", "later");
+    writeFileSync(join(dir, "gate"), "");
+    await untilStatus(q.id, JobStatus.COMPLETED);
+    assert.equal((await getJob(s.id)).status, JobStatus.RUNNING, "the slow job runs on within the grace period");
+    // A second signal ends the grace period: the slow job is stopped and released.
+    worker.child.kill("SIGTERM");
+    const done = await worker.done;
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stderr, /job \d+ released back to the queue/);
+    const [slowAfter, laterAfter, w] = await Promise.all([getJob(s.id), getJob(later.id), client.workers.getWorker({ workerId: "term-worker" })]);
+    assert.equal(slowAfter.status, JobStatus.PENDING);
+    assert.equal(laterAfter.status, JobStatus.PENDING);
+    assert.equal(laterAfter.workerId, "");
+    assert.equal(w.worker?.active, false);
+  });
+
+  it("runs scheduler jobs through the slurm and runai formatters (fake tools on PATH) and reports the command", async () => {
+    const dir = tempFolder("wn-sched-");
+    const projectId = await project("w-sched", [{ name: "t", command: "echo hello {who}" }]);
+    const env = {
+      WHATSNEXT_SERVER: t.url,
+      PATH: `${FIXTURE_BIN}${delimiter}${process.env.PATH ?? ""}`,
+      FAKE_STATE_DIR: join(dir, "state"),
+      FAKE_RECORD_FILE: join(dir, "calls.jsonl"),
+    };
+    const slurmJob = await addJob(projectId, "t", "on-slurm", { who: "slurm" });
+    const slurm = await runCli(
+      ["worker", "--project", "w-sched", "--once", "--wait", "5", "--formatter", "slurm", "--set", "partition=gpu", "--set", "poll_interval_ms=100", "--set", `output_dir=${join(dir, "out")}`],
+      { env },
+    );
+    assert.equal(slurm.code, 0, slurm.stderr);
+    const s = await getJob(slurmJob.id);
+    assert.equal(s.status, JobStatus.COMPLETED, s.message);
+    assert.match(s.outputTail, /hello slurm/);
+    assert.match(s.command, /^SLURM job \d+: echo hello slurm$/);
+    const runaiJob = await addJob(projectId, "t", "on-runai", { who: "runai" });
+    const runai = await runCli(
+      ["worker", "--project", "w-sched", "--once", "--wait", "5", "--formatter", "runai", "--set", "project=team", "--set", "image=python:3.12", "--set", "poll_interval_ms=100"],
+      { env },
+    );
+    assert.equal(runai.code, 0, runai.stderr);
+    const r = await getJob(runaiJob.id);
+    assert.equal(r.status, JobStatus.COMPLETED, r.message);
+    assert.match(r.outputTail, /hello runai/);
+    assert.match(r.command, /^Run:ai job \S+ \(project team\): echo hello runai$/);
+    const calls = readFileSync(join(dir, "calls.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+    assert.ok(calls.some((c) => c[0] === "sbatch" && c.includes("--partition=gpu")), "sbatch got the partition");
+    assert.ok(calls.some((c) => c[0] === "runai" && c[1] === "submit" && c.includes("team")), "runai submit got the project");
+    // A formatter setting that cannot work stops the worker before it registers.
+    const bad = await runCli(["worker", "--project", "w-sched", "--once", "--formatter", "runai"], { env });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /project/);
+  });
+});
+
+describe("worker runtime", () => {
+  it("runs jobs concurrently only while they fit the CPUs and accelerators, each with its own CUDA_VISIBLE_DEVICES", async () => {
+    const dir = tempFolder("wn-res-");
+    // Each job logs start and end (with its devices); the first ones wait at a gate so that concurrency is certain.
+    const body = (kind: string) =>
+      `echo "start $WHATSNEXT_JOB_ID ${kind} \${CUDA_VISIBLE_DEVICES-unset}" >> "${dir}/log"
+touch "${dir}/started-$WHATSNEXT_JOB_ID"
+while [ ! -e "${dir}/gate" ]; do sleep 0.05; done
+echo "end $WHATSNEXT_JOB_ID" >> "${dir}/log"`;
+    const gpu = script(dir, "gpu.sh", body("gpu"));
+    const cpu = script(dir, "cpu.sh", body("cpu"));
+    const projectId = await project("w-resources", [
+      { name: "gpu", command: `bash ${gpu}`, cpu: 1, accelerators: 2 },
+      { name: "cpu", command: `bash ${cpu}`, cpu: 3, accelerators: 0 },
+    ]);
+    const jobs = [
+      ...(await Promise.all([1, 2, 3, 4].map((i) => addJob(projectId, "gpu", `gpu-${i}`, {}, 10)))),
+      ...(await Promise.all([1, 2].map((i) => addJob(projectId, "cpu", `cpu-${i}`)))),
+    ];
+    const events: WorkerEvent[] = [];
+    const runtime = new WorkerRuntime({
+      client,
+      projectId,
+      formatter: createCliFormatter(),
+      cpus: 4,
+      acceleratorIds: ["0", "1", "2", "3"],
+      parallel: 8,
+      setCudaVisibleDevices: true,
+      maxJobs: jobs.length,
+      waitSeconds: 5,
+      onEvent: (e) => events.push(e),
+    });
+    const running = runtime.run();
+    // Two GPU jobs fill the four accelerators; they run together.
+    await until("two gpu jobs to start", () => readdirSync(dir).filter((f) => f.startsWith("started-")).length >= 2);
+    writeFileSync(join(dir, "gate"), "");
+    const summary = await running;
+    assert.equal(summary.succeeded, jobs.length);
+
+    const cpuOf = new Map<string, number>();
+    for (const j of jobs) cpuOf.set(String(j.id), j.taskName === "gpu" ? 1 : 3);
+    const active = new Map<string, string[]>();
+    let most = 0;
+    for (const line of readFileSync(join(dir, "log"), "utf8").trim().split("\n")) {
+      const [what, id, kind, devices] = line.split(" ");
+      if (what === "start") {
+        const mine = devices === "" || devices === undefined ? [] : devices.split(",");
+        if (kind === "gpu") assert.equal(mine.length, 2, `gpu job ${id} got two devices, got ${devices}`);
+        else assert.equal(devices ?? "", "", `cpu job ${id} sees no GPU`);
+        active.set(id!, mine);
+        const used = [...active.values()].flat();
+        assert.equal(new Set(used).size, used.length, `no device is shared: ${line}`);
+        const cpus = [...active.keys()].reduce((n, k) => n + cpuOf.get(k)!, 0);
+        assert.ok(cpus <= 4, `at most 4 CPUs in use, got ${cpus} at ${line}`);
+        most = Math.max(most, active.size);
+      } else active.delete(id!);
+    }
+    assert.ok(most >= 2, "jobs ran concurrently");
+    const starts = events.filter((e): e is Extract<WorkerEvent, { type: "started" }> => e.type === "started");
+    assert.deepEqual(starts.slice(0, 2).map((e) => e.accelerators.join(",")).sort(), ["0,1", "2,3"]);
+  });
+
+  it("kills a job cancelled on the server and goes on with the next", async () => {
+    const dir = tempFolder("wn-cancel-");
+    const long = script(dir, "long.sh", `echo $$ > "${dir}/pid-$WHATSNEXT_JOB_ID"; sleep 600 & wait`);
+    const projectId = await project("w-cancel", [{ name: "long", command: `bash ${long}` }, { name: "quick", command: "true" }]);
+    const victim = await addJob(projectId, "long", "victim", {}, 5);
+    const events: WorkerEvent[] = [];
+    const runtime = new WorkerRuntime({ client, projectId, formatter: createCliFormatter({ killGraceMs: 2000 }), cpus: 1, parallel: 1, maxJobs: 2, waitSeconds: 5, onEvent: (e) => events.push(e) });
+    const running = runtime.run();
+    const pidFile = join(dir, `pid-${victim.id}`);
+    await until("the job to start", () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "");
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    await untilStatus(victim.id, JobStatus.RUNNING);
+    await client.jobs.cancelJob({ id: victim.id, reason: "test" });
+    const next = await addJob(projectId, "quick", "next");
+    const summary = await running;
+    assert.deepEqual([summary.cancelled, summary.succeeded], [1, 1]);
+    assert.throws(() => process.kill(pid, 0), /ESRCH/, "the job's process is gone");
+    assert.equal((await getJob(victim.id)).status, JobStatus.CANCELLED);
+    assert.equal((await getJob(next.id)).status, JobStatus.COMPLETED);
+    assert.ok(events.some((e) => e.type === "cancelled" && e.jobId === victim.id && /cancelled on the server/.test(e.message)));
+  });
+});
