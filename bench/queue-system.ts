@@ -1,0 +1,58 @@
+/**
+ * What the bench asks of each queue it compares. The producer side runs in
+ * the bench process (as an application would submit work); the consumer side
+ * runs in a separate worker process (bench/worker-process.ts), as workers do.
+ */
+
+/** A job's payload: small, numeric, and carrying the submit time for pickup latency. */
+export type BenchPayload = Record<string, number>;
+
+/** The submitting side of one system, plus direct SQL for setup the API has no call for. */
+export interface Producer {
+  /** One job through the system's single-create call. `client` picks one of the concurrent clients. */
+  createJob(payload: BenchPayload, client: number): Promise<void>;
+  /** Jobs through the system's one batch-create call. */
+  createJobs(payloads: readonly BenchPayload[]): Promise<void>;
+  /** Inserts count pending jobs straight into the system's job table with SQL (not the API), then analyses it. */
+  bulkLoadPending(count: number): Promise<void>;
+  /** Jobs ready to be claimed now. */
+  countPending(): Promise<number>;
+  /** One claim of one job through the system's claim path; false when none came back. */
+  claimOne(): Promise<boolean>;
+  /** Removes every job, so the next workload starts from an empty queue. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The working side of one system, inside the worker process. */
+export interface Consumer {
+  /**
+   * Claims, starts and finishes n jobs already queued, with `concurrency`
+   * loops in all, taking `batch` jobs per claim (1: one job per call).
+   * Resolves with the milliseconds from the start to the moment all n are
+   * recorded as done in the database (tear-down is not counted).
+   */
+  drain(n: number, concurrency: number, batch: number): Promise<number>;
+  /**
+   * Starts `concurrency` waiting workers; the returned promise resolves with
+   * each job's pickup latency in milliseconds (its payload's `t`, stamped by
+   * the producer on the monotonic clock, to the moment a worker starts it)
+   * once n jobs have been picked up. `ready` resolves when the workers wait.
+   */
+  pickup(n: number, concurrency: number): { ready: Promise<void>; latencies: Promise<number[]> };
+  close(): Promise<void>;
+}
+
+/** The systems compared, in table order. */
+export const SYSTEMS = ["whatsnext", "pg-boss", "graphile-worker"] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+/** What the worker process needs to reach a system. */
+export interface ConsumerTarget {
+  readonly system: SystemName;
+  /** The system's database. */
+  readonly databaseUrl: string;
+  /** WhatsNext only: the server URL and the project to work on. */
+  readonly serverUrl?: string;
+  readonly projectId?: string;
+}

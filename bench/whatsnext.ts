@@ -1,0 +1,162 @@
+import pg from "pg";
+import { JobService, type Job } from "../gen/whatsnext/v1/job_pb.js";
+import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
+import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
+import { WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
+import { millisSince, monotonicMicros } from "./clock.js";
+import type { BenchPayload, Consumer, Producer } from "./queue-system.js";
+import { connectOwn, type OwnConnectionClient } from "./whatsnext-client.js";
+
+/** The task every bench job belongs to. */
+const TASK = "noop";
+
+/** A project and task the bench creates through the API before measuring. */
+export interface WhatsNextProject {
+  readonly projectId: bigint;
+}
+
+/** Creates the bench's project and its no-op task through the API. */
+export async function createBenchProject(url: string): Promise<WhatsNextProject> {
+  const projects = connectOwn(ProjectService, url);
+  const tasks = connectOwn(TaskService, url);
+  try {
+    const { project } = await projects.client.createProject({ name: "bench", description: "npm run bench" });
+    await tasks.client.createTask({ projectId: project!.id, name: TASK, commandTemplate: "true" });
+    return { projectId: project!.id };
+  } finally {
+    projects.close();
+    tasks.close();
+  }
+}
+
+/**
+ * The WhatsNext side of the bench process: `clients` gRPC clients on
+ * connections of their own, CreateJob for one job, BatchCreateJobs for many,
+ * and FetchJob from a registered worker for the claim latency.
+ */
+export async function createWhatsNextProducer(url: string, databaseUrl: string, project: WhatsNextProject, clients: number): Promise<Producer> {
+  const jobClients = Array.from({ length: clients }, () => connectOwn(JobService, url));
+  const worker = connectOwn(WorkerService, url);
+  const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const workerId = "bench-claimer";
+  await worker.client.registerWorker({ id: workerId, name: workerId });
+  const projectId = project.projectId;
+  return {
+    async createJob(payload: BenchPayload, client: number) {
+      await jobClients[client % jobClients.length]!.client.createJob({ projectId, task: { case: "taskName", value: TASK }, parameters: payload });
+    },
+    async createJobs(payloads: readonly BenchPayload[]) {
+      await jobClients[0]!.client.batchCreateJobs({ projectId, jobs: payloads.map((parameters) => ({ task: { case: "taskName", value: TASK }, parameters })) });
+    },
+    async bulkLoadPending(count: number) {
+      await sql.query(
+        `insert into job (project_id, task_id, parameters) select $1, t.id, jsonb_build_object('i', g) from task t, generate_series(1, $2::int) g where t.project_id = $1 and t.name = $3`,
+        [String(projectId), count, TASK],
+      );
+      await sql.query("vacuum analyze job");
+    },
+    async countPending() {
+      const { rows } = await sql.query<{ n: string }>(`select count(*) as n from job where project_id = $1 and status = 'pending'`, [String(projectId)]);
+      return Number(rows[0]!.n);
+    },
+    async claimOne() {
+      const res = await worker.client.fetchJob({ workerId, project: { case: "projectId", value: projectId }, maxJobs: 1, waitSeconds: 0 });
+      return res.jobs.length > 0;
+    },
+    async reset() {
+      await sql.query("truncate job cascade");
+      await sql.query("vacuum analyze job");
+    },
+    async close() {
+      jobClients.forEach((c) => c.close());
+      worker.close();
+      await sql.end();
+    },
+  };
+}
+
+/**
+ * The WhatsNext side of the worker process: one registered worker and one
+ * connection per loop, as `concurrency` single-slot workers would run.
+ * One job per call: FetchJob, StartJob, FinishJob. Batches: FetchJob with
+ * max_jobs, then StartJobs and FinishJobs for the whole batch.
+ */
+export async function createWhatsNextConsumer(url: string, projectIdText: string, maxLoops = 16): Promise<Consumer> {
+  const projectId = BigInt(projectIdText);
+  const project = { case: "projectId" as const, value: projectId };
+  const loops: Array<{ id: string; conn: OwnConnectionClient<typeof WorkerService> }> = [];
+  for (let i = 0; i < maxLoops; i++) {
+    const conn = connectOwn(WorkerService, url);
+    const id = `bench-worker-${i}`;
+    await conn.client.registerWorker({ id, name: id });
+    loops.push({ id, conn });
+  }
+  const run = async (loop: (typeof loops)[number], jobs: readonly Job[]) => {
+    const c = loop.conn.client;
+    if (jobs.length === 1) {
+      const jobId = jobs[0]!.id;
+      await c.startJob({ jobId, workerId: loop.id, command: "true" });
+      await c.finishJob({ jobId, workerId: loop.id, success: true, exitCode: 0 });
+      return;
+    }
+    const started = await c.startJobs({ workerId: loop.id, starts: jobs.map((j) => ({ jobId: j.id, command: "true" })) });
+    const failedStart = started.results.find((r) => r.errorCode !== "");
+    if (failedStart) throw new Error(`StartJobs: ${failedStart.errorCode} ${failedStart.errorMessage}`);
+    const finished = await c.finishJobs({ workerId: loop.id, outcomes: jobs.map((j) => ({ jobId: j.id, success: true, exitCode: 0 })) });
+    const failedFinish = finished.results.find((r) => r.errorCode !== "");
+    if (failedFinish) throw new Error(`FinishJobs: ${failedFinish.errorCode} ${failedFinish.errorMessage}`);
+  };
+  return {
+    async drain(n, concurrency, batch) {
+      const started = monotonicMicros();
+      let claimed = 0;
+      let done = 0;
+      await Promise.all(
+        loops.slice(0, concurrency).map(async (loop) => {
+          while (claimed < n) {
+            const res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: batch, waitSeconds: 0 });
+            if (res.jobs.length === 0) {
+              await new Promise((r) => setTimeout(r, 5));
+              continue;
+            }
+            claimed += res.jobs.length;
+            await run(loop, res.jobs);
+            done += res.jobs.length;
+          }
+        }),
+      );
+      if (done < n) throw new Error(`WhatsNext drained ${done} of ${n}`);
+      return millisSince(started);
+    },
+    pickup(n, concurrency) {
+      const latencies: number[] = [];
+      const stop = new AbortController();
+      const work = Promise.all(
+        loops.slice(0, concurrency).map(async (loop) => {
+          while (latencies.length < n) {
+            let res;
+            try {
+              res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: 1, waitSeconds: 30 }, { signal: stop.signal });
+            } catch (err) {
+              if (stop.signal.aborted) return;
+              throw err;
+            }
+            const now = monotonicMicros();
+            for (const job of res.jobs) latencies.push((now - Number(job.parameters?.t)) / 1000);
+            if (latencies.length >= n) stop.abort();
+            if (res.jobs.length > 0) await run(loop, res.jobs);
+          }
+        }),
+      );
+      // The first FetchJob of every loop is in flight and waiting once the server has had a moment to LISTEN.
+      const ready = new Promise<void>((r) => setTimeout(r, 500));
+      return { ready, latencies: work.then(() => latencies) };
+    },
+    async close() {
+      for (const loop of loops) {
+        await loop.conn.client.deactivateWorker({ workerId: loop.id }).catch(() => undefined);
+        loop.conn.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import type { ChildRpc } from "./child-rpc.js";
+import { monotonicMicros } from "./clock.js";
+import type { BenchOptions } from "./options.js";
+import type { BenchPayload, Producer, SystemName } from "./queue-system.js";
+import type { Results, RowSpec } from "./results.js";
+import { percentile, summarize } from "./stats.js";
+
+/** One system under test: its submitting side here, its worker process over there. */
+export interface SystemUnderTest {
+  readonly name: SystemName;
+  readonly producer: Producer;
+  readonly worker: ChildRpc;
+}
+
+/** What every workload gets. */
+export interface BenchContext {
+  readonly options: BenchOptions;
+  readonly systems: readonly SystemUnderTest[];
+  readonly results: Results;
+  /** Progress for the person waiting (stderr); the table goes to stdout. */
+  log(message: string): void;
+  /** Lines printed under the table: how a figure was obtained. */
+  note(message: string): void;
+}
+
+const n0 = (n: number) => n.toLocaleString("en-US");
+
+async function timedMillis(fn: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+/** Runs fn(i, client) for i in 0..total-1 from `clients` concurrent loops. */
+async function concurrently(clients: number, total: number, fn: (i: number, client: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      while (next < total) await fn(next++, client);
+    }),
+  );
+}
+
+/** Puts n jobs in the queue through the batch API, untimed (setup for (c)). */
+async function fill(producer: Producer, n: number, batchSize: number): Promise<void> {
+  for (let done = 0; done < n; done += batchSize) {
+    const size = Math.min(batchSize, n - done);
+    await producer.createJobs(Array.from({ length: size }, (_, k) => ({ i: done + k })));
+  }
+}
+
+/** (a) single CreateJob calls from one client and from many. */
+export async function singleCreates(ctx: BenchContext): Promise<void> {
+  const o = ctx.options;
+  const serial: RowSpec = { key: "a1", label: "(a) CreateJob, 1 client", unit: "jobs/s", better: "higher", decimals: 0 };
+  const many: RowSpec = { key: "a16", label: `(a) CreateJob, ${o.concurrentClients} clients`, unit: "jobs/s", better: "higher", decimals: 0 };
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const s of ctx.systems) {
+      await s.producer.reset();
+      const ms1 = await timedMillis(async () => {
+        for (let i = 0; i < o.singleSerialJobs; i++) await s.producer.createJob({ i }, 0);
+      });
+      ctx.results.add(serial, s.name, (o.singleSerialJobs / ms1) * 1000);
+      await s.producer.reset();
+      const msN = await timedMillis(() => concurrently(o.concurrentClients, o.singleConcurrentJobs, (i, client) => s.producer.createJob({ i }, client)));
+      ctx.results.add(many, s.name, (o.singleConcurrentJobs / msN) * 1000);
+      ctx.log(`(a) rep ${rep + 1} ${s.name}: ${n0(Math.round((o.singleSerialJobs / ms1) * 1000))} and ${n0(Math.round((o.singleConcurrentJobs / msN) * 1000))} jobs/s`);
+    }
+  }
+}
+
+/** (b) BatchCreateJobs of batchTotalJobs in batches of batchSize, one batch after another. */
+export async function batchCreates(ctx: BenchContext): Promise<void> {
+  const o = ctx.options;
+  const row: RowSpec = { key: "b", label: `(b) BatchCreateJobs, ${n0(o.batchTotalJobs)} in batches of ${n0(o.batchSize)}`, unit: "jobs/s", better: "higher", decimals: 0 };
+  const batches: BenchPayload[][] = [];
+  for (let done = 0; done < o.batchTotalJobs; done += o.batchSize) batches.push(Array.from({ length: Math.min(o.batchSize, o.batchTotalJobs - done) }, (_, k) => ({ i: done + k })));
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const s of ctx.systems) {
+      await s.producer.reset();
+      const ms = await timedMillis(async () => {
+        for (const batch of batches) await s.producer.createJobs(batch);
+      });
+      ctx.results.add(row, s.name, (o.batchTotalJobs / ms) * 1000);
+      ctx.log(`(b) rep ${rep + 1} ${s.name}: ${n0(Math.round((o.batchTotalJobs / ms) * 1000))} jobs/s`);
+    }
+  }
+}
+
+/** (c) end to end: queued no-op jobs claimed, started and finished by the worker process. */
+export async function drains(ctx: BenchContext): Promise<void> {
+  const o = ctx.options;
+  for (const batch of [1, o.drainBatch]) {
+    const row: RowSpec = {
+      key: `c${batch}`,
+      label: `(c) end to end, ${n0(o.drainJobs)} jobs, concurrency ${o.workerConcurrency}, ${batch === 1 ? "one job per call" : `batches of ${batch}`}`,
+      unit: "jobs/s",
+      better: "higher",
+      decimals: 0,
+    };
+    for (let rep = 0; rep < o.reps; rep++) {
+      for (const s of ctx.systems) {
+        await s.producer.reset();
+        await fill(s.producer, o.drainJobs, o.batchSize);
+        const ms = await s.worker.call<number>("drain", { n: o.drainJobs, concurrency: o.workerConcurrency, batch });
+        ctx.results.add(row, s.name, (o.drainJobs / ms) * 1000);
+        ctx.log(`(c) batch ${batch} rep ${rep + 1} ${s.name}: ${n0(Math.round((o.drainJobs / ms) * 1000))} jobs/s`);
+      }
+    }
+  }
+}
+
+/** (d) the median latency of one claim with more and more jobs pending, bulk-loaded with SQL. */
+export async function claimLatency(ctx: BenchContext): Promise<void> {
+  const o = ctx.options;
+  const levels = o.claimLevels;
+  const medians = new Map<SystemName, number[][]>(ctx.systems.map((s) => [s.name, levels.map(() => [])]));
+  for (const s of ctx.systems) await s.producer.reset();
+  for (const [li, level] of levels.entries()) {
+    const row: RowSpec = { key: `d${level}`, label: `(d) claim one job (FetchJob), ${n0(level)} pending, median`, unit: "ms", better: "lower", decimals: 2 };
+    for (let rep = 0; rep < o.reps; rep++) {
+      for (const s of ctx.systems) {
+        const topUp = async () => {
+          const pending = await s.producer.countPending();
+          if (pending < level) await s.producer.bulkLoadPending(level - pending);
+        };
+        await topUp();
+        for (let w = 0; w < 5; w++) await s.producer.claimOne();
+        await topUp();
+        const samples: number[] = [];
+        for (let i = 0; i < o.claimSamples; i++) {
+          const started = performance.now();
+          const got = await s.producer.claimOne();
+          samples.push(performance.now() - started);
+          if (!got) throw new Error(`${s.name}: a claim with ${level} pending returned no job`);
+        }
+        const median = summarize(samples).median;
+        medians.get(s.name)![li]!.push(median);
+        ctx.results.add(row, s.name, median);
+        ctx.log(`(d) ${n0(level)} pending rep ${rep + 1} ${s.name}: median ${median.toFixed(3)} ms`);
+      }
+    }
+  }
+  const first = levels[0]!;
+  const last = levels[levels.length - 1]!;
+  const ratio: RowSpec = { key: "d-ratio", label: `(d) claim latency ratio ${n0(last)} : ${n0(first)} pending`, unit: "×", better: "lower", decimals: 2 };
+  for (const s of ctx.systems) {
+    const m = medians.get(s.name)!;
+    for (let rep = 0; rep < o.reps; rep++) ctx.results.add(ratio, s.name, m[levels.length - 1]![rep]! / m[0]![rep]!);
+  }
+  ctx.note(`(d) pending jobs were bulk-loaded with SQL (insert … select generate_series) straight into each system's job table, then vacuum analyze; ${o.claimSamples} claims timed per level and repetition after 5 warm-up claims; WhatsNext claims over gRPC, pg-boss with fetch(), graphile-worker with its own get_job statement (prepared, as its pool runs it).`);
+  for (const s of ctx.systems) await s.producer.reset();
+}
+
+/** (e) pickup latency: jobs created one by one at a steady rate while the workers wait. */
+export async function pickupLatency(ctx: BenchContext): Promise<void> {
+  const o = ctx.options;
+  const n = o.pickupRate * o.pickupSeconds;
+  const p50: RowSpec = { key: "e50", label: `(e) pickup latency at ${o.pickupRate} jobs/s for ${o.pickupSeconds} s, p50`, unit: "ms", better: "lower", decimals: 2 };
+  const p99: RowSpec = { key: "e99", label: `(e) pickup latency at ${o.pickupRate} jobs/s for ${o.pickupSeconds} s, p99`, unit: "ms", better: "lower", decimals: 2 };
+  const achieved = new Map<SystemName, number[]>();
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const s of ctx.systems) {
+      await s.producer.reset();
+      await s.worker.call("pickup-start", { n, concurrency: o.workerConcurrency });
+      const intervalMs = 1000 / o.pickupRate;
+      const inflight = new Set<Promise<void>>();
+      const errors: unknown[] = [];
+      const started = performance.now();
+      let sent = 0;
+      while (sent < n) {
+        const due = Math.min(n, Math.floor((performance.now() - started) / intervalMs) + 1);
+        while (sent < due) {
+          const i = sent++;
+          const p: Promise<void> = s.producer
+            .createJob({ i, t: monotonicMicros() }, i % o.concurrentClients)
+            .catch((err: unknown) => void errors.push(err))
+            .finally(() => inflight.delete(p));
+          inflight.add(p);
+        }
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await Promise.all(inflight);
+      const rate = (n / (performance.now() - started)) * 1000;
+      achieved.set(s.name, [...(achieved.get(s.name) ?? []), rate]);
+      if (errors.length > 0) throw new Error(`${s.name}: ${errors.length} creates failed during (e): ${String(errors[0])}`);
+      const latencies = await s.worker.call<number[]>("pickup-result");
+      ctx.results.add(p50, s.name, percentile(latencies, 0.5));
+      ctx.results.add(p99, s.name, percentile(latencies, 0.99));
+      ctx.log(`(e) rep ${rep + 1} ${s.name}: p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms, submitted at ${rate.toFixed(0)} jobs/s`);
+    }
+  }
+  ctx.note(
+    `(e) achieved submission rate (jobs/s, median): ${[...achieved].map(([name, r]) => `${name} ${summarize(r).median.toFixed(0)}`).join(", ")}; latency runs from just before the create call to the worker's handler (WhatsNext: FetchJob's answer) in another process, on the system-wide monotonic clock.`,
+  );
+}
