@@ -107,6 +107,17 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       inFlight--;
       if (inFlight === 0) drained?.();
     });
+    // An error answered before the whole body was read (e.g. an oversized gRPC-Web envelope) leaves the rest of
+    // the body on the wire, and Node stops reading the socket: the next call on that HTTP/1.1 connection would
+    // hang. Once the answer is sent, the rest of the body is read and dropped, as Node does for unread bodies.
+    if (!(req instanceof http2.Http2ServerRequest)) {
+      const socket = req.socket;
+      res.once("finish", () => {
+        if (req.complete) return;
+        (req as http.IncomingMessage & { _dump?(): void })._dump?.();
+        socket.resume();
+      });
+    }
     for (const m of modules) if (m.http?.(req, res)) return;
     if (String(req.headers["content-type"] ?? "").startsWith("application/grpc")) encodeGrpcMessagesMinimally(res);
     connectHandler(req as http.IncomingMessage, res as http.ServerResponse);
@@ -133,6 +144,9 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const h2 = http2.createServer({}, handler);
     h2.on("session", (s) => trackSession(h2Sessions, s));
     h1 = http.createServer(handler);
+    // h1 never listens itself (the sniffer hands it sockets), but Node starts connection tracking on "listening":
+    // without it closeIdleConnections/closeAllConnections do nothing and headersTimeout/requestTimeout never fire.
+    h1.emit("listening");
     // HTTP/1.1 and HTTP/2 with prior knowledge share the port: the first bytes tell them apart.
     listener = net.createServer((socket) => {
       socket.once("readable", function sniff() {
@@ -182,6 +196,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         }
         for (const s of h2Sessions) s.destroy();
         h1?.closeAllConnections();
+        h1?.close();
         await stopModules(startedModules, logger);
         await db.close();
         logger.info("whatsnext stopped");
