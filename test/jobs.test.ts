@@ -179,7 +179,7 @@ for (const protocol of PROTOCOLS) {
       assert.deepEqual(a.parameters, { i: 0 });
 
       const before = (await jobs.listJobs({ projectId: project.id, pageSize: 1000 })).jobs.length;
-      const bad = Array.from({ length: 30 }, (_, i) => ({ task, name: `x${i}`, parameters: { i } }));
+      const bad: Array<{ task: typeof task; name: string; parameters: Record<string, string | number> }> = Array.from({ length: 30 }, (_, i) => ({ task, name: `x${i}`, parameters: { i } }));
       bad[17] = { task, name: "x17", parameters: { blob: "y".repeat(70_000) } };
       await rejectsWith(jobs.batchCreateJobs({ projectId: project.id, jobs: bad }), Code.InvalidArgument, /^jobs\[17\]\.parameters must be at most/);
       const unknownTask = [{ task, name: "ok" }, { task: { case: "taskName" as const, value: "missing" }, name: "bad" }];

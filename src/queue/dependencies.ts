@@ -22,6 +22,21 @@ function changes(rows: SqlRow[], status: JobStatusValue): JobChange[] {
   return rows.map((r) => ({ projectId: Number(r.project_id), jobId: Number(r.id), type: "updated" as const, status }));
 }
 
+// Planner note: right after a bulk insert the job table has no statistics and
+// PostgreSQL takes `status = '…'` for a very selective filter, choosing a
+// sequential scan of job per step. So every statement here reaches jobs through
+// their primary key (`id = any(array(...))`, scalar subqueries) and walks edges
+// through the job_dependency indexes (a LATERAL … OFFSET 0 keeps the walk a
+// parameterised index scan), whatever the statistics say.
+
+/** The transitive dependents of roots (roots included): edges only, through job_dependency_depends_on_idx. */
+const DEPENDENTS_WALK = `with recursive dependents(id) as (
+       select unnest(array[?]::bigint[])
+       union
+       select x.job_id from dependents r
+       cross join lateral (select d.job_id from job_dependency d where d.depends_on_id = r.id offset 0) x
+     )`;
+
 /**
  * Inside the transaction that set these jobs COMPLETED: decrements unmet_dependencies of
  * their dependents. Returns an "updated" change for each PENDING dependent that became
@@ -29,15 +44,14 @@ function changes(rows: SqlRow[], status: JobStatusValue): JobChange[] {
  */
 export async function releaseDependents(tx: EntityManager, completedJobIds: readonly number[]): Promise<JobChange[]> {
   if (completedJobIds.length === 0) return [];
+  const ids = [...completedJobIds];
   const rows: SqlRow[] = await tx.execute(
-    `with released as (
-       select d.job_id, count(*)::int as n from job_dependency d
-       where d.depends_on_id = any(array[?]::bigint[]) group by d.job_id
-     )
-     update job j set unmet_dependencies = greatest(j.unmet_dependencies - released.n, 0), updated_at = now()
-     from released where j.id = released.job_id
+    `update job j set unmet_dependencies = greatest(j.unmet_dependencies -
+         (select count(*) from job_dependency d where d.job_id = j.id and d.depends_on_id = any(array[?]::bigint[])), 0),
+       updated_at = now()
+     where j.id = any(array(select d.job_id from job_dependency d where d.depends_on_id = any(array[?]::bigint[])))
      returning j.id, j.project_id, j.status, j.unmet_dependencies`,
-    [[...completedJobIds]],
+    [ids, ids],
   );
   return changes(
     rows.filter((r) => r.status === "pending" && Number(r.unmet_dependencies) === 0),
@@ -47,24 +61,19 @@ export async function releaseDependents(tx: EntityManager, completedJobIds: read
 
 /**
  * Inside the transaction that set these jobs FAILED (final), CANCELLED or BLOCKED: moves
- * their PENDING dependents, transitively, to BLOCKED. The walk goes through PENDING jobs
- * only: a dependent that is already BLOCKED (or CANCELLED, FAILED) has its own dependents
- * blocked already. Returns one change per job blocked.
+ * their PENDING dependents, transitively, to BLOCKED, in one statement. The walk follows
+ * every edge (a dependent that is already BLOCKED has only BLOCKED or finished-off jobs
+ * below it, so walking through it changes nothing). Returns one change per job blocked.
  */
 export async function blockDependents(tx: EntityManager, jobIds: readonly number[]): Promise<JobChange[]> {
   if (jobIds.length === 0) return [];
+  const ids = [...jobIds];
   const rows: SqlRow[] = await tx.execute(
-    `with recursive dependents(id) as (
-       select d.job_id from job_dependency d join job p on p.id = d.job_id
-       where d.depends_on_id = any(array[?]::bigint[]) and p.status = 'pending'
-       union
-       select d.job_id from job_dependency d join dependents r on d.depends_on_id = r.id join job p on p.id = d.job_id
-       where p.status = 'pending'
-     )
+    `${DEPENDENTS_WALK}
      update job j set status = 'blocked', updated_at = now()
-     from (select distinct id from dependents) b where j.id = b.id and j.status = 'pending'
+     where j.id = any(array(select id from dependents)) and not j.id = any(array[?]::bigint[]) and j.status = 'pending'
      returning j.id, j.project_id`,
-    [[...jobIds]],
+    [ids, ids],
   );
   return changes(rows, "blocked");
 }
@@ -80,21 +89,19 @@ export async function unblockJobs(tx: EntityManager, candidateIds: readonly numb
   let frontier = [...new Set(candidateIds)];
   while (frontier.length > 0) {
     const rows: SqlRow[] = await tx.execute(
-      `update job j set status = 'pending', updated_at = now()
-       where j.id = any(array[?]::bigint[]) and j.status = 'blocked'
-         and not exists (
-           select 1 from job_dependency d join job p on p.id = d.depends_on_id
-           where d.job_id = j.id and p.status in ${BLOCKING_SQL})
-       returning j.id, j.project_id`,
+      `with unblocked as (
+         update job j set status = 'pending', updated_at = now()
+         where j.id = any(array[?]::bigint[]) and j.status = 'blocked'
+           and not exists (
+             select 1 from job_dependency d
+             where d.job_id = j.id and (select p.status from job p where p.id = d.depends_on_id) in ${BLOCKING_SQL})
+         returning j.id, j.project_id
+       )
+       select u.id, u.project_id, array(select d.job_id from job_dependency d where d.depends_on_id = u.id) as dependents from unblocked u`,
       [frontier],
     );
-    if (rows.length === 0) break;
     out.push(...changes(rows, "pending"));
-    const next: SqlRow[] = await tx.execute(
-      `select distinct d.job_id from job_dependency d where d.depends_on_id = any(array[?]::bigint[])`,
-      [rows.map((r) => Number(r.id))],
-    );
-    frontier = next.map((r) => Number(r.job_id));
+    frontier = [...new Set(rows.flatMap((r) => (r.dependents as unknown[]).map(Number)))];
   }
   return out;
 }
@@ -103,8 +110,8 @@ export async function unblockJobs(tx: EntityManager, candidateIds: readonly numb
 export async function blockedDependentsOf(tx: EntityManager, jobIds: readonly number[]): Promise<number[]> {
   if (jobIds.length === 0) return [];
   const rows: SqlRow[] = await tx.execute(
-    `select distinct d.job_id from job_dependency d join job p on p.id = d.job_id
-     where d.depends_on_id = any(array[?]::bigint[]) and p.status = 'blocked'`,
+    `select distinct d.job_id from job_dependency d
+     where d.depends_on_id = any(array[?]::bigint[]) and (select p.status from job p where p.id = d.job_id) = 'blocked'`,
     [[...jobIds]],
   );
   return rows.map((r) => Number(r.job_id));
@@ -121,17 +128,16 @@ export async function detachDependents(
   deletedJobIds: readonly number[],
 ): Promise<{ blockedCandidates: number[]; released: JobChange[] }> {
   if (deletedJobIds.length === 0) return { blockedCandidates: [], released: [] };
+  const ids = [...deletedJobIds];
   const rows: SqlRow[] = await tx.execute(
-    `with lost as (
-       select d.job_id, count(*) filter (where p.status <> 'completed')::int as n from job_dependency d
-       join job p on p.id = d.depends_on_id
-       where d.depends_on_id = any(array[?]::bigint[]) and not d.job_id = any(array[?]::bigint[])
-       group by d.job_id
-     )
-     update job j set unmet_dependencies = greatest(j.unmet_dependencies - lost.n, 0), updated_at = now()
-     from lost where j.id = lost.job_id
+    `update job j set unmet_dependencies = greatest(j.unmet_dependencies -
+         (select count(*) from job_dependency d where d.job_id = j.id and d.depends_on_id = any(array[?]::bigint[])
+            and (select p.status from job p where p.id = d.depends_on_id) <> 'completed'), 0),
+       updated_at = now()
+     where j.id = any(array(select d.job_id from job_dependency d where d.depends_on_id = any(array[?]::bigint[])))
+       and not j.id = any(array[?]::bigint[])
      returning j.id, j.project_id, j.status, j.unmet_dependencies`,
-    [[...deletedJobIds], [...deletedJobIds]],
+    [ids, ids, ids],
   );
   return {
     blockedCandidates: rows.filter((r) => r.status === "blocked").map((r) => Number(r.id)),
@@ -154,10 +160,11 @@ export async function findCycle(tx: EntityManager, jobId: number, newDependsOn: 
     `with recursive reach(id) as (
        select unnest(array[?]::bigint[])
        union
-       select d.depends_on_id from job_dependency d join reach r on d.job_id = r.id
+       select x.depends_on_id from reach r
+       cross join lateral (select d.depends_on_id from job_dependency d where d.job_id = r.id offset 0) x
      )
      select d.job_id, d.depends_on_id from job_dependency d
-     where d.job_id in (select id from reach) and exists (select 1 from reach where id = ?)`,
+     where d.job_id = any(array(select id from reach)) and exists (select 1 from reach where id = ?)`,
     [[...newDependsOn], jobId],
   );
   if (edges.length === 0) return null;

@@ -20,6 +20,8 @@ import { JOB_COLUMNS, jobRowFromSql, type JobRow, type SqlRow } from "./job-row.
 
 const BLOCKING = `('failed', 'cancelled', 'blocked')`;
 const FROM_JOB = `from job j join task t on t.id = j.task_id`;
+/** Advisory lock class (with the project id) serialising dependency replacements, so two updates cannot close a cycle together. */
+const CYCLE_LOCK_CLASS = 0x776e7401;
 
 /** Which task a new job runs: by id, or by name within the job's project. */
 export type TaskRef = { id: number } | { name: string };
@@ -384,6 +386,13 @@ async function lockJob(tx: EntityManager, id: number): Promise<{ projectId: numb
  */
 export async function updateJob(em: EntityManager, events: QueueEvents, id: number, input: JobChanges): Promise<JobRow> {
   const { job, changes } = await em.transactional(async (tx) => {
+    if (input.dependsOn !== undefined) {
+      // The cycle check's lock comes before the row lock, in the same order in every
+      // updater, so two updates of one project queue up instead of deadlocking.
+      const owner: SqlRow[] = await tx.execute(`select project_id from job where id = ?`, [id]);
+      if (owner.length === 0) throw new NotFoundError("job", id);
+      await tx.execute(`select pg_advisory_xact_lock(?, ?)`, [CYCLE_LOCK_CLASS, Number(owner[0]!.project_id)]);
+    }
     const current = await lockJob(tx, id);
     if (current.status !== "pending" && current.status !== "blocked") {
       throw new FailedPreconditionError(`job ${id} is ${current.status.toUpperCase()}: only a PENDING or BLOCKED job can be updated`);
@@ -403,7 +412,6 @@ export async function updateJob(em: EntityManager, events: QueueEvents, id: numb
     if (input.dependsOn !== undefined) {
       const deps = input.dependsOn;
       if (deps.includes(id)) throw new InvalidArgumentError("depends_on", `job ${id} cannot depend on itself`);
-      await tx.execute(`select pg_advisory_xact_lock(?, ?)`, [0x776e7874, current.projectId]);
       const rows: SqlRow[] = await tx.execute(`select id, project_id, status from job where id = any(array[?]::bigint[]) for share`, [deps]);
       const statuses = checkDependencyRows("depends_on", current.projectId, deps, rows);
       const cycle = await findCycle(tx, id, deps);
@@ -561,8 +569,8 @@ export async function clearQueue(em: EntityManager, events: QueueEvents, project
        where d.depends_on_id in (select id from doomed) and d.job_id not in (select id from doomed)
        group by d.job_id
      ), upd as (
-       update job j set unmet_dependencies = greatest(j.unmet_dependencies - lost.n, 0), updated_at = now()
-       from lost where j.id = lost.job_id
+       update job j set unmet_dependencies = greatest(j.unmet_dependencies - (select n from lost where lost.job_id = j.id), 0), updated_at = now()
+       where j.id = any(array(select job_id from lost))
        returning j.id, j.status, j.unmet_dependencies
      ), del as (
        delete from job where id in (select id from doomed) returning id
