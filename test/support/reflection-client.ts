@@ -29,7 +29,7 @@ export function reflect(
     },
   };
   const Ctor = grpc.makeGenericClientConstructor(definition, `${pkg}.ServerReflection`);
-  const client = new Ctor(address.replace(/^https?:\/\//, ""), grpc.credentials.createInsecure()) as grpc.Client & {
+  const client = new Ctor(address.replace(/^https?:\/\//, ""), grpc.credentials.createInsecure()) as unknown as grpc.Client & {
     serverReflectionInfo(): grpc.ClientDuplexStream<v1.ServerReflectionRequest, v1.ServerReflectionResponse>;
   };
   return new Promise((resolve, reject) => {
