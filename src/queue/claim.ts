@@ -62,6 +62,10 @@ export async function fetchJobs(
     }
     if (outcome.jobs.length > 0 || remaining <= 0 || opts.signal.aborted) {
       iteration.abort();
+      if (outcome.jobs.length > 0) {
+        // Watchers see the claim; waiters ignore it (nothing became claimable).
+        void events.jobsChanged(outcome.jobs.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: j.status })));
+      }
       const numPending = outcome.pendingCapped ? estimate.estimate(outcome.projectId, outcome.pendingAfter) : outcome.pendingAfter;
       return { jobs: outcome.jobs, numPending };
     }
