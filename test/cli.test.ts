@@ -263,13 +263,14 @@ describe("jobs and the queue", () => {
     const badFile = join(folder, "bad.yaml");
     writeFileSync(badFile, "jobs:\n  - name: a\n    task: train\n    depends_on: [zzz]\n");
     const [yamlRun, jsonRun, bad, missing, dry] = await Promise.all([
-      wn(["jobs", "add-batch", yamlFile, "--json"], b),
+      wn(["jobs", "add-batch", yamlFile, "--json", "--progress"], b),
       wn(["jobs", "add-batch", jsonFile, "--json"], b),
       wn(["jobs", "add-batch", badFile], b),
       wn(["jobs", "add-batch", join(folder, "nope.yaml")], b),
       wn(["jobs", "add-batch", yamlFile, "--dry-run"], b),
     ]);
     assert.equal(ok(yamlRun, "yaml").json<{ created: number }>().created, 7);
+    assert.match(yamlRun.stderr, /\[#+\] 7\/7 jobs/, "the progress bar reached the end");
     assert.equal(ok(jsonRun, "json").json<{ created: number }>().created, 2);
     fails(bad, 2, /depends_on "zzz" names no earlier job/);
     fails(missing, 2, /cannot read .*nope\.yaml/);

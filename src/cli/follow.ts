@@ -2,7 +2,6 @@
  * `--follow` for status and queue listings: a WatchJobs stream that ends
  * cleanly on Ctrl-C (exit 0), or when the caller says it has seen enough.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
 import type { WatchJobsResponse } from "../../gen/whatsnext/v1/job_pb.js";
 import type { CliContext } from "./cli-context.js";
 
@@ -31,8 +30,9 @@ export async function followJobs(
     for (let next = await first; !next.done; next = await iterator.next()) {
       if (await onEvent(next.value)) return;
     }
+    if (!abort.signal.aborted) throw new Error("the server ended the watch (is it shutting down?)");
   } catch (err) {
-    if (abort.signal.aborted || (err instanceof ConnectError && err.code === Code.Canceled)) return;
+    if (abort.signal.aborted) return;
     throw err;
   } finally {
     abort.abort();
