@@ -257,5 +257,8 @@ describe("dependencies", () => {
     assert.equal(blockedJobIds.length, 1999);
     const stats = await jobs.getQueueStats({ projectId: project.id });
     assert.equal(stats.blocked, 1999n);
+    const { unblockedJobIds } = await jobs.retryJob({ id: jobIds[0]! });
+    assert.equal(unblockedJobIds.length, 1999, "the whole chain is freed, however deep");
+    assert.equal((await jobs.getQueueStats({ projectId: project.id })).pending, 2000n);
   });
 });

@@ -79,31 +79,52 @@ export async function blockDependents(tx: EntityManager, jobIds: readonly number
 }
 
 /**
- * Moves BLOCKED jobs among the candidates back to PENDING when none of their dependencies is
- * FAILED, CANCELLED or BLOCKED any more, then tries their dependents, and so on: one statement
- * per level of the graph. Call it after the change that may have lifted the block (a retry,
- * a deleted dependency, replaced dependencies). Returns one change per job unblocked.
+ * Moves BLOCKED jobs among the candidates, and their BLOCKED dependents transitively, back
+ * to PENDING when nothing FAILED, CANCELLED or BLOCKED stays above them. Two statements
+ * whatever the depth: one reads the blocked subgraph below the candidates with each edge's
+ * dependency status, the greatest set that can be freed together is computed here (a job is
+ * freed when each blocking dependency is itself freed; the graph is acyclic), one update
+ * frees it. Call it after the change that may have lifted the block (a retry, a deleted
+ * dependency, replaced dependencies). Returns one change per job unblocked.
  */
 export async function unblockJobs(tx: EntityManager, candidateIds: readonly number[]): Promise<JobChange[]> {
-  const out: JobChange[] = [];
-  let frontier = [...new Set(candidateIds)];
-  while (frontier.length > 0) {
-    const rows: SqlRow[] = await tx.execute(
-      `with unblocked as (
-         update job j set status = 'pending', updated_at = now()
-         where j.id = any(array[?]::bigint[]) and j.status = 'blocked'
-           and not exists (
-             select 1 from job_dependency d
-             where d.job_id = j.id and (select p.status from job p where p.id = d.depends_on_id) in ${BLOCKING_SQL})
-         returning j.id, j.project_id
-       )
-       select u.id, u.project_id, array(select d.job_id from job_dependency d where d.depends_on_id = u.id) as dependents from unblocked u`,
-      [frontier],
-    );
-    out.push(...changes(rows, "pending"));
-    frontier = [...new Set(rows.flatMap((r) => (r.dependents as unknown[]).map(Number)))];
+  if (candidateIds.length === 0) return [];
+  const edges: SqlRow[] = await tx.execute(
+    `with recursive blocked(id) as (
+       select c.id from unnest(array[?]::bigint[]) as c(id) where (select j.status from job j where j.id = c.id) = 'blocked'
+       union
+       select x.job_id from blocked r
+       cross join lateral (
+         select d.job_id from job_dependency d
+         where d.depends_on_id = r.id and (select j.status from job j where j.id = d.job_id) = 'blocked' offset 0) x
+     )
+     select b.id, d.depends_on_id, (select p.status from job p where p.id = d.depends_on_id) as dep_status
+     from blocked b left join job_dependency d on d.job_id = b.id`,
+    [[...new Set(candidateIds)]],
+  );
+  const blockers = new Map<number, number[]>();
+  for (const e of edges) {
+    const id = Number(e.id);
+    const list = blockers.get(id) ?? [];
+    if (e.depends_on_id !== null && BLOCKING_STATUSES.includes(e.dep_status as JobStatusValue)) list.push(Number(e.depends_on_id));
+    blockers.set(id, list);
   }
-  return out;
+  const freed = new Set(blockers.keys());
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const id of freed) {
+      if (blockers.get(id)!.some((dep) => !freed.has(dep))) {
+        freed.delete(id);
+        changed = true;
+      }
+    }
+  }
+  if (freed.size === 0) return [];
+  const rows: SqlRow[] = await tx.execute(
+    `update job set status = 'pending', updated_at = now() where id = any(array[?]::bigint[]) and status = 'blocked' returning id, project_id`,
+    [[...freed]],
+  );
+  return changes(rows, "pending");
 }
 
 /** The BLOCKED direct dependents of these jobs: the candidates to unblock after they stopped blocking. */
