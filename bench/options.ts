@@ -56,10 +56,10 @@ const QUICK: typeof FULL = {
   singleSerialJobs: 100,
   singleConcurrentJobs: 320,
   batchTotalJobs: 5000,
-  drainJobs: 1000,
+  drainJobs: 400,
   claimLevels: [1000, 10_000],
   claimSamples: 20,
-  pickupSeconds: 2,
+  pickupSeconds: 1,
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--reps=N] [--systems=whatsnext,pg-boss,graphile-worker] [--workloads=a,b,c,d,e] [--cpu-prof[=dir]]`;

@@ -130,20 +130,30 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
     },
     pickup(n, concurrency) {
       const latencies: number[] = [];
-      const stop = new AbortController();
+      // One controller per waiting call (a signal shared by thousands of calls would collect a listener per call).
+      const waiting = new Set<AbortController>();
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+        for (const c of waiting) c.abort();
+      };
       const work = Promise.all(
         loops.slice(0, concurrency).map(async (loop) => {
-          while (latencies.length < n) {
+          while (!stopped) {
+            const call = new AbortController();
+            waiting.add(call);
             let res;
             try {
-              res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: 1, waitSeconds: 30 }, { signal: stop.signal });
+              res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: 1, waitSeconds: 30 }, { signal: call.signal });
             } catch (err) {
-              if (stop.signal.aborted) return;
+              if (stopped) return;
               throw err;
+            } finally {
+              waiting.delete(call);
             }
             const now = monotonicMicros();
             for (const job of res.jobs) latencies.push((now - Number(job.parameters?.t)) / 1000);
-            if (latencies.length >= n) stop.abort();
+            if (latencies.length >= n) stop();
             if (res.jobs.length > 0) await run(loop, res.jobs);
           }
         }),
