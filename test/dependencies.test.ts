@@ -6,6 +6,7 @@ import { JobService } from "../gen/whatsnext/v1/job_pb.js";
 import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
 import { rejectsWith } from "./support/assertions.js";
+import { queueFixture } from "./support/queue-fixtures.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let t: TestServer;
@@ -260,5 +261,23 @@ describe("dependencies", () => {
     const { unblockedJobIds } = await jobs.retryJob({ id: jobIds[0]! });
     assert.equal(unblockedJobIds.length, 1999, "the whole chain is freed, however deep");
     assert.equal((await jobs.getQueueStats({ projectId: project.id })).pending, 2000n);
+  });
+
+  it("keeps counters right when dependents are created while their dependency completes or fails", async () => {
+    for (const success of [true, false]) {
+      const f = await queueFixture(t, "connect", `race-${success}`);
+      const dep = await f.createJob({ name: "dep", maxAttempts: 1 });
+      const w = await f.registerWorker();
+      await f.workers.fetchJob({ workerId: w, project: { case: "projectId", value: f.project.id } });
+      await f.workers.startJob({ jobId: dep, workerId: w });
+      // 30 creates race the finish; each dependent must end up counted exactly once
+      // (checked by afterEach against the database) and blocked iff the dependency failed.
+      const creates = Array.from({ length: 30 }, (_, i) => f.createJob({ name: `d${i}`, dependsOn: [dep] }));
+      const finish = f.workers.finishJob({ jobId: dep, workerId: w, success, exitCode: success ? 0 : 1 });
+      const ids = await Promise.all(creates);
+      await finish;
+      const got = await statuses(...ids);
+      assert.ok(got.every((s) => s === (success ? "PENDING" : "BLOCKED")), `${success ? "completed" : "failed"} dependency: ${got.join(",")}`);
+    }
   });
 });
