@@ -68,8 +68,12 @@ export class DatabaseHealth extends EventEmitter<{ change: [Status] }> {
   }
 }
 
-/** grpc.health.v1.Health: "" and each served service share the database's status. */
-export function registerHealth(router: ConnectRouter, health: DatabaseHealth, serviceNames: readonly string[]): void {
+/**
+ * grpc.health.v1.Health: "" and each served service share the database's status.
+ * Watch streams end (after their last NOT_SERVING) as soon as `shutdown` fires, so
+ * they never hold a graceful shutdown open until its grace period runs out.
+ */
+export function registerHealth(router: ConnectRouter, health: DatabaseHealth, serviceNames: readonly string[], shutdown?: AbortSignal): void {
   const known = new Set(["", ...serviceNames]);
   const assertKnown = (service: string) => {
     if (!known.has(service)) throw new ConnectError(`unknown service ${JSON.stringify(service)}`, Code.NotFound);
@@ -86,12 +90,15 @@ export function registerHealth(router: ConnectRouter, health: DatabaseHealth, se
         return;
       }
       yield create(HealthCheckResponseSchema, { status: health.current });
+      if (shutdown?.aborted) return;
+      const signal = shutdown ? AbortSignal.any([ctx.signal, shutdown]) : ctx.signal;
       try {
-        for await (const [status] of on(health, "change", { signal: ctx.signal })) {
+        // Changes already emitted are yielded before the abort ends the loop, so the last word is NOT_SERVING.
+        for await (const [status] of on(health, "change", { signal })) {
           yield create(HealthCheckResponseSchema, { status: status as Status });
         }
       } catch (err) {
-        if (!ctx.signal.aborted) throw err;
+        if (!signal.aborted) throw err;
       }
     },
     list() {

@@ -70,7 +70,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         servedFiles.push(h.service.file);
       }
     }
-    registerHealth(router, health, serviceNames);
+    registerHealth(router, health, serviceNames, shutdown.signal);
     registerReflection(router, new DescriptorIndex([...servedFiles, Health.file, ReflectionV1.file, ReflectionV1Alpha.file], [...serviceNames, Health.typeName, ReflectionV1.typeName, ReflectionV1Alpha.typeName]));
   };
 
@@ -188,12 +188,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         listener.close();
         for (const s of h2Sessions) s.close();
         h1?.closeIdleConnections();
-        if (inFlight > 0) {
-          await new Promise<void>((resolve) => {
-            drained = resolve;
-            setTimeout(resolve, graceMs).unref();
-          });
-        }
+        const graceOver = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+        if (inFlight > 0) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), graceOver]);
+        // Closed sessions flush their last frames and end on their own; destroying them at once could cut
+        // the final message and trailers of a stream that just finished. Only stragglers are cut.
+        await Promise.race([Promise.all([...h2Sessions].map((s) => new Promise((resolve) => s.once("close", resolve)))), graceOver]);
         for (const s of h2Sessions) s.destroy();
         h1?.closeAllConnections();
         h1?.close();
