@@ -293,14 +293,18 @@ class PostgresEvents implements QueueEvents {
     }
   }
 
-  jobsChanged(changes: readonly JobChange[]): Promise<void> {
-    if (changes.length === 0) return Promise.resolve();
+  /**
+   * Resolves once this replica's waiters and watchers have the changes; the
+   * NOTIFY to the other replicas goes out in the background, so a caller never
+   * waits behind other callers' notifications.
+   */
+  async jobsChanged(changes: readonly JobChange[]): Promise<void> {
+    if (changes.length === 0) return;
     this.bus.dispatch(changes);
     this.outbox.push(...changes);
     if (!this.flushing) {
       this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
     }
-    return this.flushing;
   }
 
   private async flushLoop(): Promise<void> {
