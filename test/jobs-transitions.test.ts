@@ -107,6 +107,12 @@ describe("job transitions driven by JobService", () => {
     assert.deepEqual(blockedJobIds, [dependent]);
     const hb = await f.workers.heartbeat({ workerId });
     assert.deepEqual(hb.cancelledJobIds, [id]);
+    // Not retried while its worker is still stopping it: one job never runs twice at once.
+    await rejectsWith(f.jobs.retryJob({ id }), Code.FailedPrecondition, new RegExp(`^job ${id} cannot go from CANCELLED to PENDING: worker "${workerId}" is still stopping it`));
+    await f.workers.finishJob({ jobId: id, workerId, success: false, exitCode: 143 });
+    const retried = await f.jobs.retryJob({ id });
+    assert.equal(retried.job!.status, JobStatus.PENDING);
+    assert.deepEqual(retried.unblockedJobIds, [dependent]);
   });
 
   it("completing dependencies releases their dependents; a final failure blocks them and RetryJob frees them", async () => {

@@ -463,10 +463,16 @@ export async function deleteJob(em: EntityManager, events: QueueEvents, id: numb
 
 /** Why a guarded update touched no row: NotFound, or the transition refused naming both statuses. */
 async function explainRefusal(em: EntityManager, id: number, to: JobStatusValue, allowedFrom: readonly JobStatusValue[]): Promise<never> {
-  const rows: SqlRow[] = await em.execute(`select status from job where id = ?`, [id]);
+  const rows: SqlRow[] = await em.execute(
+    `select status, worker_id, (cancel_requested and lease_expires_at > now()) as stopping from job where id = ?`,
+    [id],
+  );
   if (rows.length === 0) throw new NotFoundError("job", id);
   const from = rows[0]!.status as JobStatusValue;
   if (!allowedFrom.includes(from)) throw new IllegalTransitionError(id, from, to);
+  if (rows[0]!.stopping) {
+    throw new IllegalTransitionError(id, from, to, `worker ${JSON.stringify(rows[0]!.worker_id)} is still stopping it; retry once it has acknowledged the cancel or its lease has expired`);
+  }
   const bad: SqlRow[] = await em.execute(
     `select p.id, p.status from job_dependency d join job p on p.id = d.depends_on_id where d.job_id = ? and p.status in ${BLOCKING} order by p.id limit 1`,
     [id],
@@ -482,7 +488,9 @@ async function explainRefusal(em: EntityManager, id: number, to: JobStatusValue,
  * so it may run max_attempts times again, then unblocks its dependents that
  * were BLOCKED only because of it, transitively. A job whose own dependencies
  * are still FAILED, CANCELLED or BLOCKED is refused (it would only be blocked
- * again): retry the dependency first.
+ * again): retry the dependency first. A cancelled job whose worker has not yet
+ * stopped it (cancel_requested, lease still running) is refused too, so that
+ * one job never runs twice at once; a dead worker's lease runs out and frees it.
  */
 export async function retryJob(em: EntityManager, events: QueueEvents, id: number): Promise<{ job: JobRow; unblocked: number[] }> {
   const allowed: JobStatusValue[] = ["failed", "blocked", "cancelled"];
@@ -491,6 +499,7 @@ export async function retryJob(em: EntityManager, events: QueueEvents, id: numbe
       `update job j set status = 'pending', attempts = 0, not_before = null, lease_expires_at = null, cancel_requested = false,
               finished_at = null, updated_at = now()
        where j.id = ? and j.status in ('failed', 'blocked', 'cancelled')
+         and not (j.cancel_requested and j.lease_expires_at > now())
          and not exists (select 1 from job_dependency d join job p on p.id = d.depends_on_id where d.job_id = j.id and p.status in ${BLOCKING})
        returning j.id, j.project_id`,
       [id],
