@@ -122,29 +122,33 @@ export async function createGraphileConsumer(databaseUrl: string): Promise<Consu
       preset: { worker: batch > 1 ? { localQueue: { size: batch }, completeJobBatchDelay: 0 } : {} },
     });
   return {
-    async drain(n, concurrency, batch) {
+    async drain(n, concurrency, batch, deadlineMs) {
       const started = monotonicMicros();
       let handled = 0;
       let allHandled!: () => void;
       const handledPromise = new Promise<void>((r) => (allHandled = r));
+      const timer = setTimeout(() => allHandled(), deadlineMs);
       const runner = await start(concurrency, batch, () => {
         if (++handled === n) allHandled();
       });
       await handledPromise;
-      // A handler's return is followed by its completion; the work is done when the table is empty.
-      for (;;) {
-        const { rows } = await sql.query<{ n: string }>("select count(*) as n from graphile_worker._private_jobs");
-        if (Number(rows[0]!.n) === 0) break;
+      clearTimeout(timer);
+      // A handler's return is followed by its completion (deleting the row): count what is gone.
+      const remaining = async () => Number((await sql.query<{ n: string }>("select count(*) as n from graphile_worker._private_jobs")).rows[0]!.n);
+      let left = await remaining();
+      while (left > 0 && handled >= n) {
         await new Promise((r) => setTimeout(r, 2));
+        left = await remaining();
       }
       const ms = millisSince(started);
       await runner.stop();
-      return ms;
+      return { done: n - left, ms };
     },
-    pickup(n, concurrency) {
+    pickup(n, concurrency, deadlineMs) {
       const latencies: number[] = [];
       let resolveAll!: (l: number[]) => void;
       const all = new Promise<number[]>((r) => (resolveAll = r));
+      setTimeout(() => resolveAll(latencies), deadlineMs).unref();
       const runnerPromise = start(concurrency, 1, (payload) => {
         latencies.push((monotonicMicros() - payload.t!) / 1000);
         if (latencies.length === n) resolveAll(latencies);

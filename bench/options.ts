@@ -15,6 +15,8 @@ export interface BenchOptions {
   readonly singleSerialJobs: number;
   readonly singleConcurrentJobs: number;
   readonly concurrentClients: number;
+  /** Single creates stop here even if unfinished; the figure is then the jobs created over this time. */
+  readonly createDeadlineMs: number;
   /** (b) batch creates. */
   readonly batchTotalJobs: number;
   readonly batchSize: number;
@@ -23,12 +25,16 @@ export interface BenchOptions {
   readonly workerConcurrency: number;
   /** Jobs per claim in the batch variant of (c). */
   readonly drainBatch: number;
+  /** A drain stops here even if unfinished; its figure is then the jobs done over this time. */
+  readonly drainDeadlineMs: number;
   /** (d) pending-queue sizes, ascending, and claims timed at each. */
   readonly claimLevels: readonly number[];
   readonly claimSamples: number;
   /** (e) steady submission rate and duration. */
   readonly pickupRate: number;
   readonly pickupSeconds: number;
+  /** How long after the last submission the workers may still pick jobs up; later ones count as this late at least. */
+  readonly pickupGraceMs: number;
   /** Where the WhatsNext server writes a V8 CPU profile; none when undefined. */
   readonly cpuProfileDir?: string;
 }
@@ -38,15 +44,18 @@ const FULL: Omit<BenchOptions, "quick" | "systems" | "workloads" | "cpuProfileDi
   singleSerialJobs: 1000,
   singleConcurrentJobs: 4000,
   concurrentClients: 16,
+  createDeadlineMs: 20_000,
   batchTotalJobs: 100_000,
   batchSize: 1000,
   drainJobs: 20_000,
   workerConcurrency: 8,
   drainBatch: 100,
+  drainDeadlineMs: 30_000,
   claimLevels: [1000, 100_000, 1_000_000],
   claimSamples: 200,
   pickupRate: 500,
   pickupSeconds: 20,
+  pickupGraceMs: 10_000,
 };
 
 /** One small round for CI smoke: every row, small sizes, one repetition. */
@@ -60,6 +69,9 @@ const QUICK: typeof FULL = {
   claimLevels: [1000, 10_000],
   claimSamples: 20,
   pickupSeconds: 1,
+  drainDeadlineMs: 15_000,
+  createDeadlineMs: 10_000,
+  pickupGraceMs: 5_000,
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--reps=N] [--systems=whatsnext,pg-boss,graphile-worker] [--workloads=a,b,c,d,e] [--cpu-prof[=dir]]`;

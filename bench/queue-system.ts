@@ -24,22 +24,30 @@ export interface Producer {
   close(): Promise<void>;
 }
 
+/** What a drain achieved before it ended or its deadline. */
+export interface DrainResult {
+  readonly done: number;
+  readonly ms: number;
+}
+
 /** The working side of one system, inside the worker process. */
 export interface Consumer {
   /**
    * Claims, starts and finishes n jobs already queued, with `concurrency`
    * loops in all, taking `batch` jobs per claim (1: one job per call).
-   * Resolves with the milliseconds from the start to the moment all n are
-   * recorded as done in the database (tear-down is not counted).
+   * Stops early at deadlineMs, so that a slow system cannot stall the run.
+   * Resolves with how many were recorded as done in the database and the
+   * milliseconds that took (tear-down is not counted).
    */
-  drain(n: number, concurrency: number, batch: number): Promise<number>;
+  drain(n: number, concurrency: number, batch: number, deadlineMs: number): Promise<DrainResult>;
   /**
    * Starts `concurrency` waiting workers; the returned promise resolves with
    * each job's pickup latency in milliseconds (its payload's `t`, stamped by
    * the producer on the monotonic clock, to the moment a worker starts it)
-   * once n jobs have been picked up. `ready` resolves when the workers wait.
+   * once n jobs have been picked up, or deadlineMs after the start with the
+   * ones picked up so far. `ready` resolves when the workers wait.
    */
-  pickup(n: number, concurrency: number): { ready: Promise<void>; latencies: Promise<number[]> };
+  pickup(n: number, concurrency: number, deadlineMs: number): { ready: Promise<void>; latencies: Promise<number[]> };
   close(): Promise<void>;
 }
 

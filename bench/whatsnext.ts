@@ -107,14 +107,14 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
     if (failedFinish) throw new Error(`FinishJobs: ${failedFinish.errorCode} ${failedFinish.errorMessage}`);
   };
   return {
-    async drain(n, concurrency, batch) {
+    async drain(n, concurrency, batch, deadlineMs) {
       const started = monotonicMicros();
       let claimed = 0;
       let done = 0;
       await Promise.all(
         loops.slice(0, concurrency).map(async (loop) => {
-          while (claimed < n) {
-            const res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: batch, waitSeconds: 0 });
+          while (claimed < n && millisSince(started) < deadlineMs) {
+            const res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: Math.min(batch, n - claimed), waitSeconds: 0 });
             if (res.jobs.length === 0) {
               await new Promise((r) => setTimeout(r, 5));
               continue;
@@ -125,10 +125,9 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
           }
         }),
       );
-      if (done < n) throw new Error(`WhatsNext drained ${done} of ${n}`);
-      return millisSince(started);
+      return { done, ms: millisSince(started) };
     },
-    pickup(n, concurrency) {
+    pickup(n, concurrency, deadlineMs) {
       const latencies: number[] = [];
       // One controller per waiting call (a signal shared by thousands of calls would collect a listener per call).
       const waiting = new Set<AbortController>();
@@ -137,6 +136,7 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
         stopped = true;
         for (const c of waiting) c.abort();
       };
+      setTimeout(stop, deadlineMs).unref();
       const work = Promise.all(
         loops.slice(0, concurrency).map(async (loop) => {
           while (!stopped) {

@@ -32,9 +32,9 @@ try {
 
 let pickup: ReturnType<Consumer["pickup"]> | undefined;
 const ops: Record<string, (args: Record<string, number>) => Promise<unknown>> = {
-  drain: ({ n, concurrency, batch }) => consumer.drain(n!, concurrency!, batch!),
-  "pickup-start": async ({ n, concurrency }) => {
-    pickup = consumer.pickup(n!, concurrency!);
+  drain: ({ n, concurrency, batch, deadlineMs }) => consumer.drain(n!, concurrency!, batch!, deadlineMs!),
+  "pickup-start": async ({ n, concurrency, deadlineMs }) => {
+    pickup = consumer.pickup(n!, concurrency!, deadlineMs!);
     pickup.latencies.catch(() => undefined);
     await pickup.ready;
   },

@@ -1,7 +1,7 @@
 import type { ChildRpc } from "./child-rpc.js";
 import { monotonicMicros } from "./clock.js";
 import type { BenchOptions } from "./options.js";
-import type { BenchPayload, Producer, SystemName } from "./queue-system.js";
+import type { BenchPayload, DrainResult, Producer, SystemName } from "./queue-system.js";
 import type { Results, RowSpec } from "./results.js";
 import { percentile, summarize } from "./stats.js";
 
@@ -31,14 +31,23 @@ async function timedMillis(fn: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
-/** Runs fn(i, client) for i in 0..total-1 from `clients` concurrent loops. */
-async function concurrently(clients: number, total: number, fn: (i: number, client: number) => Promise<void>): Promise<void> {
+/**
+ * Runs fn(i, client) for i in 0..total-1 from `clients` concurrent loops, or
+ * until deadlineMs; resolves with how many calls completed and in how long.
+ */
+async function concurrently(clients: number, total: number, deadlineMs: number, fn: (i: number, client: number) => Promise<void>): Promise<{ done: number; ms: number }> {
+  const started = performance.now();
   let next = 0;
+  let done = 0;
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
-      while (next < total) await fn(next++, client);
+      while (next < total && performance.now() - started < deadlineMs) {
+        await fn(next++, client);
+        done++;
+      }
     }),
   );
+  return { done, ms: performance.now() - started };
 }
 
 /** Puts n jobs in the queue through the batch API, untimed (setup for (c)). */
@@ -56,15 +65,15 @@ export async function singleCreates(ctx: BenchContext): Promise<void> {
   const many: RowSpec = { key: "a16", label: `(a) CreateJob, ${o.concurrentClients} clients`, unit: "jobs/s", better: "higher", decimals: 0 };
   for (let rep = 0; rep < o.reps; rep++) {
     for (const s of ctx.systems) {
-      await s.producer.reset();
-      const ms1 = await timedMillis(async () => {
-        for (let i = 0; i < o.singleSerialJobs; i++) await s.producer.createJob({ i }, 0);
-      });
-      ctx.results.add(serial, s.name, (o.singleSerialJobs / ms1) * 1000);
-      await s.producer.reset();
-      const msN = await timedMillis(() => concurrently(o.concurrentClients, o.singleConcurrentJobs, (i, client) => s.producer.createJob({ i }, client)));
-      ctx.results.add(many, s.name, (o.singleConcurrentJobs / msN) * 1000);
-      ctx.log(`(a) rep ${rep + 1} ${s.name}: ${n0(Math.round((o.singleSerialJobs / ms1) * 1000))} and ${n0(Math.round((o.singleConcurrentJobs / msN) * 1000))} jobs/s`);
+      const rates: number[] = [];
+      for (const [row, clients, total] of [[serial, 1, o.singleSerialJobs], [many, o.concurrentClients, o.singleConcurrentJobs]] as const) {
+        await s.producer.reset();
+        const { done, ms } = await concurrently(clients, total, o.createDeadlineMs, (i, client) => s.producer.createJob({ i }, client));
+        ctx.results.add(row, s.name, (done / ms) * 1000);
+        rates.push((done / ms) * 1000);
+        if (done < total) ctx.note(`(a) ${s.name}, ${clients} client${clients > 1 ? "s" : ""}, rep ${rep + 1}: stopped at the ${o.createDeadlineMs / 1000} s deadline after ${n0(done)} of ${n0(total)} creates; its figure is the rate until then.`);
+      }
+      ctx.log(`(a) rep ${rep + 1} ${s.name}: ${rates.map((r) => n0(Math.round(r))).join(" and ")} jobs/s`);
     }
   }
 }
@@ -102,9 +111,10 @@ export async function drains(ctx: BenchContext): Promise<void> {
       for (const s of ctx.systems) {
         await s.producer.reset();
         await fill(s.producer, o.drainJobs, o.batchSize);
-        const ms = await s.worker.call<number>("drain", { n: o.drainJobs, concurrency: o.workerConcurrency, batch });
-        ctx.results.add(row, s.name, (o.drainJobs / ms) * 1000);
-        ctx.log(`(c) batch ${batch} rep ${rep + 1} ${s.name}: ${n0(Math.round((o.drainJobs / ms) * 1000))} jobs/s`);
+        const { done, ms } = await s.worker.call<DrainResult>("drain", { n: o.drainJobs, concurrency: o.workerConcurrency, batch, deadlineMs: o.drainDeadlineMs });
+        ctx.results.add(row, s.name, (done / ms) * 1000);
+        if (done < o.drainJobs) ctx.note(`(c) ${s.name}, ${batch === 1 ? "one job per call" : `batches of ${batch}`}, rep ${rep + 1}: stopped at the ${o.drainDeadlineMs / 1000} s deadline with ${n0(done)} of ${n0(o.drainJobs)} jobs done; its figure is the rate until then.`);
+        ctx.log(`(c) batch ${batch} rep ${rep + 1} ${s.name}: ${n0(Math.round((done / ms) * 1000))} jobs/s (${n0(done)} jobs)`);
       }
     }
   }
@@ -162,7 +172,7 @@ export async function pickupLatency(ctx: BenchContext): Promise<void> {
   for (let rep = 0; rep < o.reps; rep++) {
     for (const s of ctx.systems) {
       await s.producer.reset();
-      await s.worker.call("pickup-start", { n, concurrency: o.workerConcurrency });
+      await s.worker.call("pickup-start", { n, concurrency: o.workerConcurrency, deadlineMs: o.pickupSeconds * 1000 + o.pickupGraceMs });
       const intervalMs = 1000 / o.pickupRate;
       const inflight = new Set<Promise<void>>();
       const errors: unknown[] = [];
@@ -185,6 +195,10 @@ export async function pickupLatency(ctx: BenchContext): Promise<void> {
       achieved.set(s.name, [...(achieved.get(s.name) ?? []), rate]);
       if (errors.length > 0) throw new Error(`${s.name}: ${errors.length} creates failed during (e): ${String(errors[0])}`);
       const latencies = await s.worker.call<number[]>("pickup-result");
+      if (latencies.length < n) {
+        ctx.note(`(e) ${s.name} rep ${rep + 1}: ${n0(n - latencies.length)} of ${n0(n)} jobs were not picked up within ${o.pickupGraceMs / 1000} s of the last submission; they count as ${o.pickupGraceMs / 1000} s late, so its percentiles are lower bounds.`);
+        while (latencies.length < n) latencies.push(o.pickupGraceMs);
+      }
       ctx.results.add(p50, s.name, percentile(latencies, 0.5));
       ctx.results.add(p99, s.name, percentile(latencies, 0.99));
       ctx.log(`(e) rep ${rep + 1} ${s.name}: p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms, submitted at ${rate.toFixed(0)} jobs/s`);
