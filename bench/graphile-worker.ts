@@ -62,6 +62,7 @@ q as (
  */
 export async function createGraphileProducer(databaseUrl: string, clients: number): Promise<Producer> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: clients + 2 });
+  pool.on("error", (err) => process.stderr.write(`graphile-worker pool: ${err.message}\n`));
   const utils = await makeWorkerUtils({ pgPool: pool, logger: silent });
   await utils.migrate();
   await pool.query(`insert into graphile_worker._private_tasks (identifier) values ($1) on conflict do nothing`, [TASK]);
