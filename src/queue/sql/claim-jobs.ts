@@ -27,7 +27,8 @@ export interface ClaimOutcome {
 
 /**
  * How many PENDING rows a claim counts for num_pending. Counting is an index-only
- * scan of job_project_status_idx, so it must be bounded to keep the claim's cost
+ * scan of job_project_status_idx (the ORDER BY matches the index, so the planner
+ * never picks a sequential scan that would grow with the table), so it must be bounded to keep the claim's cost
  * flat at a million pending jobs; beyond the cap the caller uses an estimate.
  */
 export const PENDING_COUNT_CAP = 1000;
@@ -75,7 +76,7 @@ export async function claimJobs(em: EntityManager, req: ClaimRequest): Promise<C
   params.push(candidateLimit(req.maxJobs, greedy));
   let chosenSql = "chosen as (select id from locked)";
   if (greedy) {
-    chosenSql = `ordered as (
+    chosenSql = `ordered as materialized (
       select array_agg(id order by priority desc, id) as ids,
              array_agg(required_cpu order by priority desc, id) as cpus,
              array_agg(required_accelerators order by priority desc, id) as accs
@@ -132,7 +133,7 @@ export async function claimJobs(em: EntityManager, req: ClaimRequest): Promise<C
      ),
      pending as (
        select count(*)::int as n from (
-         select 1 from job where project_id = (select id from p) and status = 'pending' limit ?
+         select 1 from job where project_id = (select id from p) and status = 'pending' order by status, id limit ?
        ) s
      )
      select (select count(*) from me)::int as worker_found, (select id from p) as found_project_id,
