@@ -118,3 +118,16 @@ it(`completes each of ${JOBS} jobs exactly once with ${WORKERS} concurrent worke
   }
   assert.ok(releases > 0, "some jobs were released and run again");
 });
+
+it("wakes a FetchJob waiting on one server when a job is created through the other", { skip: !onPostgres && "one server only on the embedded database" }, async () => {
+  const f = await queueFixture(t, "grpc-js", "cross-wake");
+  const onSecond = workerClient(1);
+  const workerId = (await onSecond.registerWorker({ id: `cross-${process.pid}` })).worker!.id;
+  // Below the 5 s safety recheck: only the NOTIFY from the first server can deliver it in time.
+  const waiting = onSecond.fetchJob({ workerId, project: { case: "projectId", value: f.project.id }, waitSeconds: 3 });
+  // The waiting state is not observable from outside; give the call time to start waiting.
+  await new Promise((r) => setTimeout(r, 300));
+  const jobId = await f.createJob();
+  const r = await waiting;
+  assert.deepEqual(r.jobs.map((j) => j.id), [jobId]);
+});

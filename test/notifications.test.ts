@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { LimitExceededError } from "../src/queue/errors.js";
+import type { JobChange } from "../src/queue/events.js";
+import { decodePayload, encodePayloads, LocalBus, WATCH_BUFFER_LIMIT } from "../src/queue/notifications.js";
+
+describe("job notifications", () => {
+  it("splits a large batch into NOTIFY payloads under 8000 bytes and decodes them back", () => {
+    const changes: JobChange[] = [];
+    for (let i = 0; i < 10_000; i++) changes.push({ projectId: 1 + (i % 3), jobId: 1_000_000_000 + i, type: i % 5 === 0 ? "created" : "updated", status: i % 2 ? "pending" : "queued" });
+    changes.push({ projectId: 7, jobId: 42, type: "deleted" });
+    changes.push({ projectId: 7, jobId: 43, type: "updated", status: "pending", notBefore: new Date(1_900_000_000_000) });
+    const payloads = encodePayloads("replica1", changes);
+    assert.ok(payloads.length > 1);
+    for (const p of payloads) assert.ok(Buffer.byteLength(p) < 8000, `payload of ${Buffer.byteLength(p)} bytes`);
+    const decoded = payloads.flatMap((p) => decodePayload(p).changes);
+    const key = (c: JobChange) => `${c.projectId}/${c.jobId}/${c.type}/${c.status ?? ""}/${c.notBefore?.getTime() ?? ""}`;
+    assert.deepEqual(decoded.map(key).sort(), changes.map(key).sort());
+    assert.equal(decodePayload(payloads[0]!).replica, "replica1");
+  });
+
+  it("buffers a watch from the moment it is made, and drops a consumer that falls too far behind", async () => {
+    const bus = new LocalBus();
+    const stop = new AbortController();
+    const watch = bus.watch(5, stop.signal);
+    bus.dispatch([{ projectId: 5, jobId: 1, type: "created", status: "pending" }, { projectId: 6, jobId: 2, type: "created", status: "pending" }]);
+    const it = watch[Symbol.asyncIterator]();
+    assert.deepEqual((await it.next()).value, { projectId: 5, jobId: 1, type: "created", status: "pending" });
+    for (let i = 0; i <= WATCH_BUFFER_LIMIT; i++) bus.dispatch([{ projectId: 5, jobId: 10 + i, type: "updated", status: "queued" }]);
+    let read = 0;
+    await assert.rejects(async () => {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        read++;
+      }
+    }, LimitExceededError);
+    assert.equal(read, WATCH_BUFFER_LIMIT, "what was buffered is still delivered before the error");
+    stop.abort();
+  });
+
+  it("wakes waiters of the project on new pending work only, and at the end of a retry backoff", async () => {
+    const bus = new LocalBus();
+    const signal = new AbortController().signal;
+    let woken = false;
+    const waiting = bus.waitForWork(9, 60_000, signal).then(() => (woken = true));
+    bus.dispatch([{ projectId: 8, jobId: 1, type: "created", status: "pending" }, { projectId: 9, jobId: 2, type: "updated", status: "running" }]);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(woken, false);
+    // A backoff ending soon moves the waiter's timer to it.
+    bus.dispatch([{ projectId: 9, jobId: 3, type: "updated", status: "pending", notBefore: new Date(Date.now() + 50) }]);
+    await waiting;
+    assert.equal(woken, true);
+    // A waiter that starts after the backoff was announced wakes at its end too.
+    bus.dispatch([{ projectId: 9, jobId: 4, type: "updated", status: "pending", notBefore: new Date(Date.now() + 50) }]);
+    await bus.waitForWork(9, 60_000, signal);
+    const aborted = new AbortController();
+    const w = bus.waitForWork(9, 60_000, aborted.signal);
+    aborted.abort();
+    await w;
+  });
+});
