@@ -37,14 +37,14 @@ for (const version of ["v1", "v1alpha"] as const satisfies readonly ReflectionVe
       const [answer] = await reflect(t.url, version, [{ host: "h", messageRequest: { case: "listServices", value: "" } }]);
       assert.equal(answer?.messageResponse.case, "listServicesResponse");
       const names = answer.messageResponse.value.service.map((s) => s.name);
-      for (const name of ["whatsnext.v1.ProjectService", "whatsnext.v1.TaskService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]) {
+      for (const name of ["whatsnext.v1.ProjectService", "whatsnext.v1.TaskService", "whatsnext.v1.JobService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]) {
         assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
       }
       assert.equal(answer.validHost, "h");
     });
 
     it("answers file_containing_symbol with a decodable descriptor naming the service, its imports after it", async () => {
-      for (const symbol of ["whatsnext.v1.ProjectService", "whatsnext.v1.ProjectService.CreateProject", "whatsnext.v1.CreateProjectRequest"]) {
+      for (const symbol of ["whatsnext.v1.ProjectService", "whatsnext.v1.ProjectService.CreateProject", ".whatsnext.v1.CreateProjectRequest"]) {
         const [answer] = await reflect(t.url, version, [{ messageRequest: { case: "fileContainingSymbol", value: symbol } }]);
         assert.equal(answer?.messageResponse.case, "fileDescriptorResponse", symbol);
         const files = answer.messageResponse.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b));
@@ -55,14 +55,11 @@ for (const version of ["v1", "v1alpha"] as const satisfies readonly ReflectionVe
         const sent = new Set(files.map((f) => f.name));
         for (const f of files) for (const dep of f.dependency) assert.ok(sent.has(dep), `${f.name} imports ${dep}, which must be sent too`);
       }
-      // JobService is part of the contract once it is served; until then it must answer NOT_FOUND, not an error.
       const [job] = await reflect(t.url, version, [{ messageRequest: { case: "fileContainingSymbol", value: "whatsnext.v1.JobService" } }]);
-      if (job?.messageResponse.case === "fileDescriptorResponse") {
-        const file = fromBinary(FileDescriptorProtoSchema, job.messageResponse.value.fileDescriptorProto[0]!);
-        assert.ok(file.service.some((s) => s.name === "JobService"));
-      } else {
-        assert.equal(job?.messageResponse.case, "errorResponse");
-      }
+      assert.equal(job?.messageResponse.case, "fileDescriptorResponse");
+      const jobFile = fromBinary(FileDescriptorProtoSchema, job.messageResponse.value.fileDescriptorProto[0]!);
+      assert.equal(jobFile.name, "whatsnext/v1/job.proto");
+      assert.ok(jobFile.service.some((s) => s.name === "JobService" && s.method.some((m) => m.name === "CreateJob")));
     });
 
     it("answers unknown files and symbols with NOT_FOUND on the same stream, which stays usable", async () => {
