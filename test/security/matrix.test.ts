@@ -4,7 +4,7 @@ import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Role } from "../../gen/whatsnext/v1/common_pb.js";
 import { requiredRole, roleSatisfies, ROLE_MATRIX, WHATSNEXT_SERVICES, type RoleName } from "../../src/security/roles.js";
 import { PROTOCOLS, startTestServer, type TestServer } from "../support/test-server.js";
-import { callWithEmptyRequest, createRuntimeKey, inBatches, KNOWN_SERVICES, servedServices, testSecret } from "./security-fixture.js";
+import { callWithEmptyRequest, closeHelperSessions, createRuntimeKey, inBatches, KNOWN_SERVICES, servedServices, testSecret } from "./security-fixture.js";
 
 // The role matrix, walked over every method the server serves × credential × protocol.
 
@@ -45,7 +45,10 @@ before(async () => {
   ];
   served = await servedServices(t.url, { authorization: `Bearer ${admin}` });
 });
-after(() => t?.close());
+after(async () => {
+  closeHelperSessions();
+  await t?.close();
+});
 
 /** What a credential must get from a method: a refusal code, or "allowed" (anything but a refusal). */
 function expected(serviceName: string, methodName: string, credential: Credential): "Unauthenticated" | "PermissionDenied" | "allowed" {

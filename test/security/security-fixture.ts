@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { create, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1, ServerReflectionRequestSchema as V1Request } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -19,9 +19,23 @@ export function testSecret(label: string): string {
 /** Every service a server may serve, by type name, so served names from reflection map to descriptors. */
 export const KNOWN_SERVICES: readonly DescService[] = [...WHATSNEXT_SERVICES, Health, ReflectionV1, ReflectionV1Alpha];
 
+// HTTP/2 sessions the helpers opened; a client session left open keeps the test process alive.
+const sessions: Http2SessionManager[] = [];
+
+function sessionManager(baseUrl: string): Http2SessionManager {
+  const sm = new Http2SessionManager(baseUrl);
+  sessions.push(sm);
+  return sm;
+}
+
+/** Closes every HTTP/2 session the helpers opened; call before closing the server. */
+export function closeHelperSessions(): void {
+  for (const sm of sessions.splice(0)) sm.abort();
+}
+
 /** Lists the services the server serves, through reflection (v1) with the given headers. */
 export async function servedServices(baseUrl: string, headers: Record<string, string>): Promise<string[]> {
-  const client = createClient(ReflectionV1, createGrpcTransport({ baseUrl, interceptors: [withHeaders(headers)] }));
+  const client = createClient(ReflectionV1, createGrpcTransport({ baseUrl, interceptors: [withHeaders(headers)], sessionManager: sessionManager(baseUrl) }));
   const requests = (async function* () {
     yield create(V1Request, { messageRequest: { case: "listServices", value: "" } });
   })();
@@ -41,9 +55,10 @@ function withHeaders(headers: Record<string, string>) {
 /** A connect-node transport over HTTP/2 (needed for bidi streams), standing in for grpc-js where grpc-js cannot stream both ways. */
 function h2Transport(protocol: Protocol, baseUrl: string, headers: Record<string, string>): Transport {
   const interceptors = [withHeaders(headers)];
-  if (protocol === "connect") return createConnectTransport({ baseUrl, httpVersion: "2", interceptors });
-  if (protocol === "grpc-web") return createGrpcWebTransport({ baseUrl, httpVersion: "2", interceptors });
-  return createGrpcTransport({ baseUrl, interceptors });
+  const common = { baseUrl, interceptors, sessionManager: sessionManager(baseUrl) };
+  if (protocol === "connect") return createConnectTransport({ ...common, httpVersion: "2" });
+  if (protocol === "grpc-web") return createGrpcWebTransport({ ...common, httpVersion: "2" });
+  return createGrpcTransport(common);
 }
 
 /**
