@@ -81,6 +81,9 @@ export async function createGraphileProducer(databaseUrl: string, clients: numbe
       await pool.query(`insert into graphile_worker._private_jobs (task_id, payload) select $1, json_build_object('i', g) from generate_series(1, $2::int) g`, [taskId, count]);
       await pool.query("vacuum analyze graphile_worker._private_jobs");
     },
+    async analyze() {
+      await pool.query("analyze graphile_worker._private_jobs");
+    },
     async countPending() {
       const { rows: r } = await pool.query<{ n: string }>(`select count(*) as n from graphile_worker._private_jobs where is_available`);
       return Number(r[0]!.n);

@@ -30,6 +30,8 @@ export interface BenchOptions {
   /** (d) pending-queue sizes, ascending, and claims timed at each. */
   readonly claimLevels: readonly number[];
   readonly claimSamples: number;
+  /** Claim sampling at one level stops here (after at least 5 claims): a claim may take seconds on a long queue. */
+  readonly claimDeadlineMs: number;
   /** (e) steady submission rate and duration. */
   readonly pickupRate: number;
   readonly pickupSeconds: number;
@@ -53,6 +55,7 @@ const FULL: Omit<BenchOptions, "quick" | "systems" | "workloads" | "cpuProfileDi
   drainDeadlineMs: 30_000,
   claimLevels: [1000, 100_000, 1_000_000],
   claimSamples: 200,
+  claimDeadlineMs: 10_000,
   pickupRate: 500,
   pickupSeconds: 20,
   pickupGraceMs: 10_000,
@@ -68,6 +71,7 @@ const QUICK: typeof FULL = {
   drainJobs: 400,
   claimLevels: [1000, 10_000],
   claimSamples: 20,
+  claimDeadlineMs: 5_000,
   pickupSeconds: 1,
   drainDeadlineMs: 15_000,
   createDeadlineMs: 10_000,

@@ -36,6 +36,9 @@ export async function createPgBossProducer(databaseUrl: string, clients: number)
       await sql.query(`insert into pgboss.job (name, data, policy) select $1, jsonb_build_object('i', g), 'standard' from generate_series(1, $2::int) g`, [QUEUE, count]);
       await sql.query("vacuum analyze pgboss.job");
     },
+    async analyze() {
+      await sql.query("analyze pgboss.job");
+    },
     async countPending() {
       const { rows } = await sql.query<{ n: string }>(`select count(*) as n from pgboss.job where name = $1 and state < 'active'`, [QUEUE]);
       return Number(rows[0]!.n);

@@ -15,6 +15,8 @@ export interface Producer {
   createJobs(payloads: readonly BenchPayload[]): Promise<void>;
   /** Inserts count pending jobs straight into the system's job table with SQL (not the API), then analyses it. */
   bulkLoadPending(count: number): Promise<void>;
+  /** Refreshes the planner's statistics of the job table, as autovacuum would in steady state. */
+  analyze(): Promise<void>;
   /** Jobs ready to be claimed now. */
   countPending(): Promise<number>;
   /** One claim of one job through the system's claim path; false when none came back. */

@@ -19,6 +19,9 @@ import { startBenchServer, type BenchServer } from "./whatsnext-server.js";
 import { createBenchProject, createWhatsNextProducer } from "./whatsnext.js";
 import { batchCreates, claimLatency, drains, pickupLatency, singleCreates, type BenchContext, type SystemUnderTest } from "./workloads.js";
 
+/** Tear-downs of runs in progress, for a bench stopped with Ctrl-C: no database or child process is left behind. */
+const tearDowns = new Set<() => Promise<void>>();
+
 const WORKLOAD_RUNNERS: Record<WorkloadName, (ctx: BenchContext) => Promise<void>> = {
   a: singleCreates,
   b: batchCreates,
@@ -47,6 +50,13 @@ export async function runBench(options: BenchOptions, databaseUrl: string, log: 
   const producers: Producer[] = [];
   const workers: ChildRpc[] = [];
   let server: BenchServer | undefined;
+  const tearDown = async () => {
+    for (const p of producers.splice(0)) await p.close().catch((err: unknown) => log(`close: ${String(err)}`));
+    for (const w of workers.splice(0)) await w.stop();
+    await server?.stop();
+    for (const db of databases.splice(0)) await db.drop().catch((err: unknown) => log(`drop ${db.name}: ${String(err)}`));
+  };
+  tearDowns.add(tearDown);
   try {
     const systems: SystemUnderTest[] = [];
     for (const name of options.systems) {
@@ -92,10 +102,8 @@ export async function runBench(options: BenchOptions, databaseUrl: string, log: 
       "(f) WhatsNext: the server process (VmHWM over the whole run); pg-boss and graphile-worker are libraries with no server, so theirs is the worker process that hosts them, the process that claims and completes (creates run in the bench process for them).",
     );
   } finally {
-    for (const p of producers) await p.close().catch((err: unknown) => log(`close: ${String(err)}`));
-    for (const w of workers) await w.stop();
-    await server?.stop();
-    for (const db of databases) await db.drop().catch((err: unknown) => log(`drop ${db.name}: ${String(err)}`));
+    tearDowns.delete(tearDown);
+    await tearDown();
   }
   const pgVersion = await serverVersion(databaseUrl);
   notes.unshift(
@@ -130,6 +138,12 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     process.stderr.write("npm run bench needs PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres); it creates and drops databases of its own there.\n");
     process.exit(2);
+  }
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`${signal}: stopping the bench and dropping its databases\n`);
+      Promise.allSettled([...tearDowns].map((t) => t())).finally(() => process.exit(130));
+    });
   }
   const report = await runBench(options, databaseUrl);
   process.stdout.write(`${report.table}\n\n${report.notes.map((n) => `- ${n}`).join("\n")}\n`);

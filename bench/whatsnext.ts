@@ -55,6 +55,9 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
       );
       await sql.query("vacuum analyze job");
     },
+    async analyze() {
+      await sql.query("analyze job");
+    },
     async countPending() {
       const { rows } = await sql.query<{ n: string }>(`select count(*) as n from job where project_id = $1 and status = 'pending'`, [String(projectId)]);
       return Number(rows[0]!.n);
