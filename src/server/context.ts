@@ -27,8 +27,12 @@ export const peerKey = createContextKey<Peer>({ address: "", certificateIdentiti
 export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "logger" });
 /** A forked EntityManager of this call; never shared between calls. */
 export const entityManagerKey = createContextKey<EntityManager | undefined>(undefined, { description: "entity manager" });
-/** Set by the auth interceptor; anonymous when auth is off. */
+/**
+ * Set by the auth interceptor for every call (an anonymous admin when auth is
+ * off). The default is the least role, so a call that somehow skipped the
+ * interceptor fails closed.
+ */
 export const principalKey = createContextKey<Principal>(
-  { name: "anonymous", role: "admin", kind: "anonymous" },
+  { name: "anonymous", role: "viewer", kind: "anonymous" },
   { description: "principal" },
 );

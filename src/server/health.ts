@@ -23,6 +23,8 @@ export class DatabaseHealth extends EventEmitter<{ change: [Status] }> {
     private readonly timeoutMs = 2000,
   ) {
     super();
+    // Every Health/Watch stream listens for changes; there may be many.
+    this.setMaxListeners(0);
   }
 
   get current(): Status {
