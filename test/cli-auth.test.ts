@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { connect } from "../src/client/index.js";
 import { runCli, tempFolder, type CliResult } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { skipWithoutCommand } from "./support/system-tools.js";
 
 function ok(r: CliResult, what: string): CliResult {
   assert.equal(r.code, 0, `${what} should succeed:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
@@ -85,7 +86,7 @@ describe("with API keys", () => {
   });
 });
 
-describe("over TLS", () => {
+describe("over TLS", { skip: skipWithoutCommand("openssl", ["version"]) }, () => {
   let t: TestServer;
   let ca: string;
   before(async () => {

@@ -13,6 +13,7 @@ import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
 import { createGrpcJsClient } from "./support/grpc-js-client.js";
 import { createSelfSignedCert, type SelfSignedCert } from "./support/self-signed-cert.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { skipWithoutCommand } from "./support/system-tools.js";
 
 const execFileP = promisify(execFile);
 
@@ -43,7 +44,7 @@ describe("cleartext: HTTP/2 with prior knowledge and HTTP/1.1 on one port", () =
     }
   });
 
-  it("answers plain curl over HTTP/1.1 and over HTTP/2 prior knowledge, and says which it used", async () => {
+  it("answers plain curl over HTTP/1.1 and over HTTP/2 prior knowledge, and says which it used", { skip: skipWithoutCommand("curl") }, async () => {
     const h1 = await curlJson(`${t.url}/whatsnext.v1.ProjectService/CreateProject`, { name: "curl-h1" }, "--http1.1");
     assert.equal(h1.httpVersion, "1.1");
     assert.equal((h1.body as { project: { name: string } }).project.name, "curl-h1");
@@ -63,7 +64,7 @@ describe("cleartext: HTTP/2 with prior knowledge and HTTP/1.1 on one port", () =
   });
 });
 
-describe("TLS: h2 and HTTP/1.1 by ALPN on one port", () => {
+describe("TLS: h2 and HTTP/1.1 by ALPN on one port", { skip: skipWithoutCommand("openssl", ["version"]) }, () => {
   let t: TestServer;
   let cert: SelfSignedCert;
   before(async () => {
@@ -132,7 +133,7 @@ describe("TLS: h2 and HTTP/1.1 by ALPN on one port", () => {
     assert.equal((JSON.parse(body) as { project: { name: string } }).project.name, "over-tls");
   });
 
-  it("answers curl over TLS with HTTP/2 and with HTTP/1.1", async () => {
+  it("answers curl over TLS with HTTP/2 and with HTTP/1.1", { skip: skipWithoutCommand("curl") }, async () => {
     const h2 = await curlJson(`${t.url}/whatsnext.v1.ProjectService/GetProject`, { name: "over-tls" }, "--cacert", cert.certFile, "--http2");
     assert.equal(h2.httpVersion, "2");
     const h1 = await curlJson(`${t.url}/whatsnext.v1.ProjectService/GetProject`, { name: "over-tls" }, "--cacert", cert.certFile, "--http1.1");
