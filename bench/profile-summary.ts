@@ -2,7 +2,7 @@
  * Summarises a V8 CPU profile (`npm run bench -- --cpu-prof` writes the
  * server's into bench/profiles): self time by function and by package, so
  * that "where the time goes" is read from data, not guessed.
- * Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]
+ * Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [skip start-up ms]
  */
 import { readFileSync } from "node:fs";
 
@@ -32,11 +32,14 @@ export function ownerOf(url: string): string {
   return m ? `${m[1]}/${m[2]!.split("/")[0]}` : url;
 }
 
-/** Self time per key, in milliseconds, largest first. */
-export function selfTimes(profile: CpuProfile, keyOf: (n: ProfileNode) => string): Array<[string, number]> {
+/** Self time per key, in milliseconds, largest first; samples in the first skipMs (start-up) are left out. */
+export function selfTimes(profile: CpuProfile, keyOf: (n: ProfileNode) => string, skipMs = 0): Array<[string, number]> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const totals = new Map<string, number>();
+  let at = 0;
   profile.samples.forEach((id, i) => {
+    at += (profile.timeDeltas[i] ?? 0) / 1000;
+    if (at < skipMs) return;
     const node = byId.get(id)!;
     const key = keyOf(node);
     totals.set(key, (totals.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
@@ -51,13 +54,14 @@ if (process.argv[1]?.endsWith("profile-summary.ts")) {
     process.exit(2);
   }
   const top = Number(process.argv[3] ?? 25);
+  const skipMs = Number(process.argv[4] ?? 0);
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
-  const total = (profile.endTime - profile.startTime) / 1000;
+  const total = (profile.endTime - profile.startTime) / 1000 - skipMs;
   const print = (title: string, rows: Array<[string, number]>) => {
     process.stdout.write(`\n${title}\n`);
     for (const [k, ms] of rows.slice(0, top)) process.stdout.write(`${ms.toFixed(0).padStart(8)} ms ${((ms / total) * 100).toFixed(1).padStart(5)}%  ${k}\n`);
   };
-  process.stdout.write(`profile: ${total.toFixed(0)} ms wall\n`);
-  print("self time by package/folder", selfTimes(profile, (n) => ownerOf(n.callFrame.url) + (n.callFrame.functionName.startsWith("(") ? ` ${n.callFrame.functionName}` : "")));
-  print("self time by function", selfTimes(profile, (n) => `${n.callFrame.functionName || "(anonymous)"} ${ownerOf(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`));
+  process.stdout.write(`profile: ${total.toFixed(0)} ms wall after the first ${skipMs} ms\n`);
+  print("self time by package/folder", selfTimes(profile, (n) => ownerOf(n.callFrame.url) + (n.callFrame.functionName.startsWith("(") ? ` ${n.callFrame.functionName}` : ""), skipMs));
+  print("self time by function", selfTimes(profile, (n) => `${n.callFrame.functionName || "(anonymous)"} ${ownerOf(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`, skipMs));
 }
