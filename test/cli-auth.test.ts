@@ -11,19 +11,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect } from "../src/client/index.js";
-import { runCli, tempFolder, type CliResult } from "./support/run-cli.js";
+import { runCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { skipWithoutCommand } from "./support/system-tools.js";
-
-function ok(r: CliResult, what: string): CliResult {
-  assert.equal(r.code, 0, `${what} should succeed:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
-
-function fails(r: CliResult, code: 1 | 2, stderr: RegExp): void {
-  assert.equal(r.code, code, `expected exit ${code}; stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.match(r.stderr, stderr);
-}
 
 describe("with API keys", () => {
   const admin = `wnxt_test_admin_${randomBytes(12).toString("hex")}`;

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
-import { runCli, startCli, tempFolder, type CliResult } from "./support/run-cli.js";
+import { runCli, startCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 interface ProjectJson {
@@ -49,16 +49,6 @@ after(async () => {
 /** Runs the CLI against the test server (WHATSNEXT_SERVER set) in a fresh folder. */
 function wn(args: string[], extraEnv: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
   return runCli(args, { env: { ...env, ...extraEnv }, cwd });
-}
-
-function ok(r: CliResult, what: string): CliResult {
-  assert.equal(r.code, 0, `${what} should succeed:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
-
-function fails(r: CliResult, code: 1 | 2, stderr: RegExp): void {
-  assert.equal(r.code, code, `expected exit ${code}; stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.match(r.stderr, stderr);
 }
 
 describe("configuration", () => {

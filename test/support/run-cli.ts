@@ -3,6 +3,7 @@
  * scripts do, isolated from the developer's own configuration (HOME and the
  * working folder are a temporary folder; inherited WHATSNEXT_* are dropped).
  */
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,4 +108,16 @@ function result(code: number | null, signal: NodeJS.Signals | null, stdout: stri
       }
     },
   };
+}
+
+/** Asserts the command exited 0, showing its output when it did not. */
+export function ok(r: CliResult, what: string): CliResult {
+  assert.equal(r.code, 0, `${what} should succeed:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+/** Asserts the command failed with the exit code and said why on stderr. */
+export function fails(r: CliResult, code: 1 | 2, stderr: RegExp): void {
+  assert.equal(r.code, code, `expected exit ${code}; stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  assert.match(r.stderr, stderr);
 }

@@ -3,8 +3,7 @@
  * worker (a laptop, a GPU box), without a shell.
  */
 import { describeExit, runProcess } from "../process-runner.js";
-import { CommandTemplateError } from "./errors.js";
-import { abortedOutcome, notStartedOutcome } from "./outcomes.js";
+import { abortedOutcome, commandTemplateFailure, notStartedOutcome } from "./outcomes.js";
 import { type CommandSettings, prepareCommand } from "./prepare-command.js";
 import type { Formatter, JobForFormatting, PreparedRun, RunContext, RunOutcome } from "./types.js";
 
@@ -29,8 +28,7 @@ export function createCliFormatter(settings: CliFormatterSettings = {}): Formatt
       try {
         prepared = prepareCommand(job, settings);
       } catch (error) {
-        if (error instanceof CommandTemplateError) return notStartedOutcome(error.message);
-        throw error;
+        return commandTemplateFailure(error);
       }
       const result = await runProcess({
         argv: prepared.argv,

@@ -26,7 +26,7 @@ import { DEFAULT_TAIL_BYTES, DEFAULT_TAIL_LINES } from "../process-runner.js";
 import { abortableDelay } from "./abortable-delay.js";
 import { parameterToText } from "./command-template.js";
 import { CommandTemplateError, FormatterSettingsError } from "./errors.js";
-import { abortedOutcome, notStartedOutcome } from "./outcomes.js";
+import { abortedOutcome, commandTemplateFailure, notStartedOutcome } from "./outcomes.js";
 import { type CommandSettings, jobEnvironment, prepareCommand } from "./prepare-command.js";
 import { runSchedulerCommand, schedulerCommandError, succeeded } from "./scheduler-command.js";
 import {
@@ -184,8 +184,7 @@ async function runRunaiJob(job: JobForFormatting, ctx: RunContext, settings: Run
     prepared = prepareCommand(job, settings);
     env = runaiEnvironment(job);
   } catch (error) {
-    if (error instanceof CommandTemplateError) return notStartedOutcome(error.message);
-    throw error;
+    return commandTemplateFailure(error);
   }
   if (ctx.signal.aborted) return abortedOutcome("cancelled before submission", "");
 

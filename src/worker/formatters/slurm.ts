@@ -22,9 +22,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ProcessResult } from "../process-runner.js";
 import { abortableDelay } from "./abortable-delay.js";
-import { CommandTemplateError } from "./errors.js";
 import { readFileTail } from "./file-tail.js";
-import { abortedOutcome, notStartedOutcome } from "./outcomes.js";
+import { abortedOutcome, commandTemplateFailure, notStartedOutcome } from "./outcomes.js";
 import { type CommandSettings, prepareCommand } from "./prepare-command.js";
 import { runSchedulerCommand, schedulerCommandError, succeeded } from "./scheduler-command.js";
 import {
@@ -202,8 +201,7 @@ async function runSlurmJob(job: JobForFormatting, ctx: RunContext, settings: Slu
   try {
     prepared = prepareCommand(job, settings);
   } catch (error) {
-    if (error instanceof CommandTemplateError) return notStartedOutcome(error.message);
-    throw error;
+    return commandTemplateFailure(error);
   }
   if (ctx.signal.aborted) return abortedOutcome("cancelled before submission", "");
 
