@@ -80,9 +80,10 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
 
 /**
  * The WhatsNext side of the worker process: one registered worker and one
- * connection per loop, as `concurrency` single-slot workers would run.
- * One job per call: FetchJob, StartJob, FinishJob. Batches: FetchJob with
- * max_jobs, then StartJobs and FinishJobs for the whole batch.
+ * connection per loop, as `concurrency` single-slot workers would run. Each
+ * loop claims straight into RUNNING (FetchJob with start) and then reports
+ * each outcome with the next claim in the same call (FinishJob or FinishJobs
+ * with next): one call per job, or one call per batch of max_jobs.
  */
 export async function createWhatsNextConsumer(url: string, projectIdText: string, maxLoops = 16): Promise<Consumer> {
   const projectId = BigInt(projectIdText);
@@ -94,37 +95,43 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
     await conn.client.registerWorker({ id, name: id });
     loops.push({ id, conn });
   }
-  const run = async (loop: (typeof loops)[number], jobs: readonly Job[]) => {
+  /** Finishes the jobs as succeeded and claims up to nextMax more (none when 0), waiting up to waitSeconds for them. */
+  const finishAndFetch = async (loop: (typeof loops)[number], jobs: readonly Job[], nextMax: number, waitSeconds: number, signal?: AbortSignal): Promise<Job[]> => {
     const c = loop.conn.client;
+    const next = nextMax > 0 ? { project, maxJobs: nextMax, waitSeconds, start: true } : undefined;
     if (jobs.length === 1) {
-      const jobId = jobs[0]!.id;
-      await c.startJob({ jobId, workerId: loop.id, command: "true" });
-      await c.finishJob({ jobId, workerId: loop.id, success: true, exitCode: 0 });
-      return;
+      const res = await c.finishJob({ jobId: jobs[0]!.id, workerId: loop.id, success: true, exitCode: 0, next }, { signal });
+      return res.next?.jobs ?? [];
     }
-    const started = await c.startJobs({ workerId: loop.id, starts: jobs.map((j) => ({ jobId: j.id, command: "true" })) });
-    const failedStart = started.results.find((r) => r.errorCode !== "");
-    if (failedStart) throw new Error(`StartJobs: ${failedStart.errorCode} ${failedStart.errorMessage}`);
-    const finished = await c.finishJobs({ workerId: loop.id, outcomes: jobs.map((j) => ({ jobId: j.id, success: true, exitCode: 0 })) });
-    const failedFinish = finished.results.find((r) => r.errorCode !== "");
-    if (failedFinish) throw new Error(`FinishJobs: ${failedFinish.errorCode} ${failedFinish.errorMessage}`);
+    const res = await c.finishJobs({ workerId: loop.id, outcomes: jobs.map((j) => ({ jobId: j.id, success: true, exitCode: 0 })), next }, { signal });
+    const failed = res.results.find((r) => r.errorCode !== "");
+    if (failed) throw new Error(`FinishJobs: ${failed.errorCode} ${failed.errorMessage}`);
+    return res.next?.jobs ?? [];
   };
   return {
     async drain(n, concurrency, batch, deadlineMs) {
       const started = monotonicMicros();
       let claimed = 0;
       let done = 0;
+      const want = () => Math.min(batch, n - claimed);
       await Promise.all(
         loops.slice(0, concurrency).map(async (loop) => {
-          while (claimed < n && millisSince(started) < deadlineMs) {
-            const res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: Math.min(batch, n - claimed), waitSeconds: 0 });
-            if (res.jobs.length === 0) {
-              await new Promise((r) => setTimeout(r, 5));
-              continue;
+          let held: Job[] = [];
+          while ((claimed < n || held.length > 0) && millisSince(started) < deadlineMs) {
+            if (held.length === 0) {
+              const res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: want(), waitSeconds: 0, start: true });
+              claimed += res.jobs.length;
+              held = res.jobs;
+              if (held.length === 0) {
+                await new Promise((r) => setTimeout(r, 5));
+                continue;
+              }
             }
-            claimed += res.jobs.length;
-            await run(loop, res.jobs);
-            done += res.jobs.length;
+            const nextMax = Math.max(0, want());
+            const next = await finishAndFetch(loop, held, nextMax, 0);
+            done += held.length;
+            claimed += next.length;
+            held = next;
           }
         }),
       );
@@ -142,12 +149,15 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
       setTimeout(stop, deadlineMs).unref();
       const work = Promise.all(
         loops.slice(0, concurrency).map(async (loop) => {
+          let held: Job[] = [];
           while (!stopped) {
             const call = new AbortController();
             waiting.add(call);
-            let res;
             try {
-              res = await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: 1, waitSeconds: 30 }, { signal: call.signal });
+              held =
+                held.length === 0
+                  ? (await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: 1, waitSeconds: 30, start: true }, { signal: call.signal })).jobs
+                  : await finishAndFetch(loop, held, 1, 30, call.signal);
             } catch (err) {
               if (stopped) return;
               throw err;
@@ -155,9 +165,8 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
               waiting.delete(call);
             }
             const now = monotonicMicros();
-            for (const job of res.jobs) latencies.push((now - Number(job.parameters?.t)) / 1000);
+            for (const job of held) latencies.push((now - Number(job.parameters?.t)) / 1000);
             if (latencies.length >= n) stop();
-            if (res.jobs.length > 0) await run(loop, res.jobs);
           }
         }),
       );

@@ -220,6 +220,57 @@ for (const protocol of PROTOCOLS) {
       await rejectsWith(f.workers.startJobs({ workerId: w, starts: [{ jobId: ids[2]! }, { jobId: ids[2]! }] }), Code.InvalidArgument, /twice/);
     });
 
+    it("claims straight into RUNNING with start, and finishes and fetches in one call with next", async () => {
+      const f = await queueFixture(t, protocol, "next");
+      const ids = [await f.createJob(), await f.createJob(), await f.createJob(), await f.createJob()];
+      const w = await f.registerWorker();
+      const project = { case: "projectId" as const, value: f.project.id };
+
+      const first = await f.workers.fetchJob({ workerId: w, project, start: true });
+      assert.deepEqual(first.jobs.map((j) => [j.id, j.status]), [[ids[0], JobStatus.RUNNING]]);
+      assert.ok(first.jobs[0]!.startTime, "a started job has its start time");
+      assert.equal(first.numPending, 3n);
+
+      // FinishJob with next: the outcome is stored, then the next job is claimed (and started) in the same call.
+      const one = await f.workers.finishJob({ jobId: ids[0]!, workerId: w, success: true, exitCode: 0, next: { project, start: true } });
+      assert.equal(one.job!.status, JobStatus.COMPLETED);
+      assert.deepEqual(one.next!.jobs.map((j) => [j.id, j.status]), [[ids[1], JobStatus.RUNNING]]);
+      assert.equal(one.next!.numPending, 2n);
+
+      // FinishJobs with next and no start: the claimed jobs are QUEUED, as from FetchJob.
+      const batch = await f.workers.finishJobs({ workerId: w, outcomes: [{ jobId: ids[1]!, success: true }], next: { workerId: w, project, maxJobs: 5 } });
+      assert.deepEqual(batch.results.map((r) => r.errorCode), [""]);
+      assert.deepEqual(batch.next!.jobs.map((j) => [j.id, j.status]), [[ids[2], JobStatus.QUEUED], [ids[3], JobStatus.QUEUED]]);
+      assert.equal((await f.jobs.getJob({ id: ids[1]! })).job!.status, JobStatus.COMPLETED);
+
+      // Without next the answer has none; with next and an empty queue, next is there and empty.
+      const plain = await f.workers.finishJobs({ workerId: w, outcomes: [{ jobId: ids[2]!, success: true }] });
+      assert.equal(plain.next, undefined);
+      const drained = await f.workers.finishJobs({ workerId: w, outcomes: [{ jobId: ids[3]!, success: false, exitCode: 2 }], next: { project } });
+      assert.deepEqual(drained.next!.jobs, []);
+      assert.equal((await f.jobs.getJob({ id: ids[3]! })).job!.status, JobStatus.FAILED);
+    });
+
+    it("checks next before finishing anything, naming the field", async () => {
+      const f = await queueFixture(t, protocol, "next-bad");
+      const jobId = await f.createJob();
+      const w = await f.registerWorker();
+      const other = await f.registerWorker();
+      const project = { case: "projectId" as const, value: f.project.id };
+      await f.workers.fetchJob({ workerId: w, project, start: true });
+      await rejectsWith(f.workers.finishJob({ jobId, workerId: w, success: true, next: { workerId: other, project } }), Code.InvalidArgument, /^next\.worker_id must be empty or the finishing worker/);
+      await rejectsWith(f.workers.finishJobs({ workerId: w, outcomes: [{ jobId, success: true }], next: {} }), Code.InvalidArgument, /^next\.project must be given/);
+      await rejectsWith(f.workers.finishJob({ jobId, workerId: w, success: true, next: { project, maxJobs: 1001 } }), Code.InvalidArgument, /^next\.max_jobs must be between 1 and 1000/);
+      await rejectsWith(f.workers.finishJob({ jobId, workerId: w, success: true, next: { project, waitSeconds: 61 } }), Code.InvalidArgument, /^next\.wait_seconds/);
+      // Nothing was lost: the job is still running, held by the worker.
+      const job = (await f.jobs.getJob({ id: jobId })).job!;
+      assert.equal(job.status, JobStatus.RUNNING);
+      assert.equal(job.workerId, w);
+      // A finish whose next names a missing project still stores the outcome, then reports the project.
+      await rejectsWith(f.workers.finishJob({ jobId, workerId: w, success: true, next: { project: { case: "projectName", value: "no-such-project" } } }), Code.NotFound, /project "no-such-project"/);
+      assert.equal((await f.jobs.getJob({ id: jobId })).job!.status, JobStatus.COMPLETED);
+    });
+
     it("refuses bad input with errors naming the field", async () => {
       const f = await queueFixture(t, protocol, "bad");
       const w = await f.registerWorker();

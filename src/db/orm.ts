@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { entities } from "./entities/index.js";
 import { migrationsList } from "./migrations/index.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.js";
+import { RawSql } from "./sql.js";
 
 /** Which database the server runs on. */
 export type DatabaseKind = "postgres" | "embedded";
@@ -12,6 +13,8 @@ export type DatabaseKind = "postgres" | "embedded";
 /** The open database: the ORM, its kind, and how to close it. */
 export interface Database {
   readonly orm: MikroORM;
+  /** The queue's SQL on the ORM's pool, without the ORM (src/db/sql.ts). */
+  readonly sql: RawSql;
   readonly kind: DatabaseKind;
   /** The URL the pool connects to (for LISTEN clients and tests). */
   readonly url: string;
@@ -54,6 +57,7 @@ export async function openDatabase(opts: { databaseUrl: string; dataDir: string;
     const orm = await MikroORM.init(ormOptions(url, kind));
     return {
       orm,
+      sql: new RawSql(orm),
       kind,
       url,
       async close() {

@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
 import { NotFoundError } from "./errors.js";
 import type { QueueEvents } from "./events.js";
 import type { JobRow } from "./job-row.js";
@@ -12,6 +12,9 @@ import { claimJobs, type ClaimRequest } from "./sql/claim-jobs.js";
  * never heard of it.
  */
 export const RECHECK_MS = 5_000;
+
+/** The reason a claim iteration's subscription ends with (a constant: abort() without one builds a DOMException each time). */
+const ITERATION_OVER = "claim iteration over";
 
 /** What FetchJob answers. */
 export interface FetchResult {
@@ -29,7 +32,7 @@ export interface FetchResult {
  * wait still wakes it.
  */
 export async function fetchJobs(
-  em: EntityManager,
+  em: SqlExecutor,
   events: QueueEvents,
   estimate: PendingEstimate,
   request: ClaimRequest,
@@ -40,28 +43,26 @@ export async function fetchJobs(
   let projectId = "id" in req.project ? req.project.id : undefined;
   for (;;) {
     const remaining = deadline - Date.now();
-    const iteration = new AbortController();
-    const wake =
-      projectId !== undefined && remaining > 0 && !opts.signal.aborted
-        ? events.waitForWork(projectId, Math.min(remaining, RECHECK_MS), AbortSignal.any([opts.signal, iteration.signal]))
-        : undefined;
+    // Only a call that may wait subscribes; the subscription ends with this iteration.
+    const iteration = projectId !== undefined && remaining > 0 && !opts.signal.aborted ? new AbortController() : undefined;
+    const wake = iteration && events.waitForWork(projectId!, Math.min(remaining, RECHECK_MS), AbortSignal.any([opts.signal, iteration.signal]));
     let outcome;
     try {
       outcome = await claimJobs(em, req);
     } catch (err) {
-      iteration.abort();
+      iteration?.abort(ITERATION_OVER);
       throw err;
     }
     if (!outcome.workerFound) {
-      iteration.abort();
+      iteration?.abort(ITERATION_OVER);
       throw new NotFoundError("worker", req.workerId);
     }
     if (outcome.projectId === null) {
-      iteration.abort();
+      iteration?.abort(ITERATION_OVER);
       throw new NotFoundError("project", "id" in req.project ? req.project.id : req.project.name);
     }
     if (outcome.jobs.length > 0 || remaining <= 0 || opts.signal.aborted) {
-      iteration.abort();
+      iteration?.abort(ITERATION_OVER);
       if (outcome.jobs.length > 0) {
         // Watchers see the claim; waiters ignore it (nothing became claimable).
         void events.jobsChanged(outcome.jobs.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: j.status })));

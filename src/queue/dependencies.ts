@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
 import type { JobStatusValue } from "../db/entities/index.js";
 import type { JobChange } from "./events.js";
 import type { SqlRow } from "./job-row.js";
@@ -42,7 +42,7 @@ const DEPENDENTS_WALK = `with recursive dependents(id) as (
  * their dependents. Returns an "updated" change for each PENDING dependent that became
  * claimable (its counter reached 0), which is what waiting workers need to hear.
  */
-export async function releaseDependents(tx: EntityManager, completedJobIds: readonly number[]): Promise<JobChange[]> {
+export async function releaseDependents(tx: SqlExecutor, completedJobIds: readonly number[]): Promise<JobChange[]> {
   if (completedJobIds.length === 0) return [];
   const ids = [...completedJobIds];
   const rows: SqlRow[] = await tx.execute(
@@ -65,7 +65,7 @@ export async function releaseDependents(tx: EntityManager, completedJobIds: read
  * every edge (a dependent that is already BLOCKED has only BLOCKED or finished-off jobs
  * below it, so walking through it changes nothing). Returns one change per job blocked.
  */
-export async function blockDependents(tx: EntityManager, jobIds: readonly number[]): Promise<JobChange[]> {
+export async function blockDependents(tx: SqlExecutor, jobIds: readonly number[]): Promise<JobChange[]> {
   if (jobIds.length === 0) return [];
   const ids = [...jobIds];
   const rows: SqlRow[] = await tx.execute(
@@ -87,7 +87,7 @@ export async function blockDependents(tx: EntityManager, jobIds: readonly number
  * frees it. Call it after the change that may have lifted the block (a retry, a deleted
  * dependency, replaced dependencies). Returns one change per job unblocked.
  */
-export async function unblockJobs(tx: EntityManager, candidateIds: readonly number[]): Promise<JobChange[]> {
+export async function unblockJobs(tx: SqlExecutor, candidateIds: readonly number[]): Promise<JobChange[]> {
   if (candidateIds.length === 0) return [];
   const edges: SqlRow[] = await tx.execute(
     `with recursive blocked(id) as (
@@ -128,7 +128,7 @@ export async function unblockJobs(tx: EntityManager, candidateIds: readonly numb
 }
 
 /** The BLOCKED direct dependents of these jobs: the candidates to unblock after they stopped blocking. */
-export async function blockedDependentsOf(tx: EntityManager, jobIds: readonly number[]): Promise<number[]> {
+export async function blockedDependentsOf(tx: SqlExecutor, jobIds: readonly number[]): Promise<number[]> {
   if (jobIds.length === 0) return [];
   const rows: SqlRow[] = await tx.execute(
     `select distinct d.job_id from job_dependency d
@@ -145,7 +145,7 @@ export async function blockedDependentsOf(tx: EntityManager, jobIds: readonly nu
  * rows are gone) and the PENDING ones that became claimable.
  */
 export async function detachDependents(
-  tx: EntityManager,
+  tx: SqlExecutor,
   deletedJobIds: readonly number[],
 ): Promise<{ blockedCandidates: number[]; released: JobChange[] }> {
   if (deletedJobIds.length === 0) return { blockedCandidates: [], released: [] };
@@ -174,7 +174,7 @@ export async function detachDependents(
  * it (jobId first and last), or null. Walks from the new dependencies down their own
  * dependencies looking for jobId; the path is rebuilt in memory only when one is found.
  */
-export async function findCycle(tx: EntityManager, jobId: number, newDependsOn: readonly number[]): Promise<number[] | null> {
+export async function findCycle(tx: SqlExecutor, jobId: number, newDependsOn: readonly number[]): Promise<number[] | null> {
   if (newDependsOn.length === 0) return null;
   if (newDependsOn.includes(jobId)) return [jobId, jobId];
   const edges: SqlRow[] = await tx.execute(

@@ -1,11 +1,11 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
 import type { JobStatusValue } from "../db/entities/index.js";
 import { blockDependents, releaseDependents } from "./dependencies.js";
 import { type DomainError, IllegalTransitionError, NotFoundError, NotLeaseHolderError } from "./errors.js";
 import type { JobChange, QueueEvents } from "./events.js";
 import type { JobRow, SqlRow } from "./job-row.js";
 import { acknowledgeCancelledJobs } from "./sql/acknowledge-cancelled-jobs.js";
-import { finishJobs as finishJobsSql, type JobOutcomeInput } from "./sql/finish-jobs.js";
+import { completeJobs, finishJobs as finishJobsSql, type JobOutcomeInput } from "./sql/finish-jobs.js";
 import { releaseJobs } from "./sql/release-jobs.js";
 import { startJobs as startJobsSql, type JobStartInput } from "./sql/start-jobs.js";
 
@@ -27,7 +27,7 @@ function changeOf(job: JobRow): JobChange {
  * Only read after the update failed, so the happy path pays nothing.
  */
 async function explainRefusals(
-  em: EntityManager,
+  em: SqlExecutor,
   workerId: string,
   jobIds: readonly number[],
   target: (jobId: number) => JobStatusValue,
@@ -67,7 +67,7 @@ function assemble(jobIds: readonly number[], done: readonly JobRow[], refused: M
  * QUEUED → RUNNING for each job, by its lease holder only; one statement for
  * the batch, each item succeeding or failing on its own. Item ids must be distinct.
  */
-export async function startJobs(em: EntityManager, events: QueueEvents, workerId: string, starts: readonly JobStartInput[], leaseSeconds: number): Promise<ItemResult[]> {
+export async function startJobs(em: SqlExecutor, events: QueueEvents, workerId: string, starts: readonly JobStartInput[], leaseSeconds: number): Promise<ItemResult[]> {
   const started = await startJobsSql(em, workerId, starts, leaseSeconds);
   const done = new Set(started.map((j) => j.id));
   const ids = starts.map((s) => s.jobId);
@@ -85,13 +85,14 @@ export async function startJobs(em: EntityManager, events: QueueEvents, workerId
  * handle an error would gain nothing). Item ids must be distinct.
  */
 export async function finishJobs(
-  em: EntityManager,
+  em: SqlDatabase,
   events: QueueEvents,
   workerId: string,
   outcomes: readonly JobOutcomeInput[],
   backoffBaseSeconds: number,
 ): Promise<ItemResult[]> {
   const ids = outcomes.map((o) => o.jobId);
+  if (outcomes.every((o) => o.success)) return completeAll(em, events, workerId, outcomes);
   const result = await em.transactional(async (tx) => {
     const finished = await finishJobsSql(tx, workerId, outcomes, backoffBaseSeconds);
     const done = new Set(finished.map((j) => j.id));
@@ -108,11 +109,31 @@ export async function finishJobs(
 }
 
 /**
+ * finishJobs when every outcome is a success: the completions and the
+ * dependents' counters in one statement (completeJobs), then, only for the
+ * jobs it did not complete, the quiet acknowledgement of jobs cancelled under
+ * the worker and the reasons for refusals, each a guarded statement of its own.
+ */
+async function completeAll(em: SqlExecutor, events: QueueEvents, workerId: string, outcomes: readonly JobOutcomeInput[]): Promise<ItemResult[]> {
+  const ids = outcomes.map((o) => o.jobId);
+  const { completed, dependents } = await completeJobs(em, workerId, outcomes);
+  const done = new Set(completed.map((j) => j.id));
+  const acknowledged = done.size === ids.length ? [] : await acknowledgeCancelledJobs(em, workerId, outcomes.filter((o) => !done.has(o.jobId)), "finish");
+  for (const j of acknowledged) done.add(j.id);
+  const refused = await explainRefusals(em, workerId, ids.filter((id) => !done.has(id)), () => "completed", ["queued", "running"]);
+  const claimable: JobChange[] = dependents
+    .filter((d) => d.status === "pending" && d.unmetDependencies === 0)
+    .map((d) => ({ projectId: d.projectId, jobId: d.id, type: "updated", status: "pending" }));
+  await events.jobsChanged([...completed.map(changeOf), ...acknowledged.map(changeOf), ...claimable]);
+  return assemble(ids, [...completed, ...acknowledged], refused);
+}
+
+/**
  * QUEUED/RUNNING → PENDING without using an attempt, by the lease holder. A
  * job cancelled under the worker is acknowledged and stays CANCELLED, as with
  * finishJobs.
  */
-export async function releaseJob(em: EntityManager, events: QueueEvents, workerId: string, jobId: number, reason: string): Promise<JobRow> {
+export async function releaseJob(em: SqlExecutor, events: QueueEvents, workerId: string, jobId: number, reason: string): Promise<JobRow> {
   const message = reason ? `released by worker ${workerId}: ${reason}` : `released by worker ${workerId}`;
   let [job] = await releaseJobs(em, workerId, [jobId], message);
   if (!job) [job] = await acknowledgeCancelledJobs(em, workerId, [{ jobId, exitCode: null, message, outputTail: "" }], "release");

@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
 import { JOB_STATUSES, type JobStatusValue } from "../db/entities/index.js";
 import {
   blockDependents,
@@ -53,13 +53,13 @@ async function publish(events: QueueEvents, changes: JobChange[]): Promise<void>
 }
 
 /** The project, refused when missing (NotFound) or archived (FailedPrecondition): archived projects take no new jobs. */
-async function requireActiveProject(em: EntityManager, projectId: number): Promise<void> {
+async function requireActiveProject(em: SqlExecutor, projectId: number): Promise<void> {
   const rows: SqlRow[] = await em.execute(`select status from project where id = ?`, [projectId]);
   if (rows.length === 0) throw new NotFoundError("project", projectId);
   if (rows[0]!.status !== "active") throw new FailedPreconditionError(`project ${projectId} is archived and takes no new jobs`);
 }
 
-async function requireProject(em: EntityManager, projectId: number): Promise<void> {
+async function requireProject(em: SqlExecutor, projectId: number): Promise<void> {
   const rows: SqlRow[] = await em.execute(`select 1 from project where id = ?`, [projectId]);
   if (rows.length === 0) throw new NotFoundError("project", projectId);
 }
@@ -81,7 +81,7 @@ function checkDependencyRows(field: string, projectId: number, wanted: readonly 
 }
 
 /** Reads one job with its task name, command template and dependency ids. */
-export async function getJob(em: EntityManager, id: number): Promise<JobRow> {
+export async function getJob(em: SqlExecutor, id: number): Promise<JobRow> {
   const rows: SqlRow[] = await em.execute(`select ${JOB_COLUMNS} ${FROM_JOB} where j.id = ?`, [id]);
   if (rows.length === 0) throw new NotFoundError("job", id);
   return jobRowFromSql(rows[0]!);
@@ -96,43 +96,61 @@ export async function getJob(em: EntityManager, id: number): Promise<JobRow> {
  * with one key yield one job.
  */
 export async function createJob(
-  em: EntityManager,
+  em: SqlExecutor,
   events: QueueEvents,
   projectId: number,
   input: NewJob,
 ): Promise<{ job: JobRow; existing: boolean }> {
   const taskMatch = "id" in input.task ? `t.id = ?` : `t.name = ?`;
   const taskValue = "id" in input.task ? input.task.id : input.task.name;
-  const rows: SqlRow[] = await em.execute(
-    `with deps as (
-       select id, project_id, status from job where id = any(array[?]::bigint[]) for share
-     ), ins as (
-       insert into job (project_id, task_id, name, parameters, priority, status, max_attempts, unmet_dependencies,
-                        required_cpu, required_accelerators, idempotency_key)
-       select p.id, t.id, ?, ?::jsonb, ?,
-              case when exists (select 1 from deps where status in ${BLOCKING}) then 'blocked' else 'pending' end,
-              ?, (select count(*) from deps where status <> 'completed'), t.required_cpu, t.required_accelerators, ?
-       from project p join task t on t.project_id = p.id and ${taskMatch}
-       where p.id = ? and p.status = 'active' and (select count(*) from deps where project_id = p.id) = ?
-       on conflict (project_id, idempotency_key) do nothing
-       returning *
-     ), edges as (
-       insert into job_dependency (job_id, depends_on_id) select ins.id, deps.id from ins cross join deps
-     )
-     select ins.*, t.name as task_name, t.command_template, array(select id from deps order by id) as depends_on
-     from ins join task t on t.id = ins.task_id`,
-    [
-      input.dependsOn,
-      input.name,
-      JSON.stringify(input.parameters),
-      input.priority,
-      input.maxAttempts,
-      input.idempotencyKey,
-      taskValue,
-      projectId,
-      input.dependsOn.length,
-    ],
-  );
+  // Without dependencies the statement is a plain insert … select: nothing to lock, count or link.
+  const rows: SqlRow[] =
+    input.dependsOn.length === 0
+      ? await em.execute(
+          `with ins as (
+             insert into job (project_id, task_id, name, parameters, priority, status, max_attempts, unmet_dependencies,
+                              required_cpu, required_accelerators, idempotency_key)
+             select p.id, t.id, ?, ?::jsonb, ?, 'pending', ?, 0, t.required_cpu, t.required_accelerators, ?
+             from project p join task t on t.project_id = p.id and ${taskMatch}
+             where p.id = ? and p.status = 'active'
+             on conflict (project_id, idempotency_key) do nothing
+             returning *
+           )
+           select ins.*, t.name as task_name, t.command_template, '{}'::bigint[] as depends_on
+           from ins join task t on t.id = ins.task_id`,
+          [input.name, JSON.stringify(input.parameters), input.priority, input.maxAttempts, input.idempotencyKey, taskValue, projectId],
+        )
+      : await em.execute(
+          // The dependencies are looked up by primary key (unnest … join), whatever the planner thinks of the table's size.
+          `with deps as (
+             select job.id, job.project_id, job.status from unnest(array[?]::bigint[]) as wanted(id) join job on job.id = wanted.id for share of job
+           ), ins as (
+             insert into job (project_id, task_id, name, parameters, priority, status, max_attempts, unmet_dependencies,
+                              required_cpu, required_accelerators, idempotency_key)
+             select p.id, t.id, ?, ?::jsonb, ?,
+                    case when exists (select 1 from deps where status in ${BLOCKING}) then 'blocked' else 'pending' end,
+                    ?, (select count(*) from deps where status <> 'completed'), t.required_cpu, t.required_accelerators, ?
+             from project p join task t on t.project_id = p.id and ${taskMatch}
+             where p.id = ? and p.status = 'active' and (select count(*) from deps where project_id = p.id) = ?
+             on conflict (project_id, idempotency_key) do nothing
+             returning *
+           ), edges as (
+             insert into job_dependency (job_id, depends_on_id) select ins.id, deps.id from ins cross join deps
+           )
+           select ins.*, t.name as task_name, t.command_template, array(select id from deps order by id) as depends_on
+           from ins join task t on t.id = ins.task_id`,
+          [
+            input.dependsOn,
+            input.name,
+            JSON.stringify(input.parameters),
+            input.priority,
+            input.maxAttempts,
+            input.idempotencyKey,
+            taskValue,
+            projectId,
+            input.dependsOn.length,
+          ],
+        );
   if (rows.length > 0) {
     const job = jobRowFromSql(rows[0]!);
     await publish(events, [{ projectId, jobId: job.id, type: "created", status: job.status }]);
@@ -161,7 +179,7 @@ interface ResolvedTask {
 
 /** Resolves task refs of the project in one query; fieldOf names the offending item's field in errors. */
 async function resolveTasks(
-  em: EntityManager,
+  em: SqlExecutor,
   projectId: number,
   refs: readonly TaskRef[],
   fieldOf: (index: number) => string,
@@ -197,7 +215,7 @@ async function resolveTasks(
  * item whose idempotency key is already used resolves to that job (not
  * created again), so a retried batch returns the same ids.
  */
-export async function batchCreateJobs(em: EntityManager, events: QueueEvents, projectId: number, items: readonly NewBatchJob[]): Promise<number[]> {
+export async function batchCreateJobs(em: SqlDatabase, events: QueueEvents, projectId: number, items: readonly NewBatchJob[]): Promise<number[]> {
   const { ids, changes } = await em.transactional(async (tx) => {
     await requireActiveProject(tx, projectId);
     const tasks = await resolveTasks(
@@ -344,7 +362,7 @@ export async function batchCreateJobs(em: EntityManager, events: QueueEvents, pr
 
 /** Keyset page of a project's jobs in id order; limit + 1 rows so the caller can tell if more follow. */
 export async function listJobs(
-  em: EntityManager,
+  em: SqlDatabase,
   opts: { projectId: number; statuses: readonly JobStatusValue[]; taskName: string | null; afterId: number; limit: number },
 ): Promise<JobRow[]> {
   await requireProject(em, opts.projectId);
@@ -372,7 +390,7 @@ export interface JobChanges {
 }
 
 /** Locks the job row for the rest of the transaction, or NotFound. */
-async function lockJob(tx: EntityManager, id: number): Promise<{ projectId: number; status: JobStatusValue }> {
+async function lockJob(tx: SqlExecutor, id: number): Promise<{ projectId: number; status: JobStatusValue }> {
   const rows: SqlRow[] = await tx.execute(`select project_id, status from job where id = ? for update`, [id]);
   if (rows.length === 0) throw new NotFoundError("job", id);
   return { projectId: Number(rows[0]!.project_id), status: rows[0]!.status as JobStatusValue };
@@ -384,7 +402,7 @@ async function lockJob(tx: EntityManager, id: number): Promise<{ projectId: numb
  * concurrent updates cannot close a cycle together), the unmet counter is
  * recounted, and the job and its dependents are blocked or unblocked to match.
  */
-export async function updateJob(em: EntityManager, events: QueueEvents, id: number, input: JobChanges): Promise<JobRow> {
+export async function updateJob(em: SqlDatabase, events: QueueEvents, id: number, input: JobChanges): Promise<JobRow> {
   const { job, changes } = await em.transactional(async (tx) => {
     if (input.dependsOn !== undefined) {
       // The cycle check's lock comes before the row lock, in the same order in every
@@ -447,7 +465,7 @@ export async function updateJob(em: EntityManager, events: QueueEvents, id: numb
  * so their unmet counter drops if it was not COMPLETED, and a dependent that
  * was BLOCKED only because of it becomes PENDING (transitively).
  */
-export async function deleteJob(em: EntityManager, events: QueueEvents, id: number): Promise<void> {
+export async function deleteJob(em: SqlDatabase, events: QueueEvents, id: number): Promise<void> {
   const changes = await em.transactional(async (tx) => {
     const current = await lockJob(tx, id);
     if (current.status === "queued" || current.status === "running") {
@@ -462,7 +480,7 @@ export async function deleteJob(em: EntityManager, events: QueueEvents, id: numb
 }
 
 /** Why a guarded update touched no row: NotFound, or the transition refused naming both statuses. */
-async function explainRefusal(em: EntityManager, id: number, to: JobStatusValue, allowedFrom: readonly JobStatusValue[]): Promise<never> {
+async function explainRefusal(em: SqlDatabase, id: number, to: JobStatusValue, allowedFrom: readonly JobStatusValue[]): Promise<never> {
   const rows: SqlRow[] = await em.execute(
     `select status, worker_id, (cancel_requested and lease_expires_at > now()) as stopping from job where id = ?`,
     [id],
@@ -492,7 +510,7 @@ async function explainRefusal(em: EntityManager, id: number, to: JobStatusValue,
  * stopped it (cancel_requested, lease still running) is refused too, so that
  * one job never runs twice at once; a dead worker's lease runs out and frees it.
  */
-export async function retryJob(em: EntityManager, events: QueueEvents, id: number): Promise<{ job: JobRow; unblocked: number[] }> {
+export async function retryJob(em: SqlDatabase, events: QueueEvents, id: number): Promise<{ job: JobRow; unblocked: number[] }> {
   const allowed: JobStatusValue[] = ["failed", "blocked", "cancelled"];
   const result = await em.transactional(async (tx) => {
     const rows: SqlRow[] = await tx.execute(
@@ -520,7 +538,7 @@ export async function retryJob(em: EntityManager, events: QueueEvents, id: numbe
  * CANCELLED at once and its dependents are BLOCKED (transitively).
  */
 export async function cancelJob(
-  em: EntityManager,
+  em: SqlDatabase,
   events: QueueEvents,
   id: number,
   reason: string,
@@ -552,7 +570,7 @@ export interface DependencyState {
 }
 
 /** The job's dependencies in id order, NotFound when the job does not exist. */
-export async function getJobDependencies(em: EntityManager, id: number): Promise<DependencyState[]> {
+export async function getJobDependencies(em: SqlExecutor, id: number): Promise<DependencyState[]> {
   const rows: SqlRow[] = await em.execute(
     `select p.id, p.name, p.status from job j left join job_dependency d on d.job_id = j.id left join job p on p.id = d.depends_on_id
      where j.id = ? order by p.id`,
@@ -568,7 +586,7 @@ export async function getJobDependencies(em: EntityManager, id: number): Promise
  * Surviving dependents lose the deleted dependencies as with DeleteJob; a
  * PENDING job never blocks anyone, so nothing needs unblocking.
  */
-export async function clearQueue(em: EntityManager, events: QueueEvents, projectId: number): Promise<number> {
+export async function clearQueue(em: SqlExecutor, events: QueueEvents, projectId: number): Promise<number> {
   await requireProject(em, projectId);
   const rows: SqlRow[] = await em.execute(
     `with doomed as (
@@ -611,7 +629,7 @@ export interface QueueStats {
 }
 
 /** One grouped query over the project's jobs and one over workers (workers are not per project). */
-export async function getQueueStats(em: EntityManager, projectId: number): Promise<QueueStats> {
+export async function getQueueStats(em: SqlExecutor, projectId: number): Promise<QueueStats> {
   await requireProject(em, projectId);
   const rows: SqlRow[] = await em.execute(`select status, count(*)::int as n from job where project_id = ? group by status`, [projectId]);
   const byStatus = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatusValue, number>;
@@ -625,12 +643,12 @@ export async function getQueueStats(em: EntityManager, projectId: number): Promi
 }
 
 /** Throws NotFound unless the project exists (WatchJobs checks after subscribing). */
-export async function requireProjectExists(em: EntityManager, projectId: number): Promise<void> {
+export async function requireProjectExists(em: SqlExecutor, projectId: number): Promise<void> {
   await requireProject(em, projectId);
 }
 
 /** Reads a job for a watcher; null when it is gone by now. */
-export async function findJob(em: EntityManager, id: number): Promise<JobRow | null> {
+export async function findJob(em: SqlExecutor, id: number): Promise<JobRow | null> {
   const rows: SqlRow[] = await em.execute(`select ${JOB_COLUMNS} ${FROM_JOB} where j.id = ?`, [id]);
   return rows.length === 0 ? null : jobRowFromSql(rows[0]!);
 }

@@ -31,7 +31,7 @@ export function createQueueEvents(app: App): QueueEvents {
   const bus = new LocalBus();
   if (app.db.kind === "embedded") return new InProcessEvents(bus);
   return new PostgresEvents(bus, app.db.url, app.logger.child({ component: "queue-events" }), async (payload) => {
-    await app.db.orm.em.fork().getConnection().execute("select pg_notify(?, ?)", [JOB_CHANNEL, payload]);
+    await app.db.sql.execute("select pg_notify(?, ?)", [JOB_CHANNEL, payload]);
   });
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "@mikro-orm/postgresql";
-import { WorkerSchema, type Worker } from "../db/entities/index.js";
+import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
+import type { Worker } from "../db/entities/index.js";
 import { NotFoundError } from "./errors.js";
 import type { QueueEvents } from "./events.js";
 import { dateFromSql, type SqlRow } from "./job-row.js";
@@ -42,7 +42,7 @@ function workerFromSql(r: SqlRow): Worker {
  * Creates the worker or, when the id exists, updates its fields and
  * reactivates it: a restarted worker keeps its id and its history.
  */
-export async function registerWorker(em: EntityManager, input: WorkerInput): Promise<WorkerWithJobs> {
+export async function registerWorker(em: SqlExecutor, input: WorkerInput): Promise<WorkerWithJobs> {
   const id = input.id || `w-${randomUUID()}`;
   const rows: SqlRow[] = await em.execute(
     `insert into worker (id, name, entity, description, available_cpu, available_accelerators, last_heartbeat_at, active)
@@ -56,19 +56,19 @@ export async function registerWorker(em: EntityManager, input: WorkerInput): Pro
   return { worker: workerFromSql(rows[0]!), jobIds: await heldJobIds(em, id) };
 }
 
-async function heldJobIds(em: EntityManager, workerId: string): Promise<number[]> {
+async function heldJobIds(em: SqlExecutor, workerId: string): Promise<number[]> {
   const rows: SqlRow[] = await em.execute(`select id from job where worker_id = ? and status in ('queued', 'running') order by id`, [workerId]);
   return rows.map((r) => Number(r.id));
 }
 
-export async function getWorker(em: EntityManager, id: string): Promise<WorkerWithJobs> {
+export async function getWorker(em: SqlExecutor, id: string): Promise<WorkerWithJobs> {
   const rows: SqlRow[] = await em.execute(`select * from worker where id = ?`, [id]);
   if (!rows[0]) throw new NotFoundError("worker", id);
   return { worker: workerFromSql(rows[0]), jobIds: await heldJobIds(em, id) };
 }
 
 /** Workers in id order after the cursor; limit + 1 rows so the caller can tell if more follow. */
-export async function listWorkers(em: EntityManager, opts: { includeInactive: boolean; afterId: string | undefined; limit: number }): Promise<WorkerWithJobs[]> {
+export async function listWorkers(em: SqlExecutor, opts: { includeInactive: boolean; afterId: string | undefined; limit: number }): Promise<WorkerWithJobs[]> {
   const rows: SqlRow[] = await em.execute(
     `select w.*, coalesce((select array_agg(j.id order by j.id) from job j where j.worker_id = w.id and j.status in ('queued', 'running')), '{}') as job_ids
      from worker w
@@ -80,7 +80,7 @@ export async function listWorkers(em: EntityManager, opts: { includeInactive: bo
 }
 
 /** Keeps the worker alive and its leases with it; see extendLeases. */
-export async function heartbeat(em: EntityManager, workerId: string, leaseSeconds: number): Promise<HeartbeatOutcome> {
+export async function heartbeat(em: SqlExecutor, workerId: string, leaseSeconds: number): Promise<HeartbeatOutcome> {
   const outcome = await extendLeases(em, workerId, leaseSeconds);
   if (!outcome.workerFound) throw new NotFoundError("worker", workerId);
   return outcome;
@@ -91,7 +91,7 @@ export async function heartbeat(em: EntityManager, workerId: string, leaseSecond
  * using an attempt (it stops on purpose, it did not crash). Returns the
  * worker and the ids of the jobs released.
  */
-export async function deactivateWorker(em: EntityManager, events: QueueEvents, id: string): Promise<{ worker: Worker; releasedJobIds: number[] }> {
+export async function deactivateWorker(em: SqlDatabase, events: QueueEvents, id: string): Promise<{ worker: Worker; releasedJobIds: number[] }> {
   const result = await em.transactional(async (tx) => {
     const rows: SqlRow[] = await tx.execute(`update worker set active = false where id = ? returning *`, [id]);
     if (!rows[0]) throw new NotFoundError("worker", id);
@@ -103,12 +103,12 @@ export async function deactivateWorker(em: EntityManager, events: QueueEvents, i
 }
 
 /** Releases the worker's jobs (as deactivateWorker does), then deletes it; finished jobs keep no reference to it. */
-export async function deleteWorker(em: EntityManager, events: QueueEvents, id: string): Promise<void> {
+export async function deleteWorker(em: SqlDatabase, events: QueueEvents, id: string): Promise<void> {
   const released = await em.transactional(async (tx) => {
     const rows: SqlRow[] = await tx.execute(`select id from worker where id = ? for update`, [id]);
     if (!rows[0]) throw new NotFoundError("worker", id);
     const jobs = await releaseWorkerJobs(tx, id, `released: worker ${id} was deleted`);
-    await tx.nativeDelete(WorkerSchema, { id });
+    await tx.execute(`delete from worker where id = ?`, [id]);
     return jobs;
   });
   await events.jobsChanged(released.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: "pending" })));

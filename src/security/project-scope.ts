@@ -63,9 +63,18 @@ export async function touchedProjects(scope: ProjectScope, message: unknown, em:
     }
     case "job": {
       const ids = jobIds(msg);
-      if (ids.length === 0) return { ids: [] };
-      const rows = await lookup.find(JobSchema, { id: { $in: ids } }, { fields: ["id", "projectId"], disableIdentityMap: true });
-      return { ids: [...new Set(rows.map((r) => r.projectId))] };
+      const touched = new Set<number>();
+      if (ids.length > 0) {
+        const rows = await lookup.find(JobSchema, { id: { $in: ids } }, { fields: ["id", "projectId"], disableIdentityMap: true });
+        for (const r of rows) touched.add(r.projectId);
+      }
+      // A finish that also fetches (next) claims from the project next names: that project is touched too.
+      if (msg.next && typeof msg.next === "object") {
+        const oneof = projectOneof(msg.next as Fields);
+        if (oneof === undefined) return "unnamed";
+        for (const id of oneof.name !== undefined ? (await byName(oneof.name)).ids : [oneof.id ?? 0]) touched.add(id);
+      }
+      return { ids: [...touched] };
     }
     case "task": {
       const id = asId(msg.id);

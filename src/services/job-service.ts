@@ -7,7 +7,6 @@ import * as jobs from "../queue/jobs.js";
 import type { App } from "../server/app.js";
 import { jobStatusFromProto, jobStatusToProto, jobToProto } from "./job-convert.js";
 import { afterId } from "./project-service.js";
-import { entityManager } from "./request-context.js";
 import { cutPage, LIMITS, requireId, requireIntInRange, requireName, requirePage, requireText } from "./validation.js";
 
 const INT32_MIN = -2_147_483_648;
@@ -83,7 +82,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
   return {
     async createJob(req, ctx) {
       const projectId = requireId("project_id", req.projectId);
-      const { job, existing } = await jobs.createJob(entityManager(ctx), events, projectId, {
+      const { job, existing } = await jobs.createJob(app.db.sql, events, projectId, {
         task: requireTask("", req.task),
         name: requireJobName("name", req.name),
         parameters: requireParameters("parameters", req.parameters),
@@ -117,18 +116,18 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
           idempotencyKey: requireIdempotencyKey(`${p}idempotency_key`, spec.idempotencyKey),
         };
       });
-      const ids = await jobs.batchCreateJobs(entityManager(ctx), events, projectId, items);
+      const ids = await jobs.batchCreateJobs(app.db.sql, events, projectId, items);
       return { jobIds: ids.map((id) => BigInt(id)) };
     },
 
     async getJob(req, ctx) {
-      return { job: jobToProto(await jobs.getJob(entityManager(ctx), requireId("id", req.id))) };
+      return { job: jobToProto(await jobs.getJob(app.db.sql, requireId("id", req.id))) };
     },
 
     async listJobs(req, ctx) {
       const projectId = requireId("project_id", req.projectId);
       const page = requirePage(req.pageSize, req.pageToken);
-      const rows = await jobs.listJobs(entityManager(ctx), {
+      const rows = await jobs.listJobs(app.db.sql, {
         projectId,
         statuses: req.statuses.map((s, i) => jobStatusFromProto(s, `statuses[${i}]`)),
         taskName: req.taskName === "" ? null : requireName("task_name", req.taskName),
@@ -141,7 +140,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
 
     async updateJob(req, ctx) {
       const id = requireId("id", req.id);
-      const job = await jobs.updateJob(entityManager(ctx), events, id, {
+      const job = await jobs.updateJob(app.db.sql, events, id, {
         priority: req.priority === undefined ? undefined : requirePriority("priority", req.priority),
         parameters: req.parameters === undefined ? undefined : requireParameters("parameters", req.parameters),
         dependsOn: req.dependsOn === undefined ? undefined : requireDependsOn("depends_on", req.dependsOn.ids),
@@ -150,23 +149,23 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
     },
 
     async deleteJob(req, ctx) {
-      await jobs.deleteJob(entityManager(ctx), events, requireId("id", req.id));
+      await jobs.deleteJob(app.db.sql, events, requireId("id", req.id));
       return {};
     },
 
     async retryJob(req, ctx) {
-      const { job, unblocked } = await jobs.retryJob(entityManager(ctx), events, requireId("id", req.id));
+      const { job, unblocked } = await jobs.retryJob(app.db.sql, events, requireId("id", req.id));
       return { job: jobToProto(job), unblockedJobIds: unblocked.map((id) => BigInt(id)) };
     },
 
     async cancelJob(req, ctx) {
       const reason = requireText("reason", req.reason, LIMITS.messageLength);
-      const { job, blocked } = await jobs.cancelJob(entityManager(ctx), events, requireId("id", req.id), reason);
+      const { job, blocked } = await jobs.cancelJob(app.db.sql, events, requireId("id", req.id), reason);
       return { job: jobToProto(job), blockedJobIds: blocked.map((id) => BigInt(id)) };
     },
 
     async getJobDependencies(req, ctx) {
-      const deps = await jobs.getJobDependencies(entityManager(ctx), requireId("id", req.id));
+      const deps = await jobs.getJobDependencies(app.db.sql, requireId("id", req.id));
       return {
         dependencies: deps.map((d) => ({ id: BigInt(d.id), name: d.name, status: jobStatusToProto[d.status] })),
         allCompleted: deps.every((d) => d.status === "completed"),
@@ -175,12 +174,12 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
     },
 
     async clearQueue(req, ctx) {
-      const deleted = await jobs.clearQueue(entityManager(ctx), events, requireId("project_id", req.projectId));
+      const deleted = await jobs.clearQueue(app.db.sql, events, requireId("project_id", req.projectId));
       return { deleted: BigInt(deleted) };
     },
 
     async getQueueStats(req, ctx) {
-      const s = await jobs.getQueueStats(entityManager(ctx), requireId("project_id", req.projectId));
+      const s = await jobs.getQueueStats(app.db.sql, requireId("project_id", req.projectId));
       return {
         pending: BigInt(s.byStatus.pending),
         queued: BigInt(s.byStatus.queued),
@@ -205,7 +204,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
       const changes = events.watch(projectId, signal)[Symbol.asyncIterator]();
       let next = changes.next();
       try {
-        const em = entityManager(ctx);
+        const em = app.db.sql;
         await jobs.requireProjectExists(em, projectId);
         for (;;) {
           const r = await next;

@@ -1,6 +1,8 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { FetchJobRequest, FetchJobResponseSchema, WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
 import { fetchJobs } from "../queue/claim.js";
+import type { ClaimRequest } from "../queue/sql/claim-jobs.js";
 import { InvalidArgumentError } from "../queue/errors.js";
 import type { QueueEvents } from "../queue/events.js";
 import * as outcomes from "../queue/job-outcomes.js";
@@ -8,12 +10,19 @@ import type { PendingEstimate } from "../queue/pending-estimate.js";
 import * as workers from "../queue/workers.js";
 import type { App } from "../server/app.js";
 import { jobToProto } from "./job-convert.js";
-import { entityManager } from "./request-context.js";
 import { timestamp } from "./convert.js";
 import { cutPage, LIMITS, requireId, requireIntInRange, requirePage, requireText } from "./validation.js";
 import { workerToProto } from "./worker-convert.js";
 
 const WORKER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A validated FetchJob request. */
+interface ParsedFetch {
+  readonly claim: ClaimRequest;
+  readonly waitMs: number;
+}
+
+type FetchJobResponseInit = MessageInitShape<typeof FetchJobResponseSchema>;
 
 /** A worker id: 1 to 128 characters of [A-Za-z0-9_-]; the message shows what was wrong. */
 export function requireWorkerId(field: string, value: string): string {
@@ -79,9 +88,55 @@ function toJobResults(results: readonly outcomes.ItemResult[]) {
 export function createWorkerService(app: App, events: QueueEvents, estimate: PendingEstimate): ServiceImpl<typeof WorkerService> {
   const leaseSeconds = app.config.WHATSNEXT_LEASE_SECONDS;
   const backoff = app.config.WHATSNEXT_RETRY_BACKOFF_SECONDS;
+
+  /**
+   * Validates a FetchJob request (on its own, or as the next of a finish,
+   * where prefix is "next." and the worker is the finishing one), before
+   * anything is changed.
+   */
+  const parseFetch = (req: FetchJobRequest, prefix: string, finishingWorker?: string): ParsedFetch => {
+    let workerId: string;
+    if (finishingWorker === undefined) workerId = requireWorkerId(`${prefix}worker_id`, req.workerId);
+    else if (req.workerId === "" || req.workerId === finishingWorker) workerId = finishingWorker;
+    else throw new InvalidArgumentError(`${prefix}worker_id`, `must be empty or the finishing worker ${JSON.stringify(finishingWorker)}, got ${JSON.stringify(req.workerId)}`);
+    let project: { id: number } | { name: string };
+    switch (req.project.case) {
+      case "projectId":
+        project = { id: requireId(`${prefix}project_id`, req.project.value) };
+        break;
+      case "projectName":
+        if (req.project.value.trim() === "") throw new InvalidArgumentError(`${prefix}project_name`, "must not be empty");
+        project = { name: req.project.value.trim() };
+        break;
+      default:
+        throw new InvalidArgumentError(`${prefix}project`, "must be given by project_id or project_name");
+    }
+    const waitSeconds = requireIntInRange(`${prefix}wait_seconds`, req.waitSeconds, 0, LIMITS.waitSecondsMax);
+    const maxJobs = req.maxJobs === 0 ? 1 : requireIntInRange(`${prefix}max_jobs`, req.maxJobs, 1, LIMITS.maxJobsPerFetch);
+    return {
+      claim: {
+        workerId,
+        project,
+        availableCpu: optionalResource(`${prefix}available_cpu`, req.availableCpu),
+        availableAccelerators: optionalResource(`${prefix}available_accelerators`, req.availableAccelerators),
+        maxJobs,
+        leaseSeconds,
+        start: req.start,
+      },
+      waitMs: waitSeconds * 1000,
+    };
+  };
+
+  const runFetch = async (fetch: ParsedFetch, callSignal: AbortSignal): Promise<FetchJobResponseInit> => {
+    // Only a waiting fetch needs to hear of shutdown (combining signals costs more than the claim's own bookkeeping).
+    const signal = fetch.waitMs > 0 ? AbortSignal.any([callSignal, app.shutdown]) : callSignal;
+    const result = await fetchJobs(app.db.sql, events, estimate, fetch.claim, { waitMs: fetch.waitMs, signal });
+    return { jobs: result.jobs.map(jobToProto), numPending: BigInt(result.numPending) };
+  };
+
   return {
     async registerWorker(req, ctx) {
-      const { worker, jobIds } = await workers.registerWorker(entityManager(ctx), {
+      const { worker, jobIds } = await workers.registerWorker(app.db.sql, {
         id: req.id === "" ? "" : requireWorkerId("id", req.id),
         name: withoutNul(requireText("name", req.name, 256)),
         entity: withoutNul(requireText("entity", req.entity, 256)),
@@ -93,70 +148,41 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     },
 
     async heartbeat(req, ctx) {
-      const hb = await workers.heartbeat(entityManager(ctx), requireWorkerId("worker_id", req.workerId), leaseSeconds);
+      const hb = await workers.heartbeat(app.db.sql, requireWorkerId("worker_id", req.workerId), leaseSeconds);
       return { cancelledJobIds: hb.cancelledJobIds.map((id) => BigInt(id)), leaseExpireTime: timestamp(hb.leaseExpiresAt) };
     },
 
     async deactivateWorker(req, ctx) {
-      const r = await workers.deactivateWorker(entityManager(ctx), events, requireWorkerId("worker_id", req.workerId));
+      const r = await workers.deactivateWorker(app.db.sql, events, requireWorkerId("worker_id", req.workerId));
       return { worker: workerToProto(r.worker, []), releasedJobIds: r.releasedJobIds.map((id) => BigInt(id)) };
     },
 
     async getWorker(req, ctx) {
-      const { worker, jobIds } = await workers.getWorker(entityManager(ctx), requireWorkerId("worker_id", req.workerId));
+      const { worker, jobIds } = await workers.getWorker(app.db.sql, requireWorkerId("worker_id", req.workerId));
       return { worker: workerToProto(worker, jobIds) };
     },
 
     async listWorkers(req, ctx) {
       const page = requirePage(req.pageSize, req.pageToken);
       if (page.after !== undefined) requireWorkerId("page_token", page.after);
-      const rows = await workers.listWorkers(entityManager(ctx), { includeInactive: req.includeInactive, afterId: page.after, limit: page.limit });
+      const rows = await workers.listWorkers(app.db.sql, { includeInactive: req.includeInactive, afterId: page.after, limit: page.limit });
       const { items, nextPageToken } = cutPage(rows, page.limit, (w) => w.worker.id);
       return { workers: items.map((w) => workerToProto(w.worker, w.jobIds)), nextPageToken };
     },
 
     async deleteWorker(req, ctx) {
-      await workers.deleteWorker(entityManager(ctx), events, requireWorkerId("worker_id", req.workerId));
+      await workers.deleteWorker(app.db.sql, events, requireWorkerId("worker_id", req.workerId));
       return {};
     },
 
     async fetchJob(req, ctx) {
-      const workerId = requireWorkerId("worker_id", req.workerId);
-      let project: { id: number } | { name: string };
-      switch (req.project.case) {
-        case "projectId":
-          project = { id: requireId("project_id", req.project.value) };
-          break;
-        case "projectName":
-          if (req.project.value.trim() === "") throw new InvalidArgumentError("project_name", "must not be empty");
-          project = { name: req.project.value.trim() };
-          break;
-        default:
-          throw new InvalidArgumentError("project", "must be given by project_id or project_name");
-      }
-      const waitSeconds = requireIntInRange("wait_seconds", req.waitSeconds, 0, LIMITS.waitSecondsMax);
-      const maxJobs = req.maxJobs === 0 ? 1 : requireIntInRange("max_jobs", req.maxJobs, 1, LIMITS.maxJobsPerFetch);
-      const result = await fetchJobs(
-        entityManager(ctx),
-        events,
-        estimate,
-        {
-          workerId,
-          project,
-          availableCpu: optionalResource("available_cpu", req.availableCpu),
-          availableAccelerators: optionalResource("available_accelerators", req.availableAccelerators),
-          maxJobs,
-          leaseSeconds,
-        },
-        { waitMs: waitSeconds * 1000, signal: AbortSignal.any([ctx.signal, app.shutdown]) },
-      );
-      return { jobs: result.jobs.map(jobToProto), numPending: BigInt(result.numPending) };
+      return runFetch(parseFetch(req, ""), ctx.signal);
     },
 
     async startJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);
       const workerId = requireWorkerId("worker_id", req.workerId);
-      const [r] = await outcomes.startJobs(entityManager(ctx), events, workerId, [{ jobId, command: withoutNul(requireText("command", req.command, LIMITS.commandTemplateLength)) }], leaseSeconds);
+      const [r] = await outcomes.startJobs(app.db.sql, events, workerId, [{ jobId, command: withoutNul(requireText("command", req.command, LIMITS.commandTemplateLength)) }], leaseSeconds);
       if (r!.error) throw r!.error;
       return { job: jobToProto(r!.job) };
     },
@@ -165,21 +191,22 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
       const workerId = requireWorkerId("worker_id", req.workerId);
       const ids = requireBatch("starts", req.starts, (s) => s.jobId);
       const starts = req.starts.map((s, i) => ({ jobId: ids[i]!, command: withoutNul(requireText(`starts[${i}].command`, s.command, LIMITS.commandTemplateLength)) }));
-      return { results: toJobResults(await outcomes.startJobs(entityManager(ctx), events, workerId, starts, leaseSeconds)) };
+      return { results: toJobResults(await outcomes.startJobs(app.db.sql, events, workerId, starts, leaseSeconds)) };
     },
 
     async finishJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);
       const workerId = requireWorkerId("worker_id", req.workerId);
+      const next = req.next ? parseFetch(req.next, "next.", workerId) : undefined;
       const [r] = await outcomes.finishJobs(
-        entityManager(ctx),
+        app.db.sql,
         events,
         workerId,
         [{ jobId, success: req.success, exitCode: requireExitCode(req.exitCode), message: outcomeMessage(req.message), outputTail: outputTail(req.outputTail) }],
         backoff,
       );
       if (r!.error) throw r!.error;
-      return { job: jobToProto(r!.job) };
+      return { job: jobToProto(r!.job), next: next && (await runFetch(next, ctx.signal)) };
     },
 
     async finishJobs(req, ctx) {
@@ -192,13 +219,15 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
         message: outcomeMessage(o.message),
         outputTail: outputTail(o.outputTail),
       }));
-      return { results: toJobResults(await outcomes.finishJobs(entityManager(ctx), events, workerId, items, backoff)) };
+      const next = req.next ? parseFetch(req.next, "next.", workerId) : undefined;
+      const results = toJobResults(await outcomes.finishJobs(app.db.sql, events, workerId, items, backoff));
+      return { results, next: next && (await runFetch(next, ctx.signal)) };
     },
 
     async releaseJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);
       const workerId = requireWorkerId("worker_id", req.workerId);
-      const job = await outcomes.releaseJob(entityManager(ctx), events, workerId, jobId, withoutNul(requireText("reason", req.reason, LIMITS.messageLength)));
+      const job = await outcomes.releaseJob(app.db.sql, events, workerId, jobId, withoutNul(requireText("reason", req.reason, LIMITS.messageLength)));
       return { job: jobToProto(job) };
     },
   };

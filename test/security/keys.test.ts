@@ -10,6 +10,7 @@ import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
 import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
 import { TaskService } from "../../gen/whatsnext/v1/task_pb.js";
+import { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
 import { KeyConfigError, matchConfiguredKey, parseKeyEntries } from "../../src/security/api-key.js";
 import { rejectsWith } from "../support/assertions.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -161,6 +162,19 @@ describe("keys against a real server", () => {
       })(),
       Code.PermissionDenied,
     );
+    // A restricted worker key cannot reach into another project through the next of a finish.
+    const workerKey = await createRuntimeKey(t, envAdmin, "restricted-worker", Role.WORKER, { projectId: mine.id });
+    const workersAsKey = t.client(WorkerService, "connect", { "x-api-key": workerKey.secret });
+    await workersAsKey.registerWorker({ id: "restricted-w" });
+    await jobsAsKey.createJob({ projectId: mine.id, task: { case: "taskName", value: "t" }, name: "j3" });
+    const held = (await workersAsKey.fetchJob({ workerId: "restricted-w", project: { case: "projectId", value: mine.id }, start: true })).jobs[0]!;
+    for (const project of [{ case: "projectId" as const, value: other.id }, { case: "projectName" as const, value: "restricted-other" }]) {
+      await rejectsWith(workersAsKey.finishJob({ jobId: held.id, workerId: "restricted-w", success: true, next: { project } }), Code.PermissionDenied);
+      await rejectsWith(workersAsKey.finishJobs({ workerId: "restricted-w", outcomes: [{ jobId: held.id, success: true }], next: { project } }), Code.PermissionDenied);
+    }
+    await rejectsWith(workersAsKey.finishJob({ jobId: held.id, workerId: "restricted-w", success: true, next: {} }), Code.PermissionDenied, /name it with project_id/);
+    const finished = await workersAsKey.finishJob({ jobId: held.id, workerId: "restricted-w", success: true, next: { project: { case: "projectId", value: mine.id } } });
+    assert.deepEqual(finished.next!.jobs.map((j) => j.projectId), [mine.id], "the next job comes from the key's own project");
     // Even a restricted admin cannot manage keys: it could mint an unrestricted one.
     const restrictedAdmin = await createRuntimeKey(t, envAdmin, "restricted-admin", Role.ADMIN, { projectId: mine.id });
     await rejectsWith(t.client(KeyService, "connect", { "x-api-key": restrictedAdmin.secret }).listApiKeys({}), Code.PermissionDenied);

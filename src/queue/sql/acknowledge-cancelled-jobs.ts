@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
 import { JOB_COLUMNS, jobRowFromSql, type JobRow } from "../job-row.js";
 import type { JobOutcomeInput } from "./finish-jobs.js";
 
@@ -11,7 +11,7 @@ import type { JobOutcomeInput } from "./finish-jobs.js";
  * carries no exit code or output and leaves those as they were.
  */
 export async function acknowledgeCancelledJobs(
-  em: EntityManager,
+  em: SqlExecutor,
   workerId: string,
   outcomes: readonly Pick<JobOutcomeInput, "jobId" | "exitCode" | "message" | "outputTail">[],
   kind: "finish" | "release",
@@ -25,11 +25,11 @@ export async function acknowledgeCancelledJobs(
     `with u as (
        update job j set ${report} cancel_requested = false, lease_expires_at = null, finished_at = coalesce(j.finished_at, now()), updated_at = now()
        from jsonb_to_recordset(?::jsonb) as v(id bigint, exit_code int, message text, output_tail text)
-       where j.id = v.id and j.worker_id = ? and j.status = 'cancelled' and j.cancel_requested
+       where j.id = v.id and j.id = any(array[?]::bigint[]) and j.worker_id = ? and j.status = 'cancelled' and j.cancel_requested
        returning j.*
      )
      select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
-    [JSON.stringify(outcomes.map((o) => ({ id: o.jobId, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))), workerId],
+    [JSON.stringify(outcomes.map((o) => ({ id: o.jobId, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))), outcomes.map((o) => o.jobId), workerId],
   );
   return rows.map(jobRowFromSql);
 }

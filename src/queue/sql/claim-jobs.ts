@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
 import { jobRowFromSql, type JobRow, type SqlRow } from "../job-row.js";
 
 /** What a claim asks for; resources null mean "do not filter on this resource". */
@@ -10,6 +10,8 @@ export interface ClaimRequest {
   /** 1..1000. */
   readonly maxJobs: number;
   readonly leaseSeconds: number;
+  /** True: the jobs go straight to RUNNING (claim and start in one step); false: QUEUED, to be started with StartJob. */
+  readonly start?: boolean;
 }
 
 /** What one claim statement found out. */
@@ -17,7 +19,7 @@ export interface ClaimOutcome {
   readonly workerFound: boolean;
   /** The project's id, or null when no project matched the reference. */
   readonly projectId: number | null;
-  /** The claimed jobs, now QUEUED and leased, in claim order (priority desc, id asc), with task name and template. */
+  /** The claimed jobs, now QUEUED (RUNNING with start) and leased, in claim order (priority desc, id asc), with task name and template. */
   readonly jobs: JobRow[];
   /** PENDING jobs of the project after the claim, counted up to PENDING_COUNT_CAP. */
   readonly pendingAfter: number;
@@ -27,8 +29,11 @@ export interface ClaimOutcome {
 
 /**
  * How many PENDING rows a claim counts for num_pending. Counting is an index-only
- * scan of job_project_status_idx (the ORDER BY matches the index, so the planner
- * never picks a sequential scan that would grow with the table), so it must be bounded to keep the claim's cost
+ * scan of job_project_status_idx. The status test is written as a range
+ * (between 'pending' and 'pending'), so that status stays part of the ORDER BY:
+ * with an equality the planner may satisfy "order by id" from the primary key
+ * instead and filter its way through every finished job before the first
+ * pending one. It must be bounded to keep the claim's cost
  * flat at a million pending jobs; beyond the cap the caller uses an estimate.
  */
 export const PENDING_COUNT_CAP = 1000;
@@ -58,7 +63,7 @@ function candidateLimit(maxJobs: number, greedy: boolean): number {
  * - the update is guarded on status = 'pending', counts the attempt and sets
  *   the lease.
  */
-export async function claimJobs(em: EntityManager, req: ClaimRequest): Promise<ClaimOutcome> {
+export async function claimJobs(em: SqlExecutor, req: ClaimRequest): Promise<ClaimOutcome> {
   const filtered = req.availableCpu !== null || req.availableAccelerators !== null;
   const greedy = filtered && req.maxJobs > 1;
   const params: unknown[] = [req.workerId];
@@ -125,15 +130,15 @@ export async function claimJobs(em: EntityManager, req: ClaimRequest): Promise<C
      ),
      ${chosenSql},
      claimed as (
-       update job j set status = 'queued', worker_id = ?, lease_expires_at = now() + make_interval(secs => ?),
-         attempts = j.attempts + 1, updated_at = now()
+       update job j set status = ${req.start ? "'running', started_at = now()" : "'queued'"}, worker_id = ?,
+         lease_expires_at = now() + make_interval(secs => ?), attempts = j.attempts + 1, updated_at = now()
        from chosen c
        where j.id = c.id and j.status = 'pending'
        returning j.*
      ),
      pending as (
        select count(*)::int as n from (
-         select 1 from job where project_id = (select id from p) and status = 'pending' order by status, id limit ?
+         select 1 from job where project_id = (select id from p) and status between 'pending' and 'pending' order by status, id limit ?
        ) s
      )
      select (select count(*) from me)::int as worker_found, (select id from p) as found_project_id,

@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
 import { dateFromSql } from "../job-row.js";
 
 /** What a heartbeat did. */
@@ -16,7 +16,7 @@ export interface HeartbeatOutcome {
  * not acknowledged yet, so they are not reaped under it), and the ids of
  * those cancelled jobs.
  */
-export async function extendLeases(em: EntityManager, workerId: string, leaseSeconds: number): Promise<HeartbeatOutcome> {
+export async function extendLeases(em: SqlExecutor, workerId: string, leaseSeconds: number): Promise<HeartbeatOutcome> {
   const rows: Record<string, unknown>[] = await em.execute(
     `with me as (
        update worker set last_heartbeat_at = now(), active = true where id = ? returning id

@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
 import { JOB_COLUMNS, jobRowFromSql, type JobRow } from "../job-row.js";
 
 /** How a leased job ended, as its worker reports it. */
@@ -28,7 +28,7 @@ export function backoffIntervalSql(alias: string, baseSeconds: number): string {
  * left, not claimable before the backoff ends), in one statement for the whole
  * batch, guarded on the lease holder and the status. Returns the rows changed.
  */
-export async function finishJobs(em: EntityManager, workerId: string, outcomes: readonly JobOutcomeInput[], backoffBaseSeconds: number): Promise<JobRow[]> {
+export async function finishJobs(em: SqlExecutor, workerId: string, outcomes: readonly JobOutcomeInput[], backoffBaseSeconds: number): Promise<JobRow[]> {
   if (outcomes.length === 0) return [];
   const retry = `(not v.success and j.attempts < j.max_attempts)`;
   const rows: Record<string, unknown>[] = await em.execute(
@@ -41,11 +41,58 @@ export async function finishJobs(em: EntityManager, workerId: string, outcomes: 
          lease_expires_at = null,
          exit_code = v.exit_code, message = v.message, output_tail = v.output_tail, updated_at = now()
        from jsonb_to_recordset(?::jsonb) as v(id bigint, success boolean, exit_code int, message text, output_tail text)
-       where j.id = v.id and j.worker_id = ? and j.status in ('queued', 'running')
+       where j.id = v.id and j.id = any(array[?]::bigint[]) and j.worker_id = ? and j.status in ('queued', 'running')
        returning j.*
      )
      select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
-    [JSON.stringify(outcomes.map((o) => ({ id: o.jobId, success: o.success, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))), workerId],
+    [JSON.stringify(outcomes.map((o) => ({ id: o.jobId, success: o.success, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))), outcomes.map((o) => o.jobId), workerId],
   );
   return rows.map(jobRowFromSql);
+}
+
+/** What completeJobs did: the jobs now COMPLETED, and each dependent whose counter it decremented. */
+export interface Completion {
+  readonly completed: JobRow[];
+  readonly dependents: ReadonlyArray<{ readonly id: number; readonly projectId: number; readonly status: string; readonly unmetDependencies: number }>;
+}
+
+/**
+ * QUEUED/RUNNING → COMPLETED for successful outcomes, and their dependents'
+ * unmet_dependencies counters decremented, in ONE statement (its own
+ * transaction, one round trip): what finishJobs and releaseDependents do in
+ * a transaction, for the common case where every outcome succeeded. Guarded
+ * like finishJobs; dependents are reached through job_dependency's index and
+ * the job primary key only.
+ */
+export async function completeJobs(em: SqlExecutor, workerId: string, outcomes: readonly JobOutcomeInput[]): Promise<Completion> {
+  if (outcomes.length === 0) return { completed: [], dependents: [] };
+  const rows: Record<string, unknown>[] = await em.execute(
+    `with u as (
+       update job j set status = 'completed', finished_at = now(), lease_expires_at = null,
+         exit_code = v.exit_code, message = v.message, output_tail = v.output_tail, updated_at = now()
+       from jsonb_to_recordset(?::jsonb) as v(id bigint, exit_code int, message text, output_tail text)
+       where j.id = v.id and j.id = any(array[?]::bigint[]) and j.worker_id = ? and j.status in ('queued', 'running')
+       returning j.*
+     ), met as (
+       select d.job_id, count(*) as n from job_dependency d where d.depends_on_id in (select id from u) group by d.job_id
+     ), released as (
+       update job j set unmet_dependencies = greatest(j.unmet_dependencies - met.n, 0), updated_at = now()
+       from met where j.id = met.job_id
+       returning j.id, j.project_id, j.status, j.unmet_dependencies
+     )
+     select ${JOB_COLUMNS},
+       (select coalesce(json_agg(json_build_array(r.id, r.project_id, r.status, r.unmet_dependencies)), '[]') from released r) as released
+     from (select 1) one left join (u j join task t on t.id = j.task_id) on true`,
+    [
+      JSON.stringify(outcomes.map((o) => ({ id: o.jobId, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))),
+      outcomes.map((o) => o.jobId),
+      workerId,
+    ],
+  );
+  const released = rows[0]?.released;
+  const list = (typeof released === "string" ? JSON.parse(released) : (released ?? [])) as Array<[number, number, string, number]>;
+  return {
+    completed: rows.filter((r) => r.id !== null && r.id !== undefined).map(jobRowFromSql),
+    dependents: list.map(([id, projectId, status, unmet]) => ({ id: Number(id), projectId: Number(projectId), status, unmetDependencies: Number(unmet) })),
+  };
 }

@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
 import type { JobStatusValue } from "../../db/entities/index.js";
 import { dateFromSql } from "../job-row.js";
 import { backoffIntervalSql } from "./finish-jobs.js";
@@ -22,7 +22,7 @@ export const REAP_BATCH = 1000;
  * FOR UPDATE SKIP LOCKED and the repeated guard make passes of several replicas
  * at once safe: each row is reaped by one of them.
  */
-export async function reapExpiredLeases(em: EntityManager, backoffBaseSeconds: number): Promise<ReapedJob[]> {
+export async function reapExpiredLeases(em: SqlExecutor, backoffBaseSeconds: number): Promise<ReapedJob[]> {
   const retry = `(j.status in ('queued', 'running') and j.attempts < j.max_attempts)`;
   const rows: Record<string, unknown>[] = await em.execute(
     `with expired as (

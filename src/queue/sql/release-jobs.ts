@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
 import { JOB_COLUMNS, jobRowFromSql, type JobRow } from "../job-row.js";
 
 /**
@@ -6,7 +6,7 @@ import { JOB_COLUMNS, jobRowFromSql, type JobRow } from "../job-row.js";
  * preemption): the attempt the claim counted is given back and the lease
  * cleared. Guarded on the lease holder and the status. Returns the rows changed.
  */
-export async function releaseJobs(em: EntityManager, workerId: string, jobIds: readonly number[], message: string): Promise<JobRow[]> {
+export async function releaseJobs(em: SqlExecutor, workerId: string, jobIds: readonly number[], message: string): Promise<JobRow[]> {
   if (jobIds.length === 0) return [];
   const rows: Record<string, unknown>[] = await em.execute(
     `with u as (
@@ -26,7 +26,7 @@ export async function releaseJobs(em: EntityManager, workerId: string, jobIds: r
  * its unacknowledged cancels cleared: the worker is going away (deactivate,
  * delete). Returns the ids and projects of the jobs released.
  */
-export async function releaseWorkerJobs(em: EntityManager, workerId: string, message: string): Promise<Array<{ id: number; projectId: number }>> {
+export async function releaseWorkerJobs(em: SqlExecutor, workerId: string, message: string): Promise<Array<{ id: number; projectId: number }>> {
   const rows: Record<string, unknown>[] = await em.execute(
     `with released as (
        update job j set status = 'pending', attempts = greatest(j.attempts - 1, 0), worker_id = null,

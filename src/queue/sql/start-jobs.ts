@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
 import { JOB_COLUMNS, jobRowFromSql, type JobRow } from "../job-row.js";
 
 /** One job to start and the command the worker runs for it. */
@@ -13,18 +13,18 @@ export interface JobStartInput {
  * but the lease holder. Starting also renews the lease. Returns the rows that
  * changed; the caller explains the others.
  */
-export async function startJobs(em: EntityManager, workerId: string, starts: readonly JobStartInput[], leaseSeconds: number): Promise<JobRow[]> {
+export async function startJobs(em: SqlExecutor, workerId: string, starts: readonly JobStartInput[], leaseSeconds: number): Promise<JobRow[]> {
   if (starts.length === 0) return [];
   const rows: Record<string, unknown>[] = await em.execute(
     `with u as (
        update job j set status = 'running', command = v.command, started_at = now(),
          lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
        from jsonb_to_recordset(?::jsonb) as v(id bigint, command text)
-       where j.id = v.id and j.worker_id = ? and j.status = 'queued'
+       where j.id = v.id and j.id = any(array[?]::bigint[]) and j.worker_id = ? and j.status = 'queued'
        returning j.*
      )
      select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
-    [leaseSeconds, JSON.stringify(starts.map((s) => ({ id: s.jobId, command: s.command }))), workerId],
+    [leaseSeconds, JSON.stringify(starts.map((s) => ({ id: s.jobId, command: s.command }))), starts.map((s) => s.jobId), workerId],
   );
   return rows.map(jobRowFromSql);
 }
