@@ -16,6 +16,16 @@ export const JOB_CHANNEL = "whatsnext_jobs";
  */
 export const WATCH_BUFFER_LIMIT = 10_000;
 
+/**
+ * How often a replica says it is there (a NOTIFY with no changes), and how
+ * long after the last word from another replica it still counts as there.
+ * A replica that hears nobody sends no change notifications at all: every
+ * NOTIFY costs a round trip, a commit on the shared notification queue and a
+ * read on every listener, for nobody.
+ */
+export const PRESENCE_INTERVAL_MS = 2_000;
+export const PRESENCE_TTL_MS = 3 * PRESENCE_INTERVAL_MS;
+
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; stay well below. */
 const PAYLOAD_LIMIT = 7_500;
 
@@ -212,6 +222,12 @@ class InProcessEvents implements QueueEvents {
  * channel. While one notify is in flight, further changes accumulate and go
  * out together, so a busy replica sends few, full notifications. A dedicated
  * client LISTENs and reconnects with backoff when its connection drops.
+ *
+ * Presence: every replica says hello (an empty notification) when it starts
+ * listening and every PRESENCE_INTERVAL_MS, and answers at once a hello from
+ * a replica it had not heard lately, so two replicas know of each other within
+ * a round trip of the second one's start, before it serves any call. Changes
+ * are sent only while another replica was heard within PRESENCE_TTL_MS.
  */
 class PostgresEvents implements QueueEvents {
   private readonly replica = randomUUID().slice(0, 8);
@@ -221,6 +237,9 @@ class PostgresEvents implements QueueEvents {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private outbox: JobChange[] = [];
   private flushing: Promise<void> | undefined;
+  /** Other replicas heard from, by id, with when they were last heard. */
+  private readonly others = new Map<string, number>();
+  private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly bus: LocalBus,
@@ -231,10 +250,31 @@ class PostgresEvents implements QueueEvents {
 
   async start(): Promise<void> {
     await this.connect();
+    this.presenceTimer = setInterval(() => void this.sayHello(), PRESENCE_INTERVAL_MS);
+    this.presenceTimer.unref();
+  }
+
+  /** True while another replica was heard from lately: only then do changes need to go out. */
+  private othersListening(): boolean {
+    const now = Date.now();
+    for (const [replica, at] of this.others) {
+      if (now - at <= PRESENCE_TTL_MS) return true;
+      this.others.delete(replica);
+    }
+    return false;
+  }
+
+  private async sayHello(): Promise<void> {
+    try {
+      await this.notify(JSON.stringify({ r: this.replica, g: [] } satisfies Payload));
+    } catch (err) {
+      this.logger.warn({ err }, "could not announce this replica");
+    }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.presenceTimer);
     clearTimeout(this.reconnectTimer);
     await this.flushing?.catch(() => undefined);
     if (this.outbox.length > 0) await this.flush().catch(() => undefined);
@@ -263,6 +303,8 @@ class PostgresEvents implements QueueEvents {
     await client.query(`listen ${JOB_CHANNEL}`);
     this.listener = client;
     this.reconnectDelay = 100;
+    // Listening now: tell the others, who answer, so each side knows to send its changes.
+    await this.sayHello();
   }
 
   private scheduleReconnect(): void {
@@ -287,6 +329,11 @@ class PostgresEvents implements QueueEvents {
     try {
       const decoded = decodePayload(payload);
       if (decoded.replica === this.replica) return;
+      const last = this.others.get(decoded.replica);
+      const known = last !== undefined && Date.now() - last <= PRESENCE_TTL_MS;
+      this.others.set(decoded.replica, Date.now());
+      // A replica we had not heard lately may not know of us either: answer so it sends us its changes.
+      if (!known) void this.sayHello();
       this.bus.dispatch(decoded.changes);
     } catch (err) {
       this.logger.warn({ err }, "ignored a malformed job notification");
@@ -301,6 +348,7 @@ class PostgresEvents implements QueueEvents {
   async jobsChanged(changes: readonly JobChange[]): Promise<void> {
     if (changes.length === 0) return;
     this.bus.dispatch(changes);
+    if (!this.othersListening()) return;
     this.outbox.push(...changes);
     if (!this.flushing) {
       this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
