@@ -59,4 +59,34 @@ describe("job notifications", () => {
     aborted.abort();
     await w;
   });
+
+  it("wakes one fitting waiter per new job whose needs are known, the longest waiting first, and all for other work", async () => {
+    const bus = new LocalBus();
+    const stop = new AbortController();
+    const woken: string[] = [];
+    const wait = (name: string, capacity?: { cpu: number | null; accelerators: number | null }) =>
+      void bus.waitForWork(5, 60_000, stop.signal, capacity).then(() => woken.push(name));
+    const settle = () => new Promise((r) => setImmediate(r));
+    wait("small", { cpu: 1, accelerators: 0 });
+    wait("any-1");
+    wait("gpu", { cpu: 8, accelerators: 2 });
+    wait("any-2");
+    // One new job for one CPU: the longest-waiting waiter it fits, no one else.
+    bus.dispatch([{ projectId: 5, jobId: 1, type: "created", status: "pending", requires: { cpu: 1, accelerators: 0 } }]);
+    await settle();
+    assert.deepEqual(woken, ["small"]);
+    // Two jobs needing a GPU: the unfiltered waiter, then the GPU worker; a third finds nobody left that fits.
+    bus.dispatch([
+      { projectId: 5, jobId: 2, type: "created", status: "pending", requires: { cpu: 2, accelerators: 1 } },
+      { projectId: 5, jobId: 3, type: "created", status: "pending", requires: { cpu: 16, accelerators: 1 } },
+    ]);
+    await settle();
+    assert.deepEqual(woken, ["small", "any-1", "any-2"], "the 16-CPU job woke the unfiltered waiter, not the 8-CPU one");
+    // Work of unknown needs (a released dependent) wakes everyone still waiting.
+    wait("late");
+    bus.dispatch([{ projectId: 5, jobId: 4, type: "updated", status: "pending" }]);
+    await settle();
+    assert.deepEqual(woken, ["small", "any-1", "any-2", "gpu", "late"]);
+    stop.abort();
+  });
 });

@@ -1,4 +1,5 @@
 import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
+import { linkedSignal } from "../abort.js";
 import { NotFoundError } from "./errors.js";
 import type { QueueEvents } from "./events.js";
 import type { JobRow } from "./job-row.js";
@@ -13,8 +14,7 @@ import { claimJobs, type ClaimRequest } from "./sql/claim-jobs.js";
  */
 export const RECHECK_MS = 5_000;
 
-/** The reason a claim iteration's subscription ends with (a constant: abort() without one builds a DOMException each time). */
-const ITERATION_OVER = "claim iteration over";
+
 
 /** What FetchJob answers. */
 export interface FetchResult {
@@ -44,25 +44,28 @@ export async function fetchJobs(
   for (;;) {
     const remaining = deadline - Date.now();
     // Only a call that may wait subscribes; the subscription ends with this iteration.
-    const iteration = projectId !== undefined && remaining > 0 && !opts.signal.aborted ? new AbortController() : undefined;
-    const wake = iteration && events.waitForWork(projectId!, Math.min(remaining, RECHECK_MS), AbortSignal.any([opts.signal, iteration.signal]));
+    const iteration = projectId !== undefined && remaining > 0 && !opts.signal.aborted ? linkedSignal(opts.signal) : undefined;
+    const wake = iteration && events.waitForWork(projectId!, Math.min(remaining, RECHECK_MS), iteration.signal, {
+        cpu: req.availableCpu,
+        accelerators: req.availableAccelerators,
+      });
     let outcome;
     try {
       outcome = await claimJobs(em, req);
     } catch (err) {
-      iteration?.abort(ITERATION_OVER);
+      iteration?.end();
       throw err;
     }
     if (!outcome.workerFound) {
-      iteration?.abort(ITERATION_OVER);
+      iteration?.end();
       throw new NotFoundError("worker", req.workerId);
     }
     if (outcome.projectId === null) {
-      iteration?.abort(ITERATION_OVER);
+      iteration?.end();
       throw new NotFoundError("project", "id" in req.project ? req.project.id : req.project.name);
     }
     if (outcome.jobs.length > 0 || remaining <= 0 || opts.signal.aborted) {
-      iteration?.abort(ITERATION_OVER);
+      iteration?.end();
       if (outcome.jobs.length > 0) {
         // Watchers see the claim; waiters ignore it (nothing became claimable).
         void events.jobsChanged(outcome.jobs.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: j.status })));
@@ -77,5 +80,6 @@ export async function fetchJobs(
       continue;
     }
     await wake;
+    iteration!.end();
   }
 }

@@ -11,6 +11,17 @@ export interface JobChange {
   readonly status?: JobStatusValue;
   /** For a PENDING job held back by a retry backoff: when it becomes claimable, so waiters can wake then. */
   readonly notBefore?: Date;
+  /**
+   * For a new PENDING job, what it needs: then only one waiter it fits is
+   * woken for it. Without them every waiter of the project is woken.
+   */
+  readonly requires?: { readonly cpu: number; readonly accelerators: number };
+}
+
+/** What a waiting worker has free; null means it does not filter on that resource. */
+export interface WaiterCapacity {
+  readonly cpu: number | null;
+  readonly accelerators: number | null;
 }
 
 /**
@@ -21,8 +32,11 @@ export interface JobChange {
 export interface QueueEvents {
   /** Publishes changes; call after the transaction that made them committed. */
   jobsChanged(changes: readonly JobChange[]): Promise<void>;
-  /** Resolves when a job of the project may have become claimable, or after timeoutMs, or when signal aborts. */
-  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when a job of the project may have become claimable for a
+   * worker with this capacity, or after timeoutMs, or when signal aborts.
+   */
+  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal, capacity?: WaiterCapacity): Promise<void>;
   /** The project's job changes from now until signal aborts. */
   watch(projectId: number, signal: AbortSignal): AsyncIterable<JobChange>;
   start(): Promise<void>;

@@ -5,7 +5,7 @@ import { type DomainError, IllegalTransitionError, NotFoundError, NotLeaseHolder
 import type { JobChange, QueueEvents } from "./events.js";
 import type { JobRow, SqlRow } from "./job-row.js";
 import { acknowledgeCancelledJobs } from "./sql/acknowledge-cancelled-jobs.js";
-import { completeJobs, finishJobs as finishJobsSql, type JobOutcomeInput } from "./sql/finish-jobs.js";
+import { finishJobs as finishJobsSql, type JobOutcomeInput } from "./sql/finish-jobs.js";
 import { releaseJobs } from "./sql/release-jobs.js";
 import { startJobs as startJobsSql, type JobStartInput } from "./sql/start-jobs.js";
 
@@ -92,7 +92,6 @@ export async function finishJobs(
   backoffBaseSeconds: number,
 ): Promise<ItemResult[]> {
   const ids = outcomes.map((o) => o.jobId);
-  if (outcomes.every((o) => o.success)) return completeAll(em, events, workerId, outcomes);
   const result = await em.transactional(async (tx) => {
     const finished = await finishJobsSql(tx, workerId, outcomes, backoffBaseSeconds);
     const done = new Set(finished.map((j) => j.id));
@@ -106,26 +105,6 @@ export async function finishJobs(
   });
   await events.jobsChanged(result.changes);
   return assemble(ids, result.jobs, result.refused);
-}
-
-/**
- * finishJobs when every outcome is a success: the completions and the
- * dependents' counters in one statement (completeJobs), then, only for the
- * jobs it did not complete, the quiet acknowledgement of jobs cancelled under
- * the worker and the reasons for refusals, each a guarded statement of its own.
- */
-async function completeAll(em: SqlExecutor, events: QueueEvents, workerId: string, outcomes: readonly JobOutcomeInput[]): Promise<ItemResult[]> {
-  const ids = outcomes.map((o) => o.jobId);
-  const { completed, dependents } = await completeJobs(em, workerId, outcomes);
-  const done = new Set(completed.map((j) => j.id));
-  const acknowledged = done.size === ids.length ? [] : await acknowledgeCancelledJobs(em, workerId, outcomes.filter((o) => !done.has(o.jobId)), "finish");
-  for (const j of acknowledged) done.add(j.id);
-  const refused = await explainRefusals(em, workerId, ids.filter((id) => !done.has(id)), () => "completed", ["queued", "running"]);
-  const claimable: JobChange[] = dependents
-    .filter((d) => d.status === "pending" && d.unmetDependencies === 0)
-    .map((d) => ({ projectId: d.projectId, jobId: d.id, type: "updated", status: "pending" }));
-  await events.jobsChanged([...completed.map(changeOf), ...acknowledged.map(changeOf), ...claimable]);
-  return assemble(ids, [...completed, ...acknowledged], refused);
 }
 
 /**

@@ -153,7 +153,7 @@ export async function createJob(
         );
   if (rows.length > 0) {
     const job = jobRowFromSql(rows[0]!);
-    await publish(events, [{ projectId, jobId: job.id, type: "created", status: job.status }]);
+    await publish(events, [{ projectId, jobId: job.id, type: "created", status: job.status, requires: { cpu: job.requiredCpu, accelerators: job.requiredAccelerators } }]);
     return { job, existing: false };
   }
   if (input.idempotencyKey !== null) {
@@ -353,7 +353,13 @@ export async function batchCreateJobs(em: SqlDatabase, events: QueueEvents, proj
         [edgesFrom, edgesTo],
       );
     }
-    const changes: JobChange[] = toInsert.map((i) => ({ projectId, jobId: ids[i]!, type: "created", status: statuses[i]! }));
+    const changes: JobChange[] = toInsert.map((i) => ({
+      projectId,
+      jobId: ids[i]!,
+      type: "created",
+      status: statuses[i]!,
+      requires: { cpu: tasks[i]!.requiredCpu, accelerators: tasks[i]!.requiredAccelerators },
+    }));
     return { ids, changes };
   });
   await publish(events, changes);

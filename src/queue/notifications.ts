@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { JOB_STATUSES, type JobStatusValue } from "../db/entities/index.js";
 import type { App } from "../server/app.js";
 import { LimitExceededError } from "./errors.js";
-import type { JobChange, JobChangeType, QueueEvents } from "./events.js";
+import type { JobChange, JobChangeType, QueueEvents, WaiterCapacity } from "./events.js";
 
 /** The one NOTIFY channel every replica listens on. */
 export const JOB_CHANNEL = "whatsnext_jobs";
@@ -48,9 +48,17 @@ export function createQueueEvents(app: App): QueueEvents {
 /** One long-poll FetchJob waiting for work in a project. */
 interface Waiter {
   readonly deadline: number;
+  readonly capacity: WaiterCapacity;
   timer: NodeJS.Timeout;
   wake(): void;
 }
+
+/** Whether a waiter with this capacity could claim a job with these needs. */
+function fits(capacity: WaiterCapacity, requires: { readonly cpu: number; readonly accelerators: number }): boolean {
+  return (capacity.cpu === null || requires.cpu <= capacity.cpu) && (capacity.accelerators === null || requires.accelerators <= capacity.accelerators);
+}
+
+const ANY_CAPACITY: WaiterCapacity = { cpu: null, accelerators: null };
 
 /**
  * The waiters and watchers of this process and the dispatch of changes to
@@ -64,16 +72,33 @@ export class LocalBus {
   /** Per project, the earliest future not_before heard of: waiters wake then to retry a backoff that ended. */
   private readonly backoffEnds = new Map<number, number>();
 
+  /**
+   * Hands changes to watchers and wakes waiters. A new job whose needs are
+   * known wakes one waiter it fits, the longest waiting first (waking them all
+   * would send every one of them to claim the same job); any other change that
+   * may have made work claimable wakes every waiter of the project.
+   */
   dispatch(changes: readonly JobChange[]): void {
-    const wakeProjects = new Set<number>();
+    const wakeAllOf = new Set<number>();
+    const wakeOneFor = new Map<number, Array<NonNullable<JobChange["requires"]>>>();
     for (const c of changes) {
       for (const w of this.watchers.get(c.projectId) ?? []) w.push(c);
       if (c.status !== "pending" || c.type === "deleted") continue;
       const nb = c.notBefore?.getTime();
       if (nb !== undefined && nb > Date.now()) this.noteBackoff(c.projectId, nb);
-      else wakeProjects.add(c.projectId);
+      else if (c.requires) wakeOneFor.set(c.projectId, [...(wakeOneFor.get(c.projectId) ?? []), c.requires]);
+      else wakeAllOf.add(c.projectId);
     }
-    for (const p of wakeProjects) for (const w of [...(this.waiters.get(p) ?? [])]) w.wake();
+    for (const p of wakeAllOf) for (const w of [...(this.waiters.get(p) ?? [])]) w.wake();
+    for (const [p, needs] of wakeOneFor) {
+      if (wakeAllOf.has(p)) continue;
+      const waiting = [...(this.waiters.get(p) ?? [])];
+      for (const requires of needs) {
+        const i = waiting.findIndex((w) => fits(w.capacity, requires));
+        if (i < 0) continue;
+        waiting.splice(i, 1)[0]!.wake();
+      }
+    }
   }
 
   /** Wakes every waiter: after a lost LISTEN connection nobody knows what was missed. */
@@ -94,7 +119,7 @@ export class LocalBus {
     }
   }
 
-  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal, capacity: WaiterCapacity = ANY_CAPACITY): Promise<void> {
     return new Promise((resolve) => {
       if (signal.aborted || timeoutMs <= 0) return resolve();
       const now = Date.now();
@@ -110,6 +135,7 @@ export class LocalBus {
       const onAbort = () => waiter.wake();
       const waiter: Waiter = {
         deadline,
+        capacity,
         timer: setTimeout(onAbort, at - now),
         wake: () => {
           clearTimeout(waiter.timer);
@@ -204,8 +230,8 @@ class InProcessEvents implements QueueEvents {
   async jobsChanged(changes: readonly JobChange[]): Promise<void> {
     this.bus.dispatch(changes);
   }
-  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    return this.bus.waitForWork(projectId, timeoutMs, signal);
+  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal, capacity?: WaiterCapacity): Promise<void> {
+    return this.bus.waitForWork(projectId, timeoutMs, signal, capacity);
   }
   watch(projectId: number, signal: AbortSignal): AsyncIterable<JobChange> {
     return this.bus.watch(projectId, signal);
@@ -372,8 +398,8 @@ class PostgresEvents implements QueueEvents {
     }
   }
 
-  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    return this.bus.waitForWork(projectId, timeoutMs, signal);
+  waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal, capacity?: WaiterCapacity): Promise<void> {
+    return this.bus.waitForWork(projectId, timeoutMs, signal, capacity);
   }
 
   watch(projectId: number, signal: AbortSignal): AsyncIterable<JobChange> {

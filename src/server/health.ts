@@ -1,5 +1,6 @@
 import { EventEmitter, on } from "node:events";
 import { create } from "@bufbuild/protobuf";
+import { linkedSignal } from "../abort.js";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import {
   Health,
@@ -93,7 +94,8 @@ export function registerHealth(router: ConnectRouter, health: DatabaseHealth, se
       }
       yield create(HealthCheckResponseSchema, { status: health.current });
       if (shutdown?.aborted) return;
-      const signal = shutdown ? AbortSignal.any([ctx.signal, shutdown]) : ctx.signal;
+      const linked = linkedSignal(ctx.signal, ...(shutdown ? [shutdown] : []));
+      const signal = linked.signal;
       try {
         // Changes already emitted are yielded before the abort ends the loop, so the last word is NOT_SERVING.
         for await (const [status] of on(health, "change", { signal })) {
@@ -101,6 +103,8 @@ export function registerHealth(router: ConnectRouter, health: DatabaseHealth, se
         }
       } catch (err) {
         if (!signal.aborted) throw err;
+      } finally {
+        linked.dispose();
       }
     },
     list() {

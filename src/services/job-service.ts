@@ -3,6 +3,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { JobEventType, JobSchema as JobMessageSchema, type JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import type { JobChangeType, QueueEvents } from "../queue/events.js";
 import { InvalidArgumentError } from "../queue/errors.js";
+import { linkedSignal } from "../abort.js";
 import * as jobs from "../queue/jobs.js";
 import type { App } from "../server/app.js";
 import { jobStatusFromProto, jobStatusToProto, jobToProto } from "./job-convert.js";
@@ -197,7 +198,8 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
     async *watchJobs(req, ctx) {
       const projectId = requireId("project_id", req.projectId);
       const ended = new AbortController();
-      const signal = AbortSignal.any([ctx.signal, app.shutdown, ended.signal]);
+      const linked = linkedSignal(ctx.signal, app.shutdown, ended.signal);
+      const signal = linked.signal;
       // Subscribe before anything else, so no change between the caller's
       // request and our first read is lost; the first next() starts the
       // subscription even if watch() is a lazy generator.
@@ -221,6 +223,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
       } finally {
         // Ends the subscription however the stream ends (client gone, shutdown, error).
         ended.abort();
+        linked.dispose();
         next.catch(() => undefined);
       }
     },

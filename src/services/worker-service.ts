@@ -1,6 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { FetchJobRequest, FetchJobResponseSchema, WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
+import { linkedSignal } from "../abort.js";
 import { fetchJobs } from "../queue/claim.js";
 import type { ClaimRequest } from "../queue/sql/claim-jobs.js";
 import { InvalidArgumentError } from "../queue/errors.js";
@@ -128,9 +129,14 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
   };
 
   const runFetch = async (fetch: ParsedFetch, callSignal: AbortSignal): Promise<FetchJobResponseInit> => {
-    // Only a waiting fetch needs to hear of shutdown (combining signals costs more than the claim's own bookkeeping).
-    const signal = fetch.waitMs > 0 ? AbortSignal.any([callSignal, app.shutdown]) : callSignal;
-    const result = await fetchJobs(app.db.sql, events, estimate, fetch.claim, { waitMs: fetch.waitMs, signal });
+    // Only a waiting fetch needs to hear of shutdown.
+    const linked = fetch.waitMs > 0 ? linkedSignal(callSignal, app.shutdown) : undefined;
+    let result;
+    try {
+      result = await fetchJobs(app.db.sql, events, estimate, fetch.claim, { waitMs: fetch.waitMs, signal: linked?.signal ?? callSignal });
+    } finally {
+      linked?.dispose();
+    }
     return { jobs: result.jobs.map(jobToProto), numPending: BigInt(result.numPending) };
   };
 
