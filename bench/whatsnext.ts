@@ -7,6 +7,13 @@ import { millisSince, monotonicMicros } from "./clock.js";
 import type { BenchPayload, Consumer, Producer } from "./queue-system.js";
 import { connectOwn, type OwnConnectionClient } from "./whatsnext-client.js";
 
+/**
+ * The most jobs one loop takes at a time in (e), as pg-boss's work() there
+ * takes batchSize 100: one job when one is waiting, the backlog's share when
+ * the creates run ahead of the workers.
+ */
+const PICKUP_BATCH = 100;
+
 /** The task every bench job belongs to. */
 const TASK = "noop";
 
@@ -156,8 +163,8 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
             try {
               held =
                 held.length === 0
-                  ? (await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: 1, waitSeconds: 30, start: true }, { signal: call.signal })).jobs
-                  : await finishAndFetch(loop, held, 1, 30, call.signal);
+                  ? (await loop.conn.client.fetchJob({ workerId: loop.id, project, maxJobs: PICKUP_BATCH, waitSeconds: 30, start: true }, { signal: call.signal })).jobs
+                  : await finishAndFetch(loop, held, PICKUP_BATCH, 30, call.signal);
             } catch (err) {
               if (stopped) return;
               throw err;

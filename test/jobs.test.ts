@@ -118,6 +118,47 @@ for (const protocol of PROTOCOLS) {
       assert.equal(listed.jobs.length, 2);
     });
 
+    it("answers each of many concurrent creates on its own, good and bad mixed, in two projects", async () => {
+      const a = await projectWithTask(protocol, "together-a");
+      const b = await projectWithTask(protocol, "together-b");
+      await a.jobs.createJob({ projectId: a.project.id, task: { case: "taskName", value: "train" }, idempotencyKey: "taken" });
+      const archived = await projectWithTask(protocol, "together-archived");
+      await archived.projects.updateProject({ id: archived.project.id, status: ProjectStatus.ARCHIVED });
+      type Outcome = { kind: "ok"; project: bigint; i: number } | { kind: "code"; code: Code };
+      const calls: Array<{ call: Promise<unknown>; expect: Outcome }> = [];
+      for (let i = 0; i < 40; i++) {
+        const target = i % 2 === 0 ? a : b;
+        const byId = i % 3 === 0;
+        const task = byId ? { case: "taskId" as const, value: target.task.id } : { case: "taskName" as const, value: "train" };
+        calls.push({ call: target.jobs.createJob({ projectId: target.project.id, task, parameters: { i } }), expect: { kind: "ok", project: target.project.id, i } });
+        if (i % 10 === 0) {
+          calls.push({ call: a.jobs.createJob({ projectId: a.project.id, task: { case: "taskName", value: "no-such-task" } }), expect: { kind: "code", code: Code.NotFound } });
+          calls.push({ call: a.jobs.createJob({ projectId: a.project.id, task: { case: "taskId", value: b.task.id } }), expect: { kind: "code", code: Code.InvalidArgument } });
+          calls.push({ call: archived.jobs.createJob({ projectId: archived.project.id, task: { case: "taskName", value: "train" } }), expect: { kind: "code", code: Code.FailedPrecondition } });
+        }
+      }
+      const taken = a.jobs.createJob({ projectId: a.project.id, task: { case: "taskName", value: "train" }, idempotencyKey: "taken" });
+      const settled = await Promise.allSettled(calls.map((c) => c.call));
+      settled.forEach((r, k) => {
+        const expect = calls[k]!.expect;
+        if (expect.kind === "ok") {
+          assert.equal(r.status, "fulfilled", `call ${k} should succeed: ${r.status === "rejected" ? String(r.reason) : ""}`);
+          const { job, existing } = (r as PromiseFulfilledResult<{ job: { projectId: bigint; parameters: unknown; status: JobStatus; requiredCpu: number }; existing: boolean }>).value;
+          assert.equal(existing, false);
+          assert.equal(job.projectId, expect.project);
+          assert.deepEqual(job.parameters, { i: expect.i }, "each caller gets its own job");
+          assert.equal(job.status, JobStatus.PENDING);
+          assert.equal(job.requiredCpu, 2, "the task's requirements are copied");
+        } else {
+          assert.equal(r.status, "rejected", `call ${k} should fail`);
+          assert.equal((r as PromiseRejectedResult).reason.code, expect.code);
+        }
+      });
+      assert.equal((await taken).existing, true, "a used idempotency key still returns the existing job");
+      const listed = await a.jobs.listJobs({ projectId: a.project.id, pageSize: 1000 });
+      assert.equal(listed.jobs.length, 21, "20 new jobs and the keyed one, nothing else");
+    });
+
     it("lists jobs with status and task filters, page by page", async () => {
       const { project, tasks, jobs } = await projectWithTask(protocol, "list");
       await tasks.createTask({ projectId: project.id, name: "eval" });

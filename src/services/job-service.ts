@@ -4,6 +4,7 @@ import { JobEventType, JobSchema as JobMessageSchema, type JobService } from "..
 import type { JobChangeType, QueueEvents } from "../queue/events.js";
 import { InvalidArgumentError } from "../queue/errors.js";
 import { linkedSignal } from "../abort.js";
+import { CreateCoalescer } from "../queue/create-coalescer.js";
 import * as jobs from "../queue/jobs.js";
 import type { App } from "../server/app.js";
 import { jobStatusFromProto, jobStatusToProto, jobToProto } from "./job-convert.js";
@@ -80,10 +81,11 @@ const eventTypeOf: Record<JobChangeType, JobEventType> = {
  * WatchJobs streams them back out.
  */
 export function createJobService(app: App, events: QueueEvents): ServiceImpl<typeof JobService> {
+  const creates = new CreateCoalescer(app.db.sql, events);
   return {
     async createJob(req, ctx) {
       const projectId = requireId("project_id", req.projectId);
-      const { job, existing } = await jobs.createJob(app.db.sql, events, projectId, {
+      const { job, existing } = await creates.create(projectId, {
         task: requireTask("", req.task),
         name: requireJobName("name", req.name),
         parameters: requireParameters("parameters", req.parameters),
