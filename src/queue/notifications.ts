@@ -86,14 +86,19 @@ export class LocalBus {
       if (c.status !== "pending" || c.type === "deleted") continue;
       const nb = c.notBefore?.getTime();
       if (nb !== undefined && nb > Date.now()) this.noteBackoff(c.projectId, nb);
-      else if (c.requires) wakeOneFor.set(c.projectId, [...(wakeOneFor.get(c.projectId) ?? []), c.requires]);
-      else wakeAllOf.add(c.projectId);
+      else if (!c.requires) wakeAllOf.add(c.projectId);
+      else {
+        const needs = wakeOneFor.get(c.projectId);
+        if (needs) needs.push(c.requires);
+        else wakeOneFor.set(c.projectId, [c.requires]);
+      }
     }
     for (const p of wakeAllOf) for (const w of [...(this.waiters.get(p) ?? [])]) w.wake();
     for (const [p, needs] of wakeOneFor) {
       if (wakeAllOf.has(p)) continue;
       const waiting = [...(this.waiters.get(p) ?? [])];
       for (const requires of needs) {
+        if (waiting.length === 0) break;
         const i = waiting.findIndex((w) => fits(w.capacity, requires));
         if (i < 0) continue;
         waiting.splice(i, 1)[0]!.wake();
