@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
+import type { SqlExecutor } from "../db/sql.js";
 import { linkedSignal } from "../abort.js";
 import { NotFoundError } from "./errors.js";
 import type { QueueEvents } from "./events.js";
@@ -13,8 +13,6 @@ import { claimJobs, type ClaimRequest } from "./sql/claim-jobs.js";
  * never heard of it.
  */
 export const RECHECK_MS = 5_000;
-
-
 
 /** What FetchJob answers. */
 export interface FetchResult {

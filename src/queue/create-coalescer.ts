@@ -1,7 +1,7 @@
 import type { SqlExecutor } from "../db/sql.js";
-import type { JobChange, QueueEvents } from "./events.js";
+import type { QueueEvents } from "./events.js";
 import { jobRowFromSql, type JobRow, type SqlRow } from "./job-row.js";
-import { createJob, type NewJob } from "./jobs.js";
+import { createdChange, createJob, type NewJob } from "./jobs.js";
 
 interface Waiting {
   readonly input: NewJob;
@@ -99,10 +99,7 @@ export class CreateCoalescer {
     }
     const created = new Map<number, JobRow>();
     for (const r of rows) created.set(Number(r.item), jobRowFromSql(r));
-    const changes: JobChange[] = [];
-    for (const job of created.values()) {
-      changes.push({ projectId, jobId: job.id, type: "created", status: job.status, requires: { cpu: job.requiredCpu, accelerators: job.requiredAccelerators } });
-    }
+    const changes = [...created.values()].map(createdChange);
     if (changes.length > 0) await this.events.jobsChanged(changes).catch(() => undefined);
     items.forEach((item, i) => {
       const job = created.get(i);

@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
+import type { SqlExecutor } from "../db/sql.js";
 import type { JobStatusValue } from "../db/entities/index.js";
 import type { JobChange } from "./events.js";
 import type { SqlRow } from "./job-row.js";

@@ -23,8 +23,10 @@ export interface JobRow extends Job {
 export const JOB_COLUMNS = `j.*, t.name as task_name, t.command_template,
   coalesce((select array_agg(d.depends_on_id order by d.depends_on_id) from job_dependency d where d.job_id = j.id), '{}') as depends_on`;
 
-/** A raw row from em.execute: bigint comes back as a string, timestamptz as text (MikroORM's type parsers). */
-export type SqlRow = Record<string, unknown>;
+import type { SqlRow } from "../db/sql.js";
+
+/** A raw row of the queue's SQL (src/db/sql.ts), for the modules that read rows here. */
+export type { SqlRow };
 
 /**
  * PostgreSQL timestamptz text ("2026-01-02 03:04:05.678901+00") as a Date;

@@ -48,6 +48,11 @@ function describeTask(task: TaskRef): string | number {
   return "id" in task ? task.id : task.name;
 }
 
+/** The change a new job publishes: with its needs, so that one waiter it fits is woken. */
+export function createdChange(job: JobRow): JobChange {
+  return { projectId: job.projectId, jobId: job.id, type: "created", status: job.status, requires: { cpu: job.requiredCpu, accelerators: job.requiredAccelerators } };
+}
+
 async function publish(events: QueueEvents, changes: JobChange[]): Promise<void> {
   if (changes.length > 0) await events.jobsChanged(changes);
 }
@@ -153,7 +158,7 @@ export async function createJob(
         );
   if (rows.length > 0) {
     const job = jobRowFromSql(rows[0]!);
-    await publish(events, [{ projectId, jobId: job.id, type: "created", status: job.status, requires: { cpu: job.requiredCpu, accelerators: job.requiredAccelerators } }]);
+    await publish(events, [createdChange(job)]);
     return { job, existing: false };
   }
   if (input.idempotencyKey !== null) {

@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
+import type { SqlExecutor } from "../../db/sql.js";
 import { jobRowFromSql, type JobRow, type SqlRow } from "../job-row.js";
 
 /** What a claim asks for; resources null mean "do not filter on this resource". */

@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
+import type { SqlExecutor } from "../../db/sql.js";
 
 /**
  * Workers silent longer than the timeout become inactive. Their jobs are left

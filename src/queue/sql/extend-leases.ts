@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
+import type { SqlExecutor } from "../../db/sql.js";
 import { dateFromSql } from "../job-row.js";
 
 /** What a heartbeat did. */

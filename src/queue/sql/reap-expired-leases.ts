@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
+import type { SqlExecutor } from "../../db/sql.js";
 import type { JobStatusValue } from "../../db/entities/index.js";
 import { dateFromSql } from "../job-row.js";
 import { backoffIntervalSql } from "./finish-jobs.js";

@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlExecutor } from "../../db/sql.js";
+import type { SqlExecutor } from "../../db/sql.js";
 import { JOB_COLUMNS, jobRowFromSql, type JobRow } from "../job-row.js";
 
 /** One job to start and the command the worker runs for it. */
