@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
 import { queueFixture } from "./support/queue-fixtures.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { waitForFetchWaiters } from "./support/fetch-waiters.js";
 
 let t: TestServer;
 before(async () => {
@@ -100,8 +101,7 @@ describe("claiming", () => {
     const other = await queueFixture(t, "grpc-js", "longpoll-other");
     // Far below the server's 5 s safety recheck: only a wake-up can deliver the job in time.
     const waiting = f.workers.fetchJob({ workerId: w, project: { case: "projectId", value: f.project.id }, waitSeconds: 3 });
-    // The waiting state is not observable from outside; give the call time to start waiting.
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForFetchWaiters(t.url);
     await other.createJob(); // another project's job must not be handed out
     const jobId = await f.createJob();
     const r = await waiting;

@@ -15,7 +15,7 @@ import { collectParam } from "../src/cli/flag-values.js";
 import { parseExpiry } from "../src/cli/keys-command.js";
 import { resolveAccelerators } from "../src/worker/accelerators.js";
 import { ResourcePool } from "../src/worker/resources.js";
-import { lastBytes } from "../src/worker/worker.js";
+import { lastUtf8Bytes as lastBytes } from "../src/utf8-tail.js";
 import { formatterSettings, resolveWorkerSettings } from "../src/worker/worker-settings.js";
 import { tempFolder } from "./support/run-cli.js";
 

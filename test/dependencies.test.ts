@@ -25,14 +25,14 @@ after(async () => {
  * PENDING job has a FAILED, CANCELLED or BLOCKED dependency.
  */
 afterEach(async () => {
-  const em = t.server.app.db.orm.em.fork();
-  const wrongCounters: Array<Record<string, unknown>> = await em.execute(
+  const sql = t.server.app.db.sql;
+  const wrongCounters = await sql.query<Record<string, unknown>>(
     `select j.id, j.unmet_dependencies, (select count(*) from job_dependency d join job p on p.id = d.depends_on_id
        where d.job_id = j.id and p.status <> 'completed')::int as actual from job j
      where j.unmet_dependencies <> (select count(*) from job_dependency d join job p on p.id = d.depends_on_id where d.job_id = j.id and p.status <> 'completed')`,
   );
   assert.deepEqual(wrongCounters, [], "unmet_dependencies matches the dependencies not COMPLETED");
-  const pendingButBlocked: Array<Record<string, unknown>> = await em.execute(
+  const pendingButBlocked = await sql.query<Record<string, unknown>>(
     `select j.id from job j where j.status = 'pending' and exists (select 1 from job_dependency d join job p on p.id = d.depends_on_id
        where d.job_id = j.id and p.status in ('failed', 'cancelled', 'blocked'))`,
   );

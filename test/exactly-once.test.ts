@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from "../src/server/server.js";
 import { createGrpcJsClient } from "./support/grpc-js-client.js";
 import { queueFixture } from "./support/queue-fixtures.js";
 import { startTestServer, transportFor, type TestServer } from "./support/test-server.js";
+import { waitForFetchWaiters } from "./support/fetch-waiters.js";
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 // The embedded database serialises every query on one connection: fewer jobs keep the file quick there.
@@ -125,8 +126,7 @@ it("wakes a FetchJob waiting on one server when a job is created through the oth
   const workerId = (await onSecond.registerWorker({ id: `cross-${process.pid}` })).worker!.id;
   // Below the 5 s safety recheck: only the NOTIFY from the first server can deliver it in time.
   const waiting = onSecond.fetchJob({ workerId, project: { case: "projectId", value: f.project.id }, waitSeconds: 3 });
-  // The waiting state is not observable from outside; give the call time to start waiting.
-  await new Promise((r) => setTimeout(r, 300));
+  await waitForFetchWaiters(second!.url);
   const jobId = await f.createJob();
   const r = await waiting;
   assert.deepEqual(r.jobs.map((j) => j.id), [jobId]);

@@ -38,7 +38,7 @@ async function jobIn(status: Status) {
   return { f, id, workerId };
 }
 
-/** DESIGN.md's table, restricted to what JobService drives: RetryJob → PENDING, CancelJob → CANCELLED. */
+/** The status table (docs/architecture.md), restricted to what JobService drives: RetryJob → PENDING, CancelJob → CANCELLED. */
 const ALLOWED: Record<"retry" | "cancel", Status[]> = {
   retry: ["FAILED", "BLOCKED", "CANCELLED"],
   cancel: ["PENDING", "QUEUED", "RUNNING", "BLOCKED"],

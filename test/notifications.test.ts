@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LimitExceededError } from "../src/queue/errors.js";
-import type { JobChange } from "../src/queue/events.js";
-import { decodePayload, encodePayloads, LocalBus, WATCH_BUFFER_LIMIT } from "../src/queue/notifications.js";
+import { LimitExceededError } from "../src/domain/errors.js";
+import { LocalBus } from "../src/queue/events/local-bus.js";
+import { decodePayload, encodePayloads } from "../src/queue/events/notify-payload.js";
+import type { JobChange } from "../src/queue/events/queue-events.js";
+import { WATCH_BUFFER_LIMIT } from "../src/queue/events/watch-buffer.js";
 
 describe("job notifications", () => {
   it("splits a large batch into NOTIFY payloads under 8000 bytes and decodes them back", () => {

@@ -3,7 +3,7 @@ import { after, before, it } from "node:test";
 import pg from "pg";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
-import { JOB_CHANNEL, PRESENCE_INTERVAL_MS } from "../src/queue/notifications.js";
+import { JOB_CHANNEL, PRESENCE_INTERVAL_MS } from "../src/queue/events/postgres-events.js";
 import { startServer } from "../src/server/server.js";
 import { queueFixture } from "./support/queue-fixtures.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { delimiter } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { decodeUtf8Tail as decodeTail } from "../src/utf8-tail.js";
 import {
-  decodeTail,
   describeExit,
   environmentWith,
   OutputTail,

@@ -1,3 +1,4 @@
+import type { PooledExecutor } from "../src/db/executor.js";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -48,8 +49,8 @@ function holdProjects(t: TestServer): { held: Promise<void>; release(): void; do
   const gate = new Promise<void>((r) => (release = r));
   let held!: () => void;
   const heldP = new Promise<void>((r) => (held = r));
-  const done = t.server.app.db.orm.em.fork().transactional(async (tx) => {
-    await tx.execute("lock table project in access exclusive mode");
+  const done = t.server.app.db.sql.transaction(async (tx) => {
+    await tx.query("lock table project in access exclusive mode");
     held();
     await gate;
   });
@@ -60,8 +61,7 @@ function holdProjects(t: TestServer): { held: Promise<void>; release(): void; do
 async function callIsWaiting(t: TestServer): Promise<boolean> {
   const db = t.server.app.db;
   if (db.kind === "embedded") {
-    const pool = (db.orm.em.getConnection().getKnex().client as { pool: { numPendingAcquires(): number } }).pool;
-    return pool.numPendingAcquires() > 0;
+    return (db.sql as PooledExecutor).waitingCount > 0;
   }
   const admin = await import("pg");
   const c = new admin.default.Client({ connectionString: process.env.DATABASE_URL });
@@ -114,7 +114,7 @@ describe("graceful shutdown of a server in this process", () => {
       await closing;
 
       await connectionRefused(t.server.port);
-      await assert.rejects(t.server.app.db.orm.em.fork().getConnection().execute("select 1"), "the pool is closed");
+      await assert.rejects(t.server.app.db.sql.query("select 1"), "the pool is closed");
       if (onPostgres) assert.equal(await DatabaseOutage.of(t.databaseUrl).sessions(), 0, "no session of the server is left in PostgreSQL");
     } finally {
       await t.close();

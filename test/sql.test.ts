@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toPositional } from "../src/db/sql.js";
+import { toPositional } from "../src/db/executor.js";
 
 describe("toPositional (knex-style ? to $n for the raw executor)", () => {
   it("numbers placeholders in order and sends array[?] as one array parameter", () => {

@@ -11,6 +11,7 @@ import { parseId } from "./flag-values.js";
 import { formatTime, messageJson, parseRole, roleName } from "./human-format.js";
 import { renderTable } from "./table.js";
 import { UsageError } from "./usage-error.js";
+import { allPages } from "../client/all-pages.js";
 
 /** Adds the `keys` command group. */
 export function registerKeysCommands(program: Command, ctx: CliContext): void {
@@ -39,13 +40,10 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .description("list API keys")
     .option("-a, --all", "include revoked keys")
     .action(async (opts: { all?: boolean }) => {
-      const all: ApiKey[] = [];
-      let pageToken = "";
-      do {
-        const page = await ctx.client.keys.listApiKeys({ includeRevoked: Boolean(opts.all), pageSize: 1000, pageToken });
-        all.push(...page.keys);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
+      const all: ApiKey[] = await allPages(
+        (pageToken, pageSize) => ctx.client.keys.listApiKeys({ includeRevoked: Boolean(opts.all), pageSize, pageToken }),
+        (page) => page.keys,
+      );
       ctx.print(
         all.map((k) => messageJson(ApiKeySchema, k)),
         () =>

@@ -10,6 +10,7 @@ import type { CliContext } from "./cli-context.js";
 import { confirmDestructive } from "./confirm.js";
 import { formatTime, messageJson, projectStatusName } from "./human-format.js";
 import { renderFields, renderTable } from "./table.js";
+import { allPages } from "../client/all-pages.js";
 
 /** Adds the `projects` command group. */
 export function registerProjectsCommands(program: Command, ctx: CliContext): void {
@@ -21,13 +22,10 @@ export function registerProjectsCommands(program: Command, ctx: CliContext): voi
     .description("list projects")
     .option("-a, --all", "include archived projects")
     .action(async (opts: { all?: boolean }) => {
-      const all: Project[] = [];
-      let pageToken = "";
-      do {
-        const page = await ctx.client.projects.listProjects({ includeArchived: Boolean(opts.all), pageSize: 1000, pageToken });
-        all.push(...page.projects);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
+      const all: Project[] = await allPages(
+        (pageToken, pageSize) => ctx.client.projects.listProjects({ includeArchived: Boolean(opts.all), pageSize, pageToken }),
+        (page) => page.projects,
+      );
       ctx.print(
         all.map((p) => messageJson(ProjectSchema, p)),
         () =>

@@ -13,6 +13,7 @@ import { followJobs } from "./follow.js";
 import { jobStatusChoices, jobStatusName, messageJson, parseJobStatus } from "./human-format.js";
 import { jobsTable } from "./job-output.js";
 import { renderFields } from "./table.js";
+import { allPages } from "../client/all-pages.js";
 
 /** Options of a job listing, shared by `queue ls` and `jobs ls`. */
 export interface ListOptions {
@@ -36,22 +37,12 @@ export function listJobsAction(ctx: CliContext): (opts: ListOptions) => Promise<
   return async (opts) => {
     const project = await ctx.currentProject();
     const statuses = opts.status ?? [];
-    const list = async (): Promise<Job[]> => {
-      const jobs: Job[] = [];
-      let pageToken = "";
-      do {
-        const page = await ctx.client.jobs.listJobs({
-          projectId: project.id,
-          statuses,
-          taskName: opts.task ?? "",
-          pageSize: Math.min(1000, opts.limit - jobs.length),
-          pageToken,
-        });
-        jobs.push(...page.jobs);
-        pageToken = page.nextPageToken;
-      } while (pageToken && jobs.length < opts.limit);
-      return jobs;
-    };
+    const list = (): Promise<Job[]> =>
+      allPages(
+        (pageToken, pageSize) => ctx.client.jobs.listJobs({ projectId: project.id, statuses, taskName: opts.task ?? "", pageSize, pageToken }),
+        (page) => page.jobs,
+        opts.limit,
+      );
     if (!opts.follow) {
       const jobs = await list();
       ctx.print(

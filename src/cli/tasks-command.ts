@@ -9,6 +9,7 @@ import { confirmDestructive } from "./confirm.js";
 import { parseCount } from "./flag-values.js";
 import { formatTime, messageJson } from "./human-format.js";
 import { renderFields, renderTable } from "./table.js";
+import { allPages } from "../client/all-pages.js";
 
 /** Adds the `tasks` command group; every command works on the current project. */
 export function registerTasksCommands(program: Command, ctx: CliContext): void {
@@ -20,13 +21,10 @@ export function registerTasksCommands(program: Command, ctx: CliContext): void {
     .description("list the project's tasks")
     .action(async () => {
       const project = await ctx.currentProject();
-      const all: Task[] = [];
-      let pageToken = "";
-      do {
-        const page = await ctx.client.tasks.listTasks({ projectId: project.id, pageSize: 1000, pageToken });
-        all.push(...page.tasks);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
+      const all: Task[] = await allPages(
+        (pageToken, pageSize) => ctx.client.tasks.listTasks({ projectId: project.id, pageSize, pageToken }),
+        (page) => page.tasks,
+      );
       ctx.print(
         all.map((t) => messageJson(TaskSchema, t)),
         () =>

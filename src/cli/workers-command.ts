@@ -7,6 +7,7 @@ import { WorkerSchema, type Worker } from "../../gen/whatsnext/v1/worker_pb.js";
 import type { CliContext } from "./cli-context.js";
 import { formatTime, messageJson } from "./human-format.js";
 import { renderFields, renderTable } from "./table.js";
+import { allPages } from "../client/all-pages.js";
 
 /** Adds the `workers` command group. */
 export function registerWorkersCommands(program: Command, ctx: CliContext): void {
@@ -18,13 +19,10 @@ export function registerWorkersCommands(program: Command, ctx: CliContext): void
     .description("list workers (active ones unless --all)")
     .option("-a, --all", "include inactive workers")
     .action(async (opts: { all?: boolean }) => {
-      const all: Worker[] = [];
-      let pageToken = "";
-      do {
-        const page = await ctx.client.workers.listWorkers({ includeInactive: Boolean(opts.all), pageSize: 1000, pageToken });
-        all.push(...page.workers);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
+      const all: Worker[] = await allPages(
+        (pageToken, pageSize) => ctx.client.workers.listWorkers({ includeInactive: Boolean(opts.all), pageSize, pageToken }),
+        (page) => page.workers,
+      );
       ctx.print(
         all.map((w) => messageJson(WorkerSchema, w)),
         () =>

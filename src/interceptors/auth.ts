@@ -2,7 +2,8 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { clientAddressKey, type Authenticator, type AuthFailure } from "../security/authenticator.js";
 import { requiredRole } from "../security/roles.js";
 import type { TrustedProxies } from "../security/trusted-proxies.js";
-import { entityManagerKey, peerKey, principalKey } from "../server/context.js";
+import type { SqlExecutor } from "../db/executor.js";
+import { peerKey, principalKey } from "../server/context.js";
 
 const messages: Record<AuthFailure, string> = {
   missing: "authentication required: send authorization: Bearer <key> or x-api-key, or a client certificate",
@@ -16,6 +17,8 @@ export interface AuthOptions {
   readonly enabled: boolean;
   readonly authenticator: Authenticator;
   readonly trustedProxies: TrustedProxies;
+  /** Where runtime keys are looked up. */
+  readonly sql: SqlExecutor;
   /** Called when a call fails authentication, with the client address; may throw (e.g. ResourceExhausted) instead. */
   readonly onFailure?: (clientAddress: string) => Promise<void>;
 }
@@ -38,9 +41,7 @@ export function authInterceptor(options: AuthOptions): Interceptor {
     // Never fall back to the context key's default (an anonymous admin) when auth is on.
     req.contextValues.set(principalKey, { name: "anonymous", role: "viewer", kind: "anonymous" });
     if (requiredRole(req.service.typeName, req.method.name).kind === "public") return next(req);
-    const em = req.contextValues.get(entityManagerKey);
-    if (!em) throw new Error("no EntityManager in the call context");
-    const result = await options.authenticator.authenticate(req.header, peer, em);
+    const result = await options.authenticator.authenticate(req.header, peer, options.sql);
     if (!result.ok) {
       await options.onFailure?.(clientAddress);
       throw new ConnectError(messages[result.failure], Code.Unauthenticated);

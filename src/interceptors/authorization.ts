@@ -1,7 +1,8 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { touchedProjects } from "../security/project-scope.js";
 import { requiredRole, roleSatisfies } from "../security/roles.js";
-import { entityManagerKey, principalKey } from "../server/context.js";
+import type { SqlExecutor } from "../db/executor.js";
+import { principalKey } from "../server/context.js";
 
 /**
  * RBAC after authentication: the principal's role must satisfy the method's
@@ -9,7 +10,7 @@ import { entityManagerKey, principalKey } from "../server/context.js";
  * principal may act only on its project. PermissionDenied names the role or
  * the project restriction needed, never more.
  */
-export const authorizationInterceptor: Interceptor = (next) => async (req) => {
+export const authorizationInterceptor = (sql: SqlExecutor): Interceptor => (next) => async (req) => {
   const requirement = requiredRole(req.service.typeName, req.method.name);
   if (requirement.kind !== "role") return next(req);
   const principal = req.contextValues.get(principalKey);
@@ -38,9 +39,7 @@ export const authorizationInterceptor: Interceptor = (next) => async (req) => {
     }
     return res;
   }
-  const em = req.contextValues.get(entityManagerKey);
-  if (!em) throw new Error("no EntityManager in the call context");
-  const touched = await touchedProjects(rule.scope, message, em);
+  const touched = await touchedProjects(rule.scope, message, sql);
   if (touched === "unnamed") throw new ConnectError(`${method}: ${restricted}; name it with project_id`, Code.PermissionDenied);
   if (touched.ids.some((id) => id !== principal.projectId)) throw new ConnectError(`${method}: ${restricted}`, Code.PermissionDenied);
   return next(req);

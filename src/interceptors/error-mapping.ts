@@ -1,6 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from "@mikro-orm/core";
-import { DomainError } from "../queue/errors.js";
+import { DomainError } from "../domain/errors.js";
 import { loggerKey, requestIdKey } from "../server/context.js";
 
 const codeOfKind: Record<DomainError["kind"], Code> = {
@@ -10,6 +9,7 @@ const codeOfKind: Record<DomainError["kind"], Code> = {
   failed_precondition: Code.FailedPrecondition,
   resource_exhausted: Code.ResourceExhausted,
   permission_denied: Code.PermissionDenied,
+  unavailable: Code.Unavailable,
 };
 
 /**
@@ -20,12 +20,6 @@ const codeOfKind: Record<DomainError["kind"], Code> = {
 export function toConnectError(err: unknown, requestId: string, log?: (err: unknown) => void): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof DomainError) return new ConnectError(err.message, codeOfKind[err.kind], undefined, undefined, err);
-  if (err instanceof UniqueConstraintViolationException) {
-    return new ConnectError("the entity already exists (a unique field is taken)", Code.AlreadyExists, undefined, undefined, err);
-  }
-  if (err instanceof ForeignKeyConstraintViolationException) {
-    return new ConnectError("a referenced entity does not exist or was deleted", Code.FailedPrecondition, undefined, undefined, err);
-  }
   log?.(err);
   return new ConnectError(`internal error (request id ${requestId})`, Code.Internal, undefined, undefined, err);
 }

@@ -1,10 +1,12 @@
-import type { SqlExecutor } from "../db/sql.js";
 import { linkedSignal } from "../abort.js";
-import { NotFoundError } from "./errors.js";
-import type { QueueEvents } from "./events.js";
-import type { JobRow } from "./job-row.js";
+import type { SqlExecutor } from "../db/executor.js";
+import { claimJobs, type ClaimRequest } from "../db/statements/jobs/claim-jobs.js";
+import { NotFoundError } from "../domain/errors.js";
+import type { Job } from "../domain/job.js";
+import type { QueueEvents } from "./events/queue-events.js";
 import type { PendingEstimate } from "./pending-estimate.js";
-import { claimJobs, type ClaimRequest } from "./sql/claim-jobs.js";
+
+export type { ClaimRequest };
 
 /**
  * A long-poll that finds nothing still looks again this often, as a safety
@@ -16,7 +18,7 @@ export const RECHECK_MS = 5_000;
 
 /** What FetchJob answers. */
 export interface FetchResult {
-  readonly jobs: JobRow[];
+  readonly jobs: Job[];
   /** PENDING jobs of the project after the claim (approximate past PENDING_COUNT_CAP). */
   readonly numPending: number;
 }
@@ -30,7 +32,7 @@ export interface FetchResult {
  * wait still wakes it.
  */
 export async function fetchJobs(
-  em: SqlExecutor,
+  sql: SqlExecutor,
   events: QueueEvents,
   estimate: PendingEstimate,
   request: ClaimRequest,
@@ -49,7 +51,7 @@ export async function fetchJobs(
       });
     let outcome;
     try {
-      outcome = await claimJobs(em, req);
+      outcome = await claimJobs(sql, req);
     } catch (err) {
       iteration?.end();
       throw err;

@@ -1,23 +1,24 @@
-import type { SqlExecutor } from "../db/sql.js";
-import type { QueueEvents } from "./events.js";
-import { jobRowFromSql, type JobRow, type SqlRow } from "./job-row.js";
-import { createdChange, createJob, type NewJob } from "./jobs.js";
+import type { SqlExecutor } from "../db/executor.js";
+import { insertJobs } from "../db/statements/jobs/insert-jobs.js";
+import type { Job } from "../domain/job.js";
+import type { QueueEvents } from "./events/queue-events.js";
+import { createdChange, createJob, explainNotCreated, independentInsert, type CreatedJob, type NewJob } from "./job-creation.js";
 
 interface Waiting {
   readonly input: NewJob;
-  resolve(value: { job: JobRow; existing: boolean }): void;
+  resolve(value: CreatedJob): void;
   reject(err: unknown): void;
 }
 
 /**
  * Single CreateJob calls that arrive together become one statement. Calls
  * for a project without dependencies that reach the queue in the same turn of
- * the event loop are inserted by one multi-row insert … select (one round trip
- * and one commit for all of them, in arrival order, so ids keep that order);
- * each caller gets its own row. An item the insert did not take (unknown task,
- * archived project, idempotency key already used, or the whole statement
- * failing) goes through createJob on its own, which answers it exactly as it
- * would have alone. Jobs with dependencies always go through createJob.
+ * the event loop are inserted by one multi-row insert (one round trip and one
+ * commit for all of them, in arrival order, so ids keep that order); each
+ * caller gets its own row. An item the insert did not take (unknown task,
+ * archived project, idempotency key already used) is explained on its own,
+ * exactly as it would have been alone; when the whole statement fails, each
+ * call is tried alone. Jobs with dependencies always go alone.
  */
 export class CreateCoalescer {
   private readonly pending = new Map<number, Waiting[]>();
@@ -28,7 +29,7 @@ export class CreateCoalescer {
     private readonly events: QueueEvents,
   ) {}
 
-  create(projectId: number, input: NewJob): Promise<{ job: JobRow; existing: boolean }> {
+  create(projectId: number, input: NewJob): Promise<CreatedJob> {
     if (input.dependsOn.length > 0) return createJob(this.sql, this.events, projectId, input);
     return new Promise((resolve, reject) => {
       const list = this.pending.get(projectId);
@@ -45,66 +46,33 @@ export class CreateCoalescer {
     this.scheduled = false;
     const groups = [...this.pending];
     this.pending.clear();
-    for (const [projectId, items] of groups) {
-      if (items.length === 1) {
-        const [only] = items;
-        createJob(this.sql, this.events, projectId, only!.input).then(only!.resolve, only!.reject);
-      } else {
-        void this.insertTogether(projectId, items);
-      }
-    }
+    for (const [projectId, items] of groups) void this.insertTogether(projectId, items);
   }
 
   private async insertTogether(projectId: number, items: readonly Waiting[]): Promise<void> {
-    let rows: SqlRow[] = [];
+    let created: Map<number, Job>;
     try {
-      rows = await this.sql.execute(
-        `with v as materialized (
-           select x.*, nextval('job_id_seq') as new_id
-           from jsonb_to_recordset(?::jsonb) as x(i int, task_id bigint, task_name text, name text, parameters jsonb,
-                                                 priority int, max_attempts int, idempotency_key text)
-           order by x.i
-         ), ins as (
-           insert into job (id, project_id, task_id, name, parameters, priority, status, max_attempts, unmet_dependencies,
-                            required_cpu, required_accelerators, idempotency_key)
-           select v.new_id, p.id, t.id, v.name, v.parameters, v.priority, 'pending', v.max_attempts, 0,
-                  t.required_cpu, t.required_accelerators, v.idempotency_key
-           from v join project p on p.id = ? and p.status = 'active'
-           join task t on t.project_id = p.id and (t.id = v.task_id or t.name = v.task_name)
-           order by v.i
-           on conflict (project_id, idempotency_key) do nothing
-           returning *
-         )
-         select v.i as item, ins.*, t.name as task_name, t.command_template, '{}'::bigint[] as depends_on
-         from v join ins on ins.id = v.new_id join task t on t.id = ins.task_id`,
-        [
-          JSON.stringify(
-            items.map(({ input }, i) => ({
-              i,
-              task_id: "id" in input.task ? input.task.id : null,
-              task_name: "name" in input.task ? input.task.name : null,
-              name: input.name,
-              parameters: input.parameters,
-              priority: input.priority,
-              max_attempts: input.maxAttempts,
-              idempotency_key: input.idempotencyKey,
-            })),
-          ),
-          projectId,
-        ],
+      created = await insertJobs(
+        this.sql,
+        projectId,
+        items.map((w) => independentInsert(w.input)),
+        true,
       );
-    } catch {
-      // Each call below meets the failure (or not) on its own and reports it as it would alone.
-      rows = [];
+    } catch (err) {
+      if (items.length === 1) {
+        items[0]!.reject(err);
+        return;
+      }
+      // Each call meets the failure (or not) on its own and reports it as it would alone.
+      for (const item of items) createJob(this.sql, this.events, projectId, item.input).then(item.resolve, item.reject);
+      return;
     }
-    const created = new Map<number, JobRow>();
-    for (const r of rows) created.set(Number(r.item), jobRowFromSql(r));
     const changes = [...created.values()].map(createdChange);
     if (changes.length > 0) await this.events.jobsChanged(changes).catch(() => undefined);
     items.forEach((item, i) => {
       const job = created.get(i);
       if (job) item.resolve({ job, existing: false });
-      else createJob(this.sql, this.events, projectId, item.input).then(item.resolve, item.reject);
+      else explainNotCreated(this.sql, projectId, item.input).then(item.resolve, item.reject);
     });
   }
 }

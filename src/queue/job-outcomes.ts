@@ -1,21 +1,21 @@
-import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
-import type { JobStatusValue } from "../db/entities/index.js";
+import type { SqlDatabase, SqlExecutor } from "../db/executor.js";
+import { acknowledgeCancelledJobs } from "../db/statements/jobs/acknowledge-cancelled-jobs.js";
+import { finishJobs as finishJobRows, type JobOutcomeInput } from "../db/statements/jobs/finish-jobs.js";
+import { releaseJobs } from "../db/statements/jobs/release-jobs.js";
+import { selectJobHolders } from "../db/statements/jobs/select-job-holders.js";
+import { startJobs as startJobRows, type JobStartInput } from "../db/statements/jobs/start-jobs.js";
+import { type DomainError, IllegalTransitionError, NotFoundError, NotLeaseHolderError } from "../domain/errors.js";
+import type { Job, JobStatus } from "../domain/job.js";
 import { blockDependents, releaseDependents } from "./dependencies.js";
-import { type DomainError, IllegalTransitionError, NotFoundError, NotLeaseHolderError } from "./errors.js";
-import type { JobChange, QueueEvents } from "./events.js";
-import type { JobRow, SqlRow } from "./job-row.js";
-import { acknowledgeCancelledJobs } from "./sql/acknowledge-cancelled-jobs.js";
-import { finishJobs as finishJobsSql, type JobOutcomeInput } from "./sql/finish-jobs.js";
-import { releaseJobs } from "./sql/release-jobs.js";
-import { startJobs as startJobsSql, type JobStartInput } from "./sql/start-jobs.js";
+import type { JobChange, QueueEvents } from "./events/queue-events.js";
 
 export type { JobOutcomeInput, JobStartInput };
 
 /** The result of one item of a batch: the job as it is now, or why it was refused. */
-export type ItemResult = { readonly jobId: number; readonly job: JobRow; readonly error?: undefined } | { readonly jobId: number; readonly job?: undefined; readonly error: DomainError };
+export type ItemResult = { readonly jobId: number; readonly job: Job; readonly error?: undefined } | { readonly jobId: number; readonly job?: undefined; readonly error: DomainError };
 
 /** The change to publish for a row a worker moved. */
-function changeOf(job: JobRow): JobChange {
+function changeOf(job: Job): JobChange {
   return job.notBefore && job.status === "pending" && job.notBefore.getTime() > Date.now()
     ? { projectId: job.projectId, jobId: job.id, type: "updated", status: job.status, notBefore: job.notBefore }
     : { projectId: job.projectId, jobId: job.id, type: "updated", status: job.status };
@@ -27,24 +27,23 @@ function changeOf(job: JobRow): JobChange {
  * Only read after the update failed, so the happy path pays nothing.
  */
 async function explainRefusals(
-  em: SqlExecutor,
+  sql: SqlExecutor,
   workerId: string,
   jobIds: readonly number[],
-  target: (jobId: number) => JobStatusValue,
-  allowedFrom: readonly JobStatusValue[],
+  target: (jobId: number) => JobStatus,
+  allowedFrom: readonly JobStatus[],
 ): Promise<Map<number, DomainError>> {
   const out = new Map<number, DomainError>();
   if (jobIds.length === 0) return out;
-  const rows: SqlRow[] = await em.execute(`select id, status, worker_id from job where id = any(array[?]::bigint[])`, [[...jobIds]]);
-  const found = new Map(rows.map((r) => [Number(r.id), r]));
+  const found = new Map((await selectJobHolders(sql, jobIds)).map((h) => [h.id, h]));
   for (const id of jobIds) {
-    const r = found.get(id);
-    if (!r) {
+    const h = found.get(id);
+    if (!h) {
       out.set(id, new NotFoundError("job", id));
       continue;
     }
-    const status = String(r.status) as JobStatusValue;
-    const holder = r.worker_id === null ? null : String(r.worker_id);
+    const status = h.status;
+    const holder = h.workerId;
     if (allowedFrom.includes(status) && holder !== workerId) out.set(id, new NotLeaseHolderError(id, workerId, holder));
     else {
       const from = allowedFrom.map((s) => s.toUpperCase()).join(" or ");
@@ -54,7 +53,7 @@ async function explainRefusals(
   return out;
 }
 
-function assemble(jobIds: readonly number[], done: readonly JobRow[], refused: Map<number, DomainError>): ItemResult[] {
+function assemble(jobIds: readonly number[], done: readonly Job[], refused: Map<number, DomainError>): ItemResult[] {
   const byId = new Map(done.map((j) => [j.id, j]));
   return jobIds.map((jobId) => {
     const job = byId.get(jobId);
@@ -67,11 +66,11 @@ function assemble(jobIds: readonly number[], done: readonly JobRow[], refused: M
  * QUEUED → RUNNING for each job, by its lease holder only; one statement for
  * the batch, each item succeeding or failing on its own. Item ids must be distinct.
  */
-export async function startJobs(em: SqlExecutor, events: QueueEvents, workerId: string, starts: readonly JobStartInput[], leaseSeconds: number): Promise<ItemResult[]> {
-  const started = await startJobsSql(em, workerId, starts, leaseSeconds);
+export async function startJobs(sql: SqlExecutor, events: QueueEvents, workerId: string, starts: readonly JobStartInput[], leaseSeconds: number): Promise<ItemResult[]> {
+  const started = await startJobRows(sql, workerId, starts, leaseSeconds);
   const done = new Set(started.map((j) => j.id));
   const ids = starts.map((s) => s.jobId);
-  const refused = await explainRefusals(em, workerId, ids.filter((id) => !done.has(id)), () => "running", ["queued"]);
+  const refused = await explainRefusals(sql, workerId, ids.filter((id) => !done.has(id)), () => "running", ["queued"]);
   await events.jobsChanged(started.map(changeOf));
   return assemble(ids, started, refused);
 }
@@ -85,15 +84,15 @@ export async function startJobs(em: SqlExecutor, events: QueueEvents, workerId: 
  * handle an error would gain nothing). Item ids must be distinct.
  */
 export async function finishJobs(
-  em: SqlDatabase,
+  db: SqlDatabase,
   events: QueueEvents,
   workerId: string,
   outcomes: readonly JobOutcomeInput[],
   backoffBaseSeconds: number,
 ): Promise<ItemResult[]> {
   const ids = outcomes.map((o) => o.jobId);
-  const result = await em.transactional(async (tx) => {
-    const finished = await finishJobsSql(tx, workerId, outcomes, backoffBaseSeconds);
+  const result = await db.transaction(async (tx) => {
+    const finished = await finishJobRows(tx, workerId, outcomes, backoffBaseSeconds);
     const done = new Set(finished.map((j) => j.id));
     const acknowledged = await acknowledgeCancelledJobs(tx, workerId, outcomes.filter((o) => !done.has(o.jobId)), "finish");
     for (const j of acknowledged) done.add(j.id);
@@ -112,12 +111,12 @@ export async function finishJobs(
  * job cancelled under the worker is acknowledged and stays CANCELLED, as with
  * finishJobs.
  */
-export async function releaseJob(em: SqlExecutor, events: QueueEvents, workerId: string, jobId: number, reason: string): Promise<JobRow> {
+export async function releaseJob(sql: SqlExecutor, events: QueueEvents, workerId: string, jobId: number, reason: string): Promise<Job> {
   const message = reason ? `released by worker ${workerId}: ${reason}` : `released by worker ${workerId}`;
-  let [job] = await releaseJobs(em, workerId, [jobId], message);
-  if (!job) [job] = await acknowledgeCancelledJobs(em, workerId, [{ jobId, exitCode: null, message, outputTail: "" }], "release");
+  let [job] = await releaseJobs(sql, workerId, [jobId], message);
+  if (!job) [job] = await acknowledgeCancelledJobs(sql, workerId, [{ jobId, exitCode: null, message, outputTail: "" }], "release");
   if (!job) {
-    const refused = await explainRefusals(em, workerId, [jobId], () => "pending", ["queued", "running"]);
+    const refused = await explainRefusals(sql, workerId, [jobId], () => "pending", ["queued", "running"]);
     throw refused.get(jobId) ?? new NotFoundError("job", jobId);
   }
   await events.jobsChanged([changeOf(job)]);

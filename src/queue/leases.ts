@@ -1,9 +1,9 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
+import type { SqlDatabase } from "../db/executor.js";
+import { REAP_BATCH, reapExpiredLeases } from "../db/statements/jobs/reap-expired-leases.js";
+import { deactivateSilentWorkers } from "../db/statements/workers/deactivate-silent-workers.js";
 import { blockDependents } from "./dependencies.js";
-import type { JobChange, QueueEvents } from "./events.js";
-import { deactivateSilentWorkers } from "./sql/deactivate-silent-workers.js";
-import { REAP_BATCH, reapExpiredLeases } from "./sql/reap-expired-leases.js";
+import type { JobChange, QueueEvents } from "./events/queue-events.js";
 
 /** What one reaper pass did. */
 export interface ReapResult {
@@ -18,14 +18,14 @@ export interface ReapResult {
  * inactive. Safe on every replica at once; see reapExpiredLeases.
  */
 export async function reapOnce(
-  fork: () => EntityManager,
+  db: SqlDatabase,
   events: QueueEvents,
   opts: { backoffBaseSeconds: number; workerTimeoutSeconds: number },
 ): Promise<ReapResult> {
   const requeued: number[] = [];
   const failed: number[] = [];
   for (;;) {
-    const { reaped, changes } = await fork().transactional(async (tx) => {
+    const { reaped, changes } = await db.transaction(async (tx) => {
       const reaped = await reapExpiredLeases(tx, opts.backoffBaseSeconds);
       const blocked = await blockDependents(tx, reaped.filter((j) => j.status === "failed").map((j) => j.id));
       const changes: JobChange[] = reaped.map((j) =>
@@ -39,7 +39,7 @@ export async function reapOnce(
     for (const j of reaped) (j.status === "failed" ? failed : requeued).push(j.id);
     if (reaped.length < REAP_BATCH) break;
   }
-  const deactivatedWorkers = await deactivateSilentWorkers(fork(), opts.workerTimeoutSeconds);
+  const deactivatedWorkers = await deactivateSilentWorkers(db, opts.workerTimeoutSeconds);
   return { requeued, failed, deactivatedWorkers };
 }
 
@@ -53,7 +53,7 @@ export class LeaseReaper {
   private stopped = true;
 
   constructor(
-    private readonly fork: () => EntityManager,
+    private readonly db: SqlDatabase,
     private readonly events: QueueEvents,
     private readonly logger: Logger,
     private readonly opts: { intervalMs: number; backoffBaseSeconds: number; workerTimeoutSeconds: number },
@@ -82,7 +82,7 @@ export class LeaseReaper {
 
   private async pass(): Promise<void> {
     try {
-      const r = await reapOnce(this.fork, this.events, this.opts);
+      const r = await reapOnce(this.db, this.events, this.opts);
       if (r.requeued.length + r.failed.length + r.deactivatedWorkers.length > 0) {
         this.logger.info({ requeued: r.requeued.length, failed: r.failed.length, deactivatedWorkers: r.deactivatedWorkers }, "reaped expired leases");
       }

@@ -1,4 +1,5 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlExecutor } from "../db/executor.js";
+import { countPendingJobs } from "../db/statements/jobs/count-pending-jobs.js";
 
 /** How long a full count of a large queue is reused. */
 const REFRESH_MS = 5_000;
@@ -14,7 +15,7 @@ const REFRESH_MS = 5_000;
 export class PendingEstimate {
   private readonly counts = new Map<number, { value: number; at: number; refreshing: boolean }>();
 
-  constructor(private readonly fork: () => EntityManager) {}
+  constructor(private readonly sql: SqlExecutor) {}
 
   /** The best known number of PENDING jobs of a project that has at least `atLeast`. */
   estimate(projectId: number, atLeast: number): number {
@@ -28,11 +29,10 @@ export class PendingEstimate {
     const entry = known ?? { value: 0, at: 0, refreshing: false };
     entry.refreshing = true;
     this.counts.set(projectId, entry);
-    this.fork()
-      .execute(`select count(*)::bigint as n from job where project_id = ? and status = 'pending'`, [projectId])
+    countPendingJobs(this.sql, projectId)
       .then(
-        (rows: Array<Record<string, unknown>>) => {
-          entry.value = Number(rows[0]?.n ?? 0);
+        (n) => {
+          entry.value = n;
           entry.at = Date.now();
         },
         () => undefined,

@@ -1,56 +1,60 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
-import { ProjectSchema, type Project, type ProjectStatusValue } from "../db/entities/index.js";
-import { AlreadyExistsError, NotFoundError } from "./errors.js";
-
-/** A project by id or by name. */
-export type ProjectRef = { id: number } | { name: string };
+import type { SqlExecutor } from "../db/executor.js";
+import { deleteProject as deleteProjectRow } from "../db/statements/projects/delete-project.js";
+import { insertProject } from "../db/statements/projects/insert-project.js";
+import { listProjects as listProjectRows } from "../db/statements/projects/list-projects.js";
+import { selectProject } from "../db/statements/projects/select-project.js";
+import { updateProject as updateProjectRow } from "../db/statements/projects/update-project.js";
+import type { Project, ProjectRef, ProjectStatus } from "../domain/catalog.js";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../domain/errors.js";
 
 function describe(ref: ProjectRef): string | number {
   return "id" in ref ? ref.id : ref.name;
 }
 
-export async function createProject(em: EntityManager, input: { name: string; description: string }): Promise<Project> {
-  const existing = await em.findOne(ProjectSchema, { name: input.name });
-  if (existing) throw new AlreadyExistsError("project", JSON.stringify(input.name));
-  const project = em.create(ProjectSchema, { name: input.name, description: input.description, status: "active" } as Project);
-  await em.persistAndFlush(project);
+/** Creates an active project; AlreadyExists when the name is taken. */
+export async function createProject(sql: SqlExecutor, input: { name: string; description: string }): Promise<Project> {
+  const project = await insertProject(sql, input);
+  if (!project) throw new AlreadyExistsError("project", JSON.stringify(input.name));
   return project;
 }
 
-export async function getProject(em: EntityManager, ref: ProjectRef): Promise<Project> {
-  const project = await em.findOne(ProjectSchema, "id" in ref ? { id: ref.id } : { name: ref.name });
+export async function getProject(sql: SqlExecutor, ref: ProjectRef): Promise<Project> {
+  const project = await selectProject(sql, ref);
   if (!project) throw new NotFoundError("project", describe(ref));
   return project;
 }
 
-/** Projects in id order after the cursor; limit + 1 rows so the caller can tell if more follow. */
-export async function listProjects(em: EntityManager, opts: { includeArchived: boolean; afterId: number; limit: number }): Promise<Project[]> {
-  return em.find(
-    ProjectSchema,
-    { id: { $gt: opts.afterId }, ...(opts.includeArchived ? {} : { status: "active" }) },
-    { orderBy: { id: "asc" }, limit: opts.limit + 1 },
-  );
-}
-
-export async function updateProject(
-  em: EntityManager,
-  id: number,
-  changes: { name?: string; description?: string; status?: ProjectStatusValue },
-): Promise<Project> {
-  const project = await getProject(em, { id });
-  if (changes.name !== undefined && changes.name !== project.name) {
-    if (await em.findOne(ProjectSchema, { name: changes.name })) throw new AlreadyExistsError("project", JSON.stringify(changes.name));
-    project.name = changes.name;
-  }
-  if (changes.description !== undefined) project.description = changes.description;
-  if (changes.status !== undefined) project.status = changes.status;
-  await em.flush();
+/** The project, refused when missing (NotFound) or archived (FailedPrecondition): archived projects take no new jobs. */
+export async function getActiveProject(sql: SqlExecutor, projectId: number): Promise<Project> {
+  const project = await getProject(sql, { id: projectId });
+  if (project.status !== "active") throw new FailedPreconditionError(`project ${projectId} is archived and takes no new jobs`);
   return project;
 }
 
-/** Deletes the project; its tasks, jobs and dependencies go with it (ON DELETE CASCADE). */
-export async function deleteProject(em: EntityManager, ref: ProjectRef): Promise<Project> {
-  const project = await getProject(em, ref);
-  await em.nativeDelete(ProjectSchema, { id: project.id });
+/** Projects in id order after the cursor; limit + 1 rows so the caller can tell if more follow. */
+export async function listProjects(sql: SqlExecutor, opts: { includeArchived: boolean; afterId: number; limit: number }): Promise<Project[]> {
+  return listProjectRows(sql, { ...opts, limit: opts.limit + 1 });
+}
+
+export async function updateProject(
+  sql: SqlExecutor,
+  id: number,
+  changes: { name?: string; description?: string; status?: ProjectStatus },
+): Promise<Project> {
+  let project: Project | null;
+  try {
+    project = await updateProjectRow(sql, id, { name: changes.name ?? null, description: changes.description ?? null, status: changes.status ?? null });
+  } catch (err) {
+    if (err instanceof AlreadyExistsError) throw new AlreadyExistsError("project", JSON.stringify(changes.name));
+    throw err;
+  }
+  if (!project) throw new NotFoundError("project", id);
+  return project;
+}
+
+/** Deletes the project; its tasks, jobs and dependencies go with it. */
+export async function deleteProject(sql: SqlExecutor, ref: ProjectRef): Promise<Project> {
+  const project = await deleteProjectRow(sql, ref);
+  if (!project) throw new NotFoundError("project", describe(ref));
   return project;
 }

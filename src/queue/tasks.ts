@@ -1,70 +1,62 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
-import { TaskSchema, type Task } from "../db/entities/index.js";
-import { AlreadyExistsError, NotFoundError } from "./errors.js";
+import type { SqlExecutor } from "../db/executor.js";
+import { deleteTask as deleteTaskRow } from "../db/statements/tasks/delete-task.js";
+import { insertTask, type TaskFields } from "../db/statements/tasks/insert-task.js";
+import { listTasks as listTaskRows } from "../db/statements/tasks/list-tasks.js";
+import { selectTask } from "../db/statements/tasks/select-task.js";
+import { updateTask as updateTaskRow } from "../db/statements/tasks/update-task.js";
+import type { Task } from "../domain/catalog.js";
+import { AlreadyExistsError, NotFoundError } from "../domain/errors.js";
 import { getProject } from "./projects.js";
 
-export interface TaskInput {
-  name: string;
-  commandTemplate: string;
-  requiredCpu: number;
-  requiredAccelerators: number;
-}
+export type TaskInput = TaskFields;
 
-export async function createTask(em: EntityManager, projectId: number, input: TaskInput): Promise<Task> {
-  await getProject(em, { id: projectId });
-  if (await em.findOne(TaskSchema, { projectId, name: input.name })) {
-    throw new AlreadyExistsError("task", `${JSON.stringify(input.name)} in project ${projectId}`);
-  }
-  const task = em.create(TaskSchema, { projectId, ...input } as Task);
-  await em.persistAndFlush(task);
-  return task;
+const taken = (name: string, projectId: number) => new AlreadyExistsError("task", `${JSON.stringify(name)} in project ${projectId}`);
+
+/** Creates a task; NotFound for a missing project, AlreadyExists for a name taken in it. */
+export async function createTask(sql: SqlExecutor, projectId: number, input: TaskInput): Promise<Task> {
+  const task = await insertTask(sql, projectId, input);
+  if (task) return task;
+  await getProject(sql, { id: projectId });
+  throw taken(input.name, projectId);
 }
 
 /** A task by id, or by project and name. */
-export async function getTask(em: EntityManager, ref: { id: number } | { projectId: number; name: string }): Promise<Task> {
-  const task = await em.findOne(TaskSchema, "id" in ref ? { id: ref.id } : { projectId: ref.projectId, name: ref.name });
+export async function getTask(sql: SqlExecutor, ref: { id: number } | { projectId: number; name: string }): Promise<Task> {
+  const task = await selectTask(sql, ref);
   if (!task) throw new NotFoundError("task", "id" in ref ? ref.id : `${ref.name} in project ${ref.projectId}`);
   return task;
 }
 
-export async function listTasks(em: EntityManager, opts: { projectId: number; afterId: number; limit: number }): Promise<Task[]> {
-  await getProject(em, { id: opts.projectId });
-  return em.find(TaskSchema, { projectId: opts.projectId, id: { $gt: opts.afterId } }, { orderBy: { id: "asc" }, limit: opts.limit + 1 });
+/** A project's tasks in id order after the cursor; limit + 1 rows so the caller can tell if more follow. */
+export async function listTasks(sql: SqlExecutor, opts: { projectId: number; afterId: number; limit: number }): Promise<Task[]> {
+  await getProject(sql, { id: opts.projectId });
+  return listTaskRows(sql, { ...opts, limit: opts.limit + 1 });
 }
 
-/**
- * Updates a task. New requirements are copied onto its PENDING jobs, which
- * carry them so that a claim needs no join.
- */
-export async function updateTask(em: EntityManager, id: number, changes: Partial<TaskInput>): Promise<Task> {
-  return em.transactional(async (tx) => {
-    const task = await getTask(tx, { id });
-    if (changes.name !== undefined && changes.name !== task.name) {
-      if (await tx.findOne(TaskSchema, { projectId: task.projectId, name: changes.name })) {
-        throw new AlreadyExistsError("task", `${JSON.stringify(changes.name)} in project ${task.projectId}`);
-      }
-      task.name = changes.name;
+/** Updates a task; new requirements are copied onto its PENDING and BLOCKED jobs in the same statement. */
+export async function updateTask(sql: SqlExecutor, id: number, changes: Partial<TaskInput>): Promise<Task> {
+  let task: Task | null;
+  try {
+    task = await updateTaskRow(sql, id, {
+      name: changes.name ?? null,
+      commandTemplate: changes.commandTemplate ?? null,
+      requiredCpu: changes.requiredCpu ?? null,
+      requiredAccelerators: changes.requiredAccelerators ?? null,
+    });
+  } catch (err) {
+    if (err instanceof AlreadyExistsError && changes.name !== undefined) {
+      const current = await selectTask(sql, { id });
+      throw taken(changes.name, current?.projectId ?? 0);
     }
-    if (changes.commandTemplate !== undefined) task.commandTemplate = changes.commandTemplate;
-    const requirementsChanged =
-      (changes.requiredCpu !== undefined && changes.requiredCpu !== task.requiredCpu) ||
-      (changes.requiredAccelerators !== undefined && changes.requiredAccelerators !== task.requiredAccelerators);
-    if (changes.requiredCpu !== undefined) task.requiredCpu = changes.requiredCpu;
-    if (changes.requiredAccelerators !== undefined) task.requiredAccelerators = changes.requiredAccelerators;
-    await tx.flush();
-    if (requirementsChanged) {
-      await tx.execute(
-        `update job set required_cpu = ?, required_accelerators = ?, updated_at = now() where task_id = ? and status in ('pending', 'blocked')`,
-        [task.requiredCpu, task.requiredAccelerators, task.id],
-      );
-    }
-    return task;
-  });
+    throw err;
+  }
+  if (!task) throw new NotFoundError("task", id);
+  return task;
 }
 
-/** Deletes the task and its jobs (ON DELETE CASCADE). */
-export async function deleteTask(em: EntityManager, id: number): Promise<Task> {
-  const task = await getTask(em, { id });
-  await em.nativeDelete(TaskSchema, { id });
+/** Deletes the task and its jobs. */
+export async function deleteTask(sql: SqlExecutor, id: number): Promise<Task> {
+  const task = await deleteTaskRow(sql, id);
+  if (!task) throw new NotFoundError("task", id);
   return task;
 }

@@ -1,87 +1,42 @@
 import { randomUUID } from "node:crypto";
-import type { SqlDatabase, SqlExecutor } from "../db/sql.js";
-import type { Worker } from "../db/entities/index.js";
-import { NotFoundError } from "./errors.js";
-import type { QueueEvents } from "./events.js";
-import { dateFromSql, type SqlRow } from "./job-row.js";
-import { extendLeases, type HeartbeatOutcome } from "./sql/extend-leases.js";
-import { releaseWorkerJobs } from "./sql/release-jobs.js";
+import type { SqlDatabase, SqlExecutor } from "../db/executor.js";
+import { deactivateWorker as deactivateWorkerRow } from "../db/statements/workers/deactivate-worker.js";
+import { deleteWorker as deleteWorkerRow } from "../db/statements/workers/delete-worker.js";
+import { extendLeases, type HeartbeatOutcome } from "../db/statements/workers/extend-leases.js";
+import { listWorkers as listWorkerRows } from "../db/statements/workers/list-workers.js";
+import { lockWorker } from "../db/statements/workers/lock-worker.js";
+import { releaseWorkerJobs } from "../db/statements/workers/release-worker-jobs.js";
+import { selectWorker } from "../db/statements/workers/select-worker.js";
+import { upsertWorker, type WorkerFields } from "../db/statements/workers/upsert-worker.js";
+import { NotFoundError } from "../domain/errors.js";
+import type { Worker, WorkerWithJobs } from "../domain/worker.js";
+import type { QueueEvents } from "./events/queue-events.js";
 
-/** What a worker says about itself; resources null mean "not reported". */
-export interface WorkerInput {
-  /** Empty: the server picks one. */
-  id: string;
-  name: string;
-  entity: string;
-  description: string;
-  availableCpu: number | null;
-  availableAccelerators: number | null;
-}
-
-/** A worker and the jobs it holds a lease on (QUEUED or RUNNING). */
-export interface WorkerWithJobs {
-  worker: Worker;
-  jobIds: number[];
-}
-
-function workerFromSql(r: SqlRow): Worker {
-  return {
-    id: String(r.id),
-    name: String(r.name),
-    entity: String(r.entity),
-    description: String(r.description),
-    availableCpu: r.available_cpu === null ? null : Number(r.available_cpu),
-    availableAccelerators: r.available_accelerators === null ? null : Number(r.available_accelerators),
-    lastHeartbeatAt: dateFromSql(r.last_heartbeat_at) ?? new Date(0),
-    active: r.active === true || r.active === "t",
-    createdAt: dateFromSql(r.created_at) ?? new Date(0),
-  };
-}
+/** What a worker says about itself; an empty id lets the server pick one. */
+export type WorkerInput = WorkerFields;
 
 /**
  * Creates the worker or, when the id exists, updates its fields and
  * reactivates it: a restarted worker keeps its id and its history.
  */
-export async function registerWorker(em: SqlExecutor, input: WorkerInput): Promise<WorkerWithJobs> {
-  const id = input.id || `w-${randomUUID()}`;
-  const rows: SqlRow[] = await em.execute(
-    `insert into worker (id, name, entity, description, available_cpu, available_accelerators, last_heartbeat_at, active)
-     values (?, ?, ?, ?, ?, ?, now(), true)
-     on conflict (id) do update set name = excluded.name, entity = excluded.entity, description = excluded.description,
-       available_cpu = excluded.available_cpu, available_accelerators = excluded.available_accelerators,
-       last_heartbeat_at = now(), active = true
-     returning *`,
-    [id, input.name, input.entity, input.description, input.availableCpu, input.availableAccelerators],
-  );
-  return { worker: workerFromSql(rows[0]!), jobIds: await heldJobIds(em, id) };
+export async function registerWorker(sql: SqlExecutor, input: WorkerInput): Promise<WorkerWithJobs> {
+  return upsertWorker(sql, { ...input, id: input.id || `w-${randomUUID()}` });
 }
 
-async function heldJobIds(em: SqlExecutor, workerId: string): Promise<number[]> {
-  const rows: SqlRow[] = await em.execute(`select id from job where worker_id = ? and status in ('queued', 'running') order by id`, [workerId]);
-  return rows.map((r) => Number(r.id));
-}
-
-export async function getWorker(em: SqlExecutor, id: string): Promise<WorkerWithJobs> {
-  const rows: SqlRow[] = await em.execute(`select * from worker where id = ?`, [id]);
-  if (!rows[0]) throw new NotFoundError("worker", id);
-  return { worker: workerFromSql(rows[0]), jobIds: await heldJobIds(em, id) };
+export async function getWorker(sql: SqlExecutor, id: string): Promise<WorkerWithJobs> {
+  const worker = await selectWorker(sql, id);
+  if (!worker) throw new NotFoundError("worker", id);
+  return worker;
 }
 
 /** Workers in id order after the cursor; limit + 1 rows so the caller can tell if more follow. */
-export async function listWorkers(em: SqlExecutor, opts: { includeInactive: boolean; afterId: string | undefined; limit: number }): Promise<WorkerWithJobs[]> {
-  const rows: SqlRow[] = await em.execute(
-    `select w.*, coalesce((select array_agg(j.id order by j.id) from job j where j.worker_id = w.id and j.status in ('queued', 'running')), '{}') as job_ids
-     from worker w
-     where w.id > ? ${opts.includeInactive ? "" : "and w.active"}
-     order by w.id limit ?`,
-    [opts.afterId ?? "", opts.limit + 1],
-  );
-  return rows.map((r) => ({ worker: workerFromSql(r), jobIds: (r.job_ids as unknown[]).map(Number) }));
+export async function listWorkers(sql: SqlExecutor, opts: { includeInactive: boolean; afterId: string | undefined; limit: number }): Promise<WorkerWithJobs[]> {
+  return listWorkerRows(sql, { includeInactive: opts.includeInactive, afterId: opts.afterId ?? "", limit: opts.limit + 1 });
 }
 
 /** Keeps the worker alive and its leases with it; see extendLeases. */
-export async function heartbeat(em: SqlExecutor, workerId: string, leaseSeconds: number): Promise<HeartbeatOutcome> {
-  const outcome = await extendLeases(em, workerId, leaseSeconds);
+export async function heartbeat(sql: SqlExecutor, workerId: string, leaseSeconds: number): Promise<HeartbeatOutcome> {
+  const outcome = await extendLeases(sql, workerId, leaseSeconds);
   if (!outcome.workerFound) throw new NotFoundError("worker", workerId);
   return outcome;
 }
@@ -91,24 +46,23 @@ export async function heartbeat(em: SqlExecutor, workerId: string, leaseSeconds:
  * using an attempt (it stops on purpose, it did not crash). Returns the
  * worker and the ids of the jobs released.
  */
-export async function deactivateWorker(em: SqlDatabase, events: QueueEvents, id: string): Promise<{ worker: Worker; releasedJobIds: number[] }> {
-  const result = await em.transactional(async (tx) => {
-    const rows: SqlRow[] = await tx.execute(`update worker set active = false where id = ? returning *`, [id]);
-    if (!rows[0]) throw new NotFoundError("worker", id);
+export async function deactivateWorker(db: SqlDatabase, events: QueueEvents, id: string): Promise<{ worker: Worker; releasedJobIds: number[] }> {
+  const result = await db.transaction(async (tx) => {
+    const worker = await deactivateWorkerRow(tx, id);
+    if (!worker) throw new NotFoundError("worker", id);
     const released = await releaseWorkerJobs(tx, id, `released: worker ${id} was deactivated`);
-    return { worker: workerFromSql(rows[0]), released };
+    return { worker, released };
   });
   await events.jobsChanged(result.released.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: "pending" })));
   return { worker: result.worker, releasedJobIds: result.released.map((j) => j.id) };
 }
 
 /** Releases the worker's jobs (as deactivateWorker does), then deletes it; finished jobs keep no reference to it. */
-export async function deleteWorker(em: SqlDatabase, events: QueueEvents, id: string): Promise<void> {
-  const released = await em.transactional(async (tx) => {
-    const rows: SqlRow[] = await tx.execute(`select id from worker where id = ? for update`, [id]);
-    if (!rows[0]) throw new NotFoundError("worker", id);
+export async function deleteWorker(db: SqlDatabase, events: QueueEvents, id: string): Promise<void> {
+  const released = await db.transaction(async (tx) => {
+    if (!(await lockWorker(tx, id))) throw new NotFoundError("worker", id);
     const jobs = await releaseWorkerJobs(tx, id, `released: worker ${id} was deleted`);
-    await tx.execute(`delete from worker where id = ?`, [id]);
+    await deleteWorkerRow(tx, id);
     return jobs;
   });
   await events.jobsChanged(released.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: "pending" })));

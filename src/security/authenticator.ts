@@ -1,5 +1,5 @@
 import { createContextKey } from "@connectrpc/connect";
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { SqlExecutor } from "../db/executor.js";
 import type { Peer, Principal } from "../server/context.js";
 import { hashSecret, matchConfiguredKey, type ConfiguredKey } from "./api-key.js";
 import { findUsableKey, touchApiKey } from "./key-store.js";
@@ -74,19 +74,19 @@ export class Authenticator {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async authenticate(header: Headers, peer: Peer, em: EntityManager): Promise<AuthResult> {
+  async authenticate(header: Headers, peer: Peer, sql: SqlExecutor): Promise<AuthResult> {
     const key = presentedKey(header);
     if (key !== null) {
       const configured = matchConfiguredKey(key, this.configured);
       if (configured) return { ok: true, principal: { name: configured.name, role: configured.role, kind: "api-key" } };
       const now = new Date(this.now());
-      const stored = await findUsableKey(em.fork(), hashSecret(key), now);
+      const stored = await findUsableKey(sql, hashSecret(key), now);
       if (!stored) return { ok: false, failure: "invalid" };
       if ((this.touched.get(stored.id) ?? 0) < now.getTime() - 60_000) {
         this.touched.set(stored.id, now.getTime());
-        await touchApiKey(em.fork(), stored.id, now);
+        await touchApiKey(sql, stored.id, now);
       }
-      const principal: Principal = { name: stored.name, role: stored.role as RoleName, kind: "api-key" };
+      const principal: Principal = { name: stored.name, role: stored.role, kind: "api-key" };
       return { ok: true, principal: stored.projectId === null ? principal : { ...principal, projectId: stored.projectId } };
     }
     if (peer.certificateIdentities.length > 0) {

@@ -1,15 +1,22 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
-import { ApiKeySchema, ProjectSchema, type ApiKeyRecord } from "../db/entities/index.js";
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../queue/errors.js";
+import type { SqlExecutor } from "../db/executor.js";
+import { countUsableApiKeys } from "../db/statements/api-keys/count-usable-api-keys.js";
+import { insertApiKey } from "../db/statements/api-keys/insert-api-key.js";
+import { listApiKeys as listApiKeyRows } from "../db/statements/api-keys/list-api-keys.js";
+import { revokeApiKey as revokeApiKeyRow } from "../db/statements/api-keys/revoke-api-key.js";
+import { selectApiKey } from "../db/statements/api-keys/select-api-key.js";
+import { selectUsableApiKey } from "../db/statements/api-keys/select-usable-api-key.js";
+import { touchApiKey as touchApiKeyRow } from "../db/statements/api-keys/touch-api-key.js";
+import { selectProject } from "../db/statements/projects/select-project.js";
+import type { ApiKey, RoleName } from "../domain/api-key.js";
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import { generateSecret, hashSecret, shownPrefix } from "./api-key.js";
-import type { RoleName } from "./roles.js";
 
 /** A key by id or by name. */
 export type KeyRef = { id: number } | { name: string };
 
 /** A new key and its secret; the secret exists only in this value and is never stored. */
 export interface CreatedKey {
-  readonly key: ApiKeyRecord;
+  readonly key: ApiKey;
   readonly secret: string;
 }
 
@@ -19,63 +26,52 @@ export interface CreatedKey {
  * `reservedNames` are configured key names a runtime key may not shadow.
  */
 export async function createApiKey(
-  em: EntityManager,
+  sql: SqlExecutor,
   input: { name: string; role: RoleName; projectId: number | null; expiresAt: Date | null },
   reservedNames: ReadonlySet<string>,
   now: Date = new Date(),
 ): Promise<CreatedKey> {
   if (reservedNames.has(input.name)) throw new AlreadyExistsError("api key", `${JSON.stringify(input.name)} (a configured key)`);
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw new InvalidArgumentError("expire_time", "must be in the future");
-  if (input.projectId !== null && !(await em.findOne(ProjectSchema, { id: input.projectId }))) throw new NotFoundError("project", input.projectId);
-  if (await em.findOne(ApiKeySchema, { name: input.name })) throw new AlreadyExistsError("api key", JSON.stringify(input.name));
+  if (input.projectId !== null && !(await selectProject(sql, { id: input.projectId }))) throw new NotFoundError("project", input.projectId);
   const secret = generateSecret();
-  const key = em.create(ApiKeySchema, {
+  const key = await insertApiKey(sql, {
     name: input.name,
     role: input.role,
     prefix: shownPrefix(secret),
     secretHash: hashSecret(secret).toString("hex"),
     projectId: input.projectId,
     expiresAt: input.expiresAt,
-    lastUsedAt: null,
-    revokedAt: null,
-  } as ApiKeyRecord);
-  await em.persistAndFlush(key);
+  });
+  if (!key) throw new AlreadyExistsError("api key", JSON.stringify(input.name));
   return { key, secret };
 }
 
 /** Keys in id order after the cursor; limit + 1 rows so the caller can tell if more follow. */
-export async function listApiKeys(em: EntityManager, opts: { includeRevoked: boolean; afterId: number; limit: number }): Promise<ApiKeyRecord[]> {
-  return em.find(ApiKeySchema, { id: { $gt: opts.afterId }, ...(opts.includeRevoked ? {} : { revokedAt: null }) }, { orderBy: { id: "asc" }, limit: opts.limit + 1 });
+export async function listApiKeys(sql: SqlExecutor, opts: { includeRevoked: boolean; afterId: number; limit: number }): Promise<ApiKey[]> {
+  return listApiKeyRows(sql, { ...opts, limit: opts.limit + 1 });
 }
 
 /** Revokes a key; its next call is refused. Revoking a revoked key is refused, naming when it was revoked. */
-export async function revokeApiKey(em: EntityManager, ref: KeyRef, now: Date = new Date()): Promise<ApiKeyRecord> {
-  const key = await em.findOne(ApiKeySchema, "id" in ref ? { id: ref.id } : { name: ref.name });
+export async function revokeApiKey(sql: SqlExecutor, ref: KeyRef, now: Date = new Date()): Promise<ApiKey> {
+  const revoked = await revokeApiKeyRow(sql, ref, now);
+  if (revoked) return revoked;
+  const key = await selectApiKey(sql, ref);
   if (!key) throw new NotFoundError("api key", "id" in ref ? ref.id : ref.name);
-  if (key.revokedAt) throw new FailedPreconditionError(`api key ${JSON.stringify(key.name)} was already revoked at ${key.revokedAt.toISOString()}`);
-  key.revokedAt = now;
-  await em.flush();
-  return key;
+  throw new FailedPreconditionError(`api key ${JSON.stringify(key.name)} was already revoked at ${key.revokedAt!.toISOString()}`);
 }
 
-/**
- * The usable key whose stored digest equals this one: not revoked, not
- * expired. Looked up on every call, so a revoke or an expiry takes effect on
- * the next call in every replica.
- */
-export async function findUsableKey(em: EntityManager, digest: Buffer, now: Date = new Date()): Promise<ApiKeyRecord | undefined> {
-  const key = await em.findOne(ApiKeySchema, { secretHash: digest.toString("hex"), revokedAt: null }, { disableIdentityMap: true });
-  if (!key) return undefined;
-  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return undefined;
-  return key;
+/** The usable key whose stored digest equals this one: not revoked, not expired. */
+export async function findUsableKey(sql: SqlExecutor, digest: Buffer, now: Date = new Date()): Promise<ApiKey | undefined> {
+  return (await selectUsableApiKey(sql, digest.toString("hex"), now)) ?? undefined;
 }
 
 /** Records a use of the key; the guard keeps it to one write per key per minute. */
-export async function touchApiKey(em: EntityManager, id: number, now: Date = new Date()): Promise<void> {
-  await em.nativeUpdate(ApiKeySchema, { id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: new Date(now.getTime() - 60_000) } }] }, { lastUsedAt: now });
+export async function touchApiKey(sql: SqlExecutor, id: number, now: Date = new Date()): Promise<void> {
+  await touchApiKeyRow(sql, id, now);
 }
 
 /** How many keys could authenticate now; any turns authentication on at start-up. */
-export async function countUsableKeys(em: EntityManager, now: Date = new Date()): Promise<number> {
-  return em.count(ApiKeySchema, { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
+export async function countUsableKeys(sql: SqlExecutor, now: Date = new Date()): Promise<number> {
+  return countUsableApiKeys(sql, now);
 }

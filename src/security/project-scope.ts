@@ -1,5 +1,7 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
-import { JobSchema, ProjectSchema, TaskSchema } from "../db/entities/index.js";
+import type { SqlExecutor } from "../db/executor.js";
+import { selectJobProjects } from "../db/statements/jobs/select-job-projects.js";
+import { selectProjectIdByName } from "../db/statements/projects/select-project-id-by-name.js";
+import { selectTask } from "../db/statements/tasks/select-task.js";
 import type { ProjectScope } from "./roles.js";
 
 /** The projects a request touches, or "unnamed" when it names none (refused to restricted principals where a project is needed). */
@@ -38,16 +40,12 @@ function jobIds(msg: Fields): number[] {
 /**
  * Resolves which projects a request acts on, reading its fields by the
  * method's scope and looking up jobs, tasks and project names with one cheap
- * query each (a fresh EntityManager, nothing kept in the call's identity map).
+ * statement each.
  * Ids that do not exist are left out: the service answers NotFound for them.
  */
-export async function touchedProjects(scope: ProjectScope, message: unknown, em: EntityManager): Promise<TouchedProjects> {
+export async function touchedProjects(scope: ProjectScope, message: unknown, sql: SqlExecutor): Promise<TouchedProjects> {
   const msg = (message ?? {}) as Fields;
-  const lookup = em.fork();
-  const byName = async (name: string) => {
-    const p = await lookup.findOne(ProjectSchema, { name }, { fields: ["id"], disableIdentityMap: true });
-    return { ids: p ? [p.id] : [] };
-  };
+  const byName = async (name: string) => ({ ids: await selectProjectIdByName(sql, name) });
   switch (scope) {
     case "project": {
       const oneof = projectOneof(msg);
@@ -64,10 +62,7 @@ export async function touchedProjects(scope: ProjectScope, message: unknown, em:
     case "job": {
       const ids = jobIds(msg);
       const touched = new Set<number>();
-      if (ids.length > 0) {
-        const rows = await lookup.find(JobSchema, { id: { $in: ids } }, { fields: ["id", "projectId"], disableIdentityMap: true });
-        for (const r of rows) touched.add(r.projectId);
-      }
+      for (const projectId of await selectJobProjects(sql, ids)) touched.add(projectId);
       // A finish that also fetches (next) claims from the project next names: that project is touched too.
       if (msg.next && typeof msg.next === "object") {
         const oneof = projectOneof(msg.next as Fields);
@@ -79,7 +74,7 @@ export async function touchedProjects(scope: ProjectScope, message: unknown, em:
     case "task": {
       const id = asId(msg.id);
       if (id !== undefined) {
-        const task = await lookup.findOne(TaskSchema, { id }, { fields: ["id", "projectId"], disableIdentityMap: true });
+        const task = await selectTask(sql, { id });
         return { ids: task ? [task.projectId] : [] };
       }
       const projectId = asId(msg.projectId);

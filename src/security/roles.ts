@@ -1,17 +1,12 @@
-import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { DescService } from "@bufbuild/protobuf";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
 import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
 import { TaskService } from "../../gen/whatsnext/v1/task_pb.js";
 import { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
-import type { Principal } from "../server/context.js";
+import type { RoleName } from "../domain/api-key.js";
 
-/** A role a principal holds. */
-export type RoleName = Principal["role"];
-
-/** Every role, weakest first; used to parse configuration and to walk the matrix in tests. */
-export const ROLE_NAMES: readonly RoleName[] = ["viewer", "worker", "submitter", "admin"];
+export { ROLE_NAMES, type RoleName } from "../domain/api-key.js";
 
 /**
  * How a method of a project-restricted principal is checked:
@@ -34,12 +29,12 @@ export interface MethodRule {
 const rule = (role: RoleName, scope: ProjectScope): MethodRule => ({ role, scope });
 
 /**
- * The role matrix of DESIGN.md, one explicit row per method of every
+ * The role matrix (SECURITY.md), one explicit row per method of every
  * whatsnext.v1 service. A method missing here is admin-only (fail closed);
  * test/security/roles.test.ts fails when the descriptors have a method the
  * table lacks.
  *
- * ClearQueue is admin: it deletes jobs in bulk, and DESIGN.md gives deletes to
+ * ClearQueue is admin: it deletes jobs in bulk, and deletes belong to
  * admins only (a submitter can still cancel its jobs one by one).
  * DeactivateWorker is worker: a worker deactivates itself when it stops.
  */
@@ -111,10 +106,4 @@ export function requiredRole(serviceTypeName: string, methodName: string): Requi
  */
 export function roleSatisfies(held: RoleName, needed: RoleName): boolean {
   return held === "admin" || held === needed || needed === "viewer";
-}
-
-/** True for methods that change nothing (declared NO_SIDE_EFFECTS); the matrix gives all of them to viewers. */
-export function isReadOnly(service: DescService, methodName: string): boolean {
-  const method = service.methods.find((m) => m.name === methodName);
-  return method?.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS || method?.methodKind === "server_streaming";
 }

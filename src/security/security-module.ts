@@ -79,6 +79,7 @@ export function securityModule(app: App, options: SecurityOptions = {}): Securit
         enabled: s.authEnabled,
         authenticator: authenticator!,
         trustedProxies: trustedProxies!,
+        sql: app.db.sql,
         // Failed authentication spends from the caller's address bucket, so guessing keys is throttled too.
         async onFailure(address) {
           const decision = await s.limiter?.take(`addr:${address}`);
@@ -86,7 +87,7 @@ export function securityModule(app: App, options: SecurityOptions = {}): Securit
         },
       }),
     ),
-    authorizationInterceptor,
+    authorizationInterceptor(app.db.sql),
     lazy((s) => (s.limiter ? rateLimitInterceptor(s.limiter) : (next) => next)),
   ];
 
@@ -97,7 +98,7 @@ export function securityModule(app: App, options: SecurityOptions = {}): Securit
     },
     interceptors,
     routes(router) {
-      router.service(KeyService, keyService(reservedNames));
+      router.service(KeyService, keyService(app.db.sql, reservedNames));
     },
     http(req, res) {
       return cors?.handle(req, res) ?? false;
@@ -115,7 +116,7 @@ export function securityModule(app: App, options: SecurityOptions = {}): Securit
         throw new TlsConfigError("invalid configuration: WHATSNEXT_TLS_CERT_FILE and WHATSNEXT_TLS_KEY_FILE must be set together");
       }
       for (const warning of loaded.warnings) logger.warn(warning);
-      const storedKeys = await countUsableKeys(app.db.orm.em.fork(), new Date(now()));
+      const storedKeys = await countUsableKeys(app.db.sql, new Date(now()));
       const authEnabled = loaded.keys.length > 0 || mtls || storedKeys > 0;
       assertSafeBind(config, authEnabled, logger);
       if (authEnabled && !tls && !isLoopbackHost(config.WHATSNEXT_HOST)) {

@@ -1,11 +1,13 @@
 import type { Interceptor, ConnectRouter } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../config.js";
-import type { Database } from "../db/orm.js";
+import type { Registry } from "prom-client";
+import type { Database } from "../db/database.js";
 
 /**
- * What the parts of a running server share: configuration, the root logger
- * and the database. Built once in server.ts and passed explicitly.
+ * What the parts of a running server share: configuration, the root logger,
+ * the database and the metrics registry. Built once in server.ts and passed
+ * explicitly.
  */
 export interface App {
   readonly config: ServerConfig;
@@ -13,6 +15,8 @@ export interface App {
   readonly db: Database;
   /** Aborted when shutdown begins, so long polls and watch streams end at once. */
   readonly shutdown: AbortSignal;
+  /** This server's Prometheus registry (served at /metrics); modules add their own gauges. */
+  readonly metrics: Registry;
 }
 
 /**

@@ -1,12 +1,12 @@
 import { createContextKey } from "@connectrpc/connect";
-import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
+import type { RoleName } from "../domain/api-key.js";
 
 /** Who is calling, as established by the auth interceptor. */
 export interface Principal {
   /** A stable name for logs and rate limits: key name, certificate identity, or "anonymous". */
   readonly name: string;
-  readonly role: "viewer" | "worker" | "submitter" | "admin";
+  readonly role: RoleName;
   /** When set, the principal may act only on this project. */
   readonly projectId?: number;
   readonly kind: "api-key" | "certificate" | "anonymous";
@@ -25,8 +25,6 @@ export const requestIdKey = createContextKey<string>("", { description: "request
 export const peerKey = createContextKey<Peer>({ address: "", certificateIdentities: [] }, { description: "peer" });
 /** The call's logger, child of the root logger with the request id bound. */
 export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "logger" });
-/** A forked EntityManager of this call; never shared between calls. */
-export const entityManagerKey = createContextKey<EntityManager | undefined>(undefined, { description: "entity manager" });
 /**
  * Set by the auth interceptor for every call (an anonymous admin when auth is
  * off). The default is the least role, so a call that somehow skipped the

@@ -1,6 +1,7 @@
 import { EventEmitter, on } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { linkedSignal } from "../abort.js";
+import type { QueryObserver } from "../db/executor.js";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import {
   Health,
@@ -10,18 +11,22 @@ import {
 } from "../../gen/health/v1/health_pb.js";
 
 /**
- * Tracks whether the database answers, by pinging it on an interval. The
- * server is SERVING only while the last ping succeeded.
+ * Tracks whether the database answers, as calls see it: every statement tells
+ * it whether the database was reached (QueryObserver), so a failed query marks
+ * the server NOT_SERVING at once and the next one that succeeds marks it
+ * SERVING again. A ping fills the silence between calls: on an interval while
+ * serving, and more often while not, so recovery is noticed without traffic.
  */
-export class DatabaseHealth extends EventEmitter<{ change: [Status] }> {
+export class DatabaseHealth extends EventEmitter<{ change: [Status] }> implements QueryObserver {
   private status: Status = Status.NOT_SERVING;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private ping: (() => Promise<void>) | undefined;
 
   constructor(
-    private readonly ping: () => Promise<void>,
     private readonly intervalMs = 2000,
     private readonly timeoutMs = 2000,
+    private readonly recoveryIntervalMs = 250,
   ) {
     super();
     // Every Health/Watch stream listens for changes; there may be many.
@@ -32,28 +37,41 @@ export class DatabaseHealth extends EventEmitter<{ change: [Status] }> {
     return this.status;
   }
 
-  /** Pings now and then on the interval. */
-  async start(): Promise<void> {
+  /** A statement was answered by the database. */
+  reached(): void {
+    if (!this.stopped) this.set(Status.SERVING);
+  }
+
+  /** The database could not be reached. */
+  unreachable(): void {
+    if (!this.stopped) this.set(Status.NOT_SERVING);
+  }
+
+  /** Pings now and then on the interval (faster while NOT_SERVING). */
+  async start(ping: () => Promise<void>): Promise<void> {
+    this.ping = ping;
     await this.check();
     const loop = async () => {
       await this.check();
-      if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs).unref();
+      if (!this.stopped) this.timer = setTimeout(loop, this.status === Status.SERVING ? this.intervalMs : this.recoveryIntervalMs).unref();
     };
-    this.timer = setTimeout(loop, this.intervalMs).unref();
+    this.timer = setTimeout(loop, this.status === Status.SERVING ? this.intervalMs : this.recoveryIntervalMs).unref();
   }
 
   /** Pings once and updates the status. */
   async check(): Promise<Status> {
+    const ping = this.ping;
+    if (!ping) return this.status;
     let timeout: NodeJS.Timeout | undefined;
     const ok = await Promise.race([
-      this.ping().then(
+      ping().then(
         () => true,
         () => false,
       ),
       new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), this.timeoutMs))),
     ]);
     clearTimeout(timeout);
-    this.set(ok ? Status.SERVING : Status.NOT_SERVING);
+    if (!this.stopped) this.set(ok ? Status.SERVING : Status.NOT_SERVING);
     return this.status;
   }
 

@@ -4,11 +4,11 @@ import type { ServerModule } from "./app.js";
 
 /**
  * Prometheus metrics at GET /metrics: calls by method and code, their
- * latency, and the process's own figures. Each server has its own registry,
- * so tests that run several servers in one process do not share counters.
+ * latency, and the process's own figures (other modules add theirs to the
+ * same registry). Each server has its own registry, so tests that run several
+ * servers in one process do not share counters.
  */
-export function metricsModule(): ServerModule {
-  const registry = new Registry();
+export function metricsModule(registry: Registry): ServerModule {
   collectDefaultMetrics({ register: registry });
   const calls = new Counter({
     name: "whatsnext_rpc_calls_total",

@@ -9,5 +9,5 @@ import { queueModule } from "../services/queue-module.js";
  * to serve it; each lives in its own folder.
  */
 export function serverModules(app: App): ServerModule[] {
-  return [metricsModule(), securityModule(app), catalogModule(app), queueModule(app)];
+  return [metricsModule(app.metrics), securityModule(app), catalogModule(app), queueModule(app)];
 }

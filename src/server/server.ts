@@ -8,12 +8,13 @@ import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { DescFile } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
+import { Registry } from "prom-client";
 import type { ServerConfig } from "../config.js";
-import { openDatabase } from "../db/orm.js";
+import { openDatabase } from "../db/database.js";
 import { errorMappingInterceptor } from "../interceptors/error-mapping.js";
 import { requestLoggingInterceptor } from "../interceptors/request-logging.js";
 import type { App, ServerModule } from "./app.js";
-import { entityManagerKey, peerKey, requestIdKey } from "./context.js";
+import { peerKey, requestIdKey } from "./context.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -39,16 +40,17 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** Starts the database, the modules and the listener. */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const started = performance.now();
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.WHATSNEXT_DATA_DIR, logger });
+  // Health hears of every statement's outcome, so it follows what calls see.
+  const health = new DatabaseHealth();
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.WHATSNEXT_DATA_DIR, logger, observer: health });
   const shutdown = new AbortController();
-  const app: App = { config, logger, db, shutdown: shutdown.signal };
-  const health = new DatabaseHealth(async () => {
-    await db.orm.em.fork().execute("select 1");
-  });
+  const app: App = { config, logger, db, shutdown: shutdown.signal, metrics: new Registry() };
   const modules = serverModules(app);
   const startedModules: ServerModule[] = [];
   try {
-    await health.start();
+    await health.start(async () => {
+      await db.sql.query("select 1");
+    });
     for (const m of modules) {
       await m.start?.();
       startedModules.push(m);
@@ -94,8 +96,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       const requestId = typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
       return createContextValues()
         .set(requestIdKey, requestId)
-        .set(peerKey, { address: socket.remoteAddress ?? "", certificateIdentities: identities })
-        .set(entityManagerKey, db.orm.em.fork());
+        .set(peerKey, { address: socket.remoteAddress ?? "", certificateIdentities: identities });
     },
   });
 

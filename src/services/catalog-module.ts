@@ -5,12 +5,12 @@ import { projectService } from "./project-service.js";
 import { taskService } from "./task-service.js";
 
 /** Projects and tasks: the catalog the queue works on. */
-export function catalogModule(_app: App): ServerModule {
+export function catalogModule(app: App): ServerModule {
   return {
     name: "catalog",
     routes(router) {
-      router.service(ProjectService, projectService);
-      router.service(TaskService, taskService);
+      router.service(ProjectService, projectService(app.db.sql));
+      router.service(TaskService, taskService(app.db.sql));
     },
   };
 }

@@ -3,8 +3,8 @@ import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ProjectStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import { ProjectSchema as ProjectMessageSchema, type Project as ProjectMessage } from "../../gen/whatsnext/v1/project_pb.js";
 import { TaskSchema as TaskMessageSchema, type Task as TaskMessage } from "../../gen/whatsnext/v1/task_pb.js";
-import type { Project, ProjectStatusValue, Task } from "../db/entities/index.js";
-import { InvalidArgumentError } from "../queue/errors.js";
+import type { Project, ProjectStatus as ProjectStatusValue, Task } from "../domain/catalog.js";
+import { InvalidArgumentError } from "../domain/errors.js";
 
 /** A Timestamp, or undefined for a missing date. */
 export function timestamp(date: Date | null | undefined): Timestamp | undefined {

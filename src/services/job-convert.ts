@@ -1,9 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import { JobSchema as JobMessageSchema, type Job as JobMessage } from "../../gen/whatsnext/v1/job_pb.js";
-import type { JobStatusValue } from "../db/entities/index.js";
-import { InvalidArgumentError } from "../queue/errors.js";
-import type { JobRow } from "../queue/job-row.js";
+import { InvalidArgumentError } from "../domain/errors.js";
+import type { Job, JobStatus as JobStatusValue } from "../domain/job.js";
 import { timestamp } from "./convert.js";
 
 /** Stored status → wire enum; a Record so that a new stored status fails to compile until mapped. */
@@ -25,18 +24,18 @@ export function jobStatusFromProto(status: JobStatus, field = "status"): JobStat
   throw new InvalidArgumentError(field, `must be a JOB_STATUS_* value other than UNSPECIFIED, got ${status}`);
 }
 
-/** The wire Job of a row; task name, command template and depends_on are filled when the row carries them. */
-export function jobToProto(row: JobRow): JobMessage {
+/** The wire Job of a job. */
+export function jobToProto(row: Job): JobMessage {
   return create(JobMessageSchema, {
     id: BigInt(row.id),
     projectId: BigInt(row.projectId),
     taskId: BigInt(row.taskId),
-    taskName: row.taskName ?? "",
+    taskName: row.taskName,
     name: row.name,
     parameters: row.parameters as JobMessage["parameters"],
     priority: row.priority,
     status: jobStatusToProto[row.status],
-    dependsOn: (row.dependsOn ?? []).map((id) => BigInt(id)),
+    dependsOn: row.dependsOn.map((id) => BigInt(id)),
     attempts: row.attempts,
     maxAttempts: row.maxAttempts,
     workerId: row.workerId ?? "",
@@ -51,7 +50,7 @@ export function jobToProto(row: JobRow): JobMessage {
     message: row.message,
     outputTail: row.outputTail,
     idempotencyKey: row.idempotencyKey ?? "",
-    commandTemplate: row.commandTemplate ?? "",
+    commandTemplate: row.commandTemplate,
     requiredCpu: row.requiredCpu,
     requiredAccelerators: row.requiredAccelerators,
   });

@@ -1,15 +1,20 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { JobEventType, JobSchema as JobMessageSchema, type JobService } from "../../gen/whatsnext/v1/job_pb.js";
-import type { JobChangeType, QueueEvents } from "../queue/events.js";
-import { InvalidArgumentError } from "../queue/errors.js";
 import { linkedSignal } from "../abort.js";
+import type { TaskRef } from "../domain/catalog.js";
+import { InvalidArgumentError } from "../domain/errors.js";
+import { isBlocking } from "../domain/job.js";
 import { CreateCoalescer } from "../queue/create-coalescer.js";
-import * as jobs from "../queue/jobs.js";
+import type { JobChangeType, QueueEvents } from "../queue/events/queue-events.js";
+import * as control from "../queue/job-control.js";
+import * as creation from "../queue/job-creation.js";
+import * as reads from "../queue/job-reads.js";
+import { getProject } from "../queue/projects.js";
 import type { App } from "../server/app.js";
 import { jobStatusFromProto, jobStatusToProto, jobToProto } from "./job-convert.js";
-import { afterId } from "./project-service.js";
-import { cutPage, LIMITS, requireId, requireIntInRange, requireName, requirePage, requireText } from "./validation.js";
+import { afterId, cutPage, requirePage } from "./page-token.js";
+import { LIMITS, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
 
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
@@ -58,7 +63,7 @@ function requireIdempotencyKey(field: string, value: string): string | null {
 
 type TaskOneof = { case: "taskId"; value: bigint } | { case: "taskName"; value: string } | { case: undefined; value?: undefined };
 
-function requireTask(prefix: string, task: TaskOneof): jobs.TaskRef {
+function requireTask(prefix: string, task: TaskOneof): TaskRef {
   switch (task.case) {
     case "taskId":
       return { id: requireId(`${prefix}task_id`, task.value) };
@@ -76,7 +81,8 @@ const eventTypeOf: Record<JobChangeType, JobEventType> = {
 };
 
 /**
- * JobService: decodes and validates requests, calls src/queue/jobs.ts, encodes
+ * JobService: decodes and validates requests, calls src/queue (job-creation,
+ * job-reads, job-control), encodes
  * the answer. Changes are published through events by the domain after commit;
  * WatchJobs streams them back out.
  */
@@ -102,7 +108,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
       if (req.jobs.length === 0 || req.jobs.length > LIMITS.batchSize) {
         throw new InvalidArgumentError("jobs", `must hold between 1 and ${LIMITS.batchSize} items, got ${req.jobs.length}`);
       }
-      const items = req.jobs.map((spec, i): jobs.NewBatchJob => {
+      const items = req.jobs.map((spec, i): creation.NewBatchJob => {
         const p = `jobs[${i}].`;
         const dependsOnNames = spec.dependsOnNames.map((n, k) => requireName(`${p}depends_on_names[${k}]`, n, LIMITS.jobNameLength));
         if (spec.dependsOn.length + dependsOnNames.length > LIMITS.dependencyCount) {
@@ -119,18 +125,18 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
           idempotencyKey: requireIdempotencyKey(`${p}idempotency_key`, spec.idempotencyKey),
         };
       });
-      const ids = await jobs.batchCreateJobs(app.db.sql, events, projectId, items);
+      const ids = await creation.batchCreateJobs(app.db.sql, events, projectId, items);
       return { jobIds: ids.map((id) => BigInt(id)) };
     },
 
     async getJob(req, ctx) {
-      return { job: jobToProto(await jobs.getJob(app.db.sql, requireId("id", req.id))) };
+      return { job: jobToProto(await reads.getJob(app.db.sql, requireId("id", req.id))) };
     },
 
     async listJobs(req, ctx) {
       const projectId = requireId("project_id", req.projectId);
       const page = requirePage(req.pageSize, req.pageToken);
-      const rows = await jobs.listJobs(app.db.sql, {
+      const rows = await reads.listJobs(app.db.sql, {
         projectId,
         statuses: req.statuses.map((s, i) => jobStatusFromProto(s, `statuses[${i}]`)),
         taskName: req.taskName === "" ? null : requireName("task_name", req.taskName),
@@ -143,7 +149,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
 
     async updateJob(req, ctx) {
       const id = requireId("id", req.id);
-      const job = await jobs.updateJob(app.db.sql, events, id, {
+      const job = await control.updateJob(app.db.sql, events, id, {
         priority: req.priority === undefined ? undefined : requirePriority("priority", req.priority),
         parameters: req.parameters === undefined ? undefined : requireParameters("parameters", req.parameters),
         dependsOn: req.dependsOn === undefined ? undefined : requireDependsOn("depends_on", req.dependsOn.ids),
@@ -152,37 +158,37 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
     },
 
     async deleteJob(req, ctx) {
-      await jobs.deleteJob(app.db.sql, events, requireId("id", req.id));
+      await control.deleteJob(app.db.sql, events, requireId("id", req.id));
       return {};
     },
 
     async retryJob(req, ctx) {
-      const { job, unblocked } = await jobs.retryJob(app.db.sql, events, requireId("id", req.id));
+      const { job, unblocked } = await control.retryJob(app.db.sql, events, requireId("id", req.id));
       return { job: jobToProto(job), unblockedJobIds: unblocked.map((id) => BigInt(id)) };
     },
 
     async cancelJob(req, ctx) {
       const reason = requireText("reason", req.reason, LIMITS.messageLength);
-      const { job, blocked } = await jobs.cancelJob(app.db.sql, events, requireId("id", req.id), reason);
+      const { job, blocked } = await control.cancelJob(app.db.sql, events, requireId("id", req.id), reason);
       return { job: jobToProto(job), blockedJobIds: blocked.map((id) => BigInt(id)) };
     },
 
     async getJobDependencies(req, ctx) {
-      const deps = await jobs.getJobDependencies(app.db.sql, requireId("id", req.id));
+      const deps = await reads.getJobDependencies(app.db.sql, requireId("id", req.id));
       return {
         dependencies: deps.map((d) => ({ id: BigInt(d.id), name: d.name, status: jobStatusToProto[d.status] })),
         allCompleted: deps.every((d) => d.status === "completed"),
-        hasFailed: deps.some((d) => d.status === "failed" || d.status === "cancelled" || d.status === "blocked"),
+        hasFailed: deps.some((d) => isBlocking(d.status)),
       };
     },
 
     async clearQueue(req, ctx) {
-      const deleted = await jobs.clearQueue(app.db.sql, events, requireId("project_id", req.projectId));
+      const deleted = await control.clearQueue(app.db.sql, events, requireId("project_id", req.projectId));
       return { deleted: BigInt(deleted) };
     },
 
     async getQueueStats(req, ctx) {
-      const s = await jobs.getQueueStats(app.db.sql, requireId("project_id", req.projectId));
+      const s = await reads.getQueueStats(app.db.sql, requireId("project_id", req.projectId));
       return {
         pending: BigInt(s.byStatus.pending),
         queued: BigInt(s.byStatus.queued),
@@ -208,8 +214,8 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
       const changes = events.watch(projectId, signal)[Symbol.asyncIterator]();
       let next = changes.next();
       try {
-        const em = app.db.sql;
-        await jobs.requireProjectExists(em, projectId);
+        const sql = app.db.sql;
+        await getProject(sql, { id: projectId });
         for (;;) {
           const r = await next;
           if (r.done || signal.aborted) return;
@@ -219,7 +225,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
             yield { type: JobEventType.DELETED, job: create(JobMessageSchema, { id: BigInt(change.jobId), projectId: BigInt(change.projectId) }) };
             continue;
           }
-          const job = await jobs.findJob(em, change.jobId);
+          const job = await reads.findJob(sql, change.jobId);
           if (job) yield { type: eventTypeOf[change.type], job: jobToProto(job) };
         }
       } finally {

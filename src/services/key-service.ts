@@ -3,14 +3,13 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Role } from "../../gen/whatsnext/v1/common_pb.js";
 import { ApiKeySchema as ApiKeyMessageSchema, type ApiKey as ApiKeyMessage, type KeyService } from "../../gen/whatsnext/v1/key_pb.js";
-import type { ApiKeyRecord } from "../db/entities/index.js";
-import { InvalidArgumentError } from "../queue/errors.js";
+import type { SqlExecutor } from "../db/executor.js";
+import type { ApiKey, RoleName } from "../domain/api-key.js";
+import { InvalidArgumentError } from "../domain/errors.js";
 import * as keys from "../security/key-store.js";
-import type { RoleName } from "../security/roles.js";
 import { timestamp } from "./convert.js";
-import { afterId } from "./project-service.js";
-import { entityManager } from "./request-context.js";
-import { cutPage, requireId, requireName, requirePage } from "./validation.js";
+import { afterId, cutPage, requirePage } from "./page-token.js";
+import { requireId, requireName } from "./validation.js";
 
 const roleToProto: Record<RoleName, Role> = { viewer: Role.VIEWER, worker: Role.WORKER, submitter: Role.SUBMITTER, admin: Role.ADMIN };
 
@@ -22,11 +21,11 @@ export function roleFromProto(role: Role): RoleName {
 }
 
 /** A key as the API shows it: name, role, prefix and dates; the hash never leaves the server. */
-export function apiKeyToProto(k: ApiKeyRecord): ApiKeyMessage {
+export function apiKeyToProto(k: ApiKey): ApiKeyMessage {
   return create(ApiKeyMessageSchema, {
     id: BigInt(k.id),
     name: k.name,
-    role: roleToProto[k.role as RoleName] ?? Role.UNSPECIFIED,
+    role: roleToProto[k.role] ?? Role.UNSPECIFIED,
     prefix: k.prefix,
     projectId: k.projectId === null ? 0n : BigInt(k.projectId),
     createTime: timestamp(k.createdAt),
@@ -40,13 +39,13 @@ export function apiKeyToProto(k: ApiKeyRecord): ApiKeyMessage {
  * KeyService: runtime API keys, admins only (the role matrix). The names of
  * configured keys are reserved so a runtime key cannot pose as one.
  */
-export function keyService(reservedNames: ReadonlySet<string>): ServiceImpl<typeof KeyService> {
+export function keyService(sql: SqlExecutor, reservedNames: ReadonlySet<string>): ServiceImpl<typeof KeyService> {
   return {
-    async createApiKey(req, ctx) {
+    async createApiKey(req) {
       const name = requireName("name", req.name);
       if (!/^[\w.-]+$/.test(name)) throw new InvalidArgumentError("name", "must be letters, digits, _, . or -");
       const { key, secret } = await keys.createApiKey(
-        entityManager(ctx),
+        sql,
         {
           name,
           role: roleFromProto(req.role),
@@ -58,19 +57,19 @@ export function keyService(reservedNames: ReadonlySet<string>): ServiceImpl<type
       return { key: apiKeyToProto(key), secret };
     },
 
-    async listApiKeys(req, ctx) {
+    async listApiKeys(req) {
       const page = requirePage(req.pageSize, req.pageToken);
-      const rows = await keys.listApiKeys(entityManager(ctx), { includeRevoked: req.includeRevoked, afterId: afterId(page.after), limit: page.limit });
+      const rows = await keys.listApiKeys(sql, { includeRevoked: req.includeRevoked, afterId: afterId(page.after), limit: page.limit });
       const { items, nextPageToken } = cutPage(rows, page.limit, (k) => String(k.id));
       return { keys: items.map(apiKeyToProto), nextPageToken };
     },
 
-    async revokeApiKey(req, ctx) {
+    async revokeApiKey(req) {
       let ref: keys.KeyRef;
       if (req.key.case === "id") ref = { id: requireId("id", req.key.value) };
       else if (req.key.case === "name") ref = { name: requireName("name", req.key.value) };
       else throw new InvalidArgumentError("key", "must be given by id or by name");
-      return { key: apiKeyToProto(await keys.revokeApiKey(entityManager(ctx), ref)) };
+      return { key: apiKeyToProto(await keys.revokeApiKey(sql, ref)) };
     },
   };
 }

@@ -1,13 +1,15 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
+import type { SqlExecutor } from "../db/executor.js";
+import type { ProjectRef } from "../domain/catalog.js";
+import { InvalidArgumentError } from "../domain/errors.js";
 import * as projects from "../queue/projects.js";
-import { InvalidArgumentError } from "../queue/errors.js";
 import { projectStatusFromProto, projectToProto } from "./convert.js";
-import { entityManager } from "./request-context.js";
-import { cutPage, LIMITS, requireId, requireName, requirePage, requireText } from "./validation.js";
+import { afterId, cutPage, requirePage } from "./page-token.js";
+import { LIMITS, requireId, requireName, requireText } from "./validation.js";
 
 /** A project reference from a oneof of id and name; refuses an empty one. */
-export function projectRef(field: { case: "id"; value: bigint } | { case: "name"; value: string } | { case: undefined; value?: undefined }): projects.ProjectRef {
+export function projectRef(field: { case: "id"; value: bigint } | { case: "name"; value: string } | { case: undefined; value?: undefined }): ProjectRef {
   switch (field.case) {
     case "id":
       return { id: requireId("id", field.value) };
@@ -18,30 +20,23 @@ export function projectRef(field: { case: "id"; value: bigint } | { case: "name"
   }
 }
 
-/** Parses an id cursor from a page token. */
-export function afterId(after: string | undefined): number {
-  if (after === undefined) return 0;
-  const id = Number(after);
-  if (!Number.isSafeInteger(id) || id < 0) throw new InvalidArgumentError("page_token", "is not a token this server issued");
-  return id;
-}
-
-export const projectService: ServiceImpl<typeof ProjectService> = {
-  async createProject(req, ctx) {
-    const project = await projects.createProject(entityManager(ctx), {
+/** ProjectService: decodes and validates, calls src/queue/projects.ts, encodes. */
+export const projectService = (sql: SqlExecutor): ServiceImpl<typeof ProjectService> => ({
+  async createProject(req) {
+    const project = await projects.createProject(sql, {
       name: requireName("name", req.name),
       description: requireText("description", req.description, LIMITS.descriptionLength),
     });
     return { project: projectToProto(project) };
   },
 
-  async getProject(req, ctx) {
-    return { project: projectToProto(await projects.getProject(entityManager(ctx), projectRef(req.project))) };
+  async getProject(req) {
+    return { project: projectToProto(await projects.getProject(sql, projectRef(req.project))) };
   },
 
-  async listProjects(req, ctx) {
+  async listProjects(req) {
     const page = requirePage(req.pageSize, req.pageToken);
-    const rows = await projects.listProjects(entityManager(ctx), {
+    const rows = await projects.listProjects(sql, {
       includeArchived: req.includeArchived,
       afterId: afterId(page.after),
       limit: page.limit,
@@ -50,8 +45,8 @@ export const projectService: ServiceImpl<typeof ProjectService> = {
     return { projects: items.map(projectToProto), nextPageToken };
   },
 
-  async updateProject(req, ctx) {
-    const project = await projects.updateProject(entityManager(ctx), requireId("id", req.id), {
+  async updateProject(req) {
+    const project = await projects.updateProject(sql, requireId("id", req.id), {
       name: req.name === undefined ? undefined : requireName("name", req.name),
       description: req.description === undefined ? undefined : requireText("description", req.description, LIMITS.descriptionLength),
       status: req.status === undefined ? undefined : projectStatusFromProto(req.status),
@@ -59,8 +54,8 @@ export const projectService: ServiceImpl<typeof ProjectService> = {
     return { project: projectToProto(project) };
   },
 
-  async deleteProject(req, ctx) {
-    await projects.deleteProject(entityManager(ctx), projectRef(req.project));
+  async deleteProject(req) {
+    await projects.deleteProject(sql, projectRef(req.project));
     return {};
   },
-};
+});

@@ -1,16 +1,17 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { TaskService } from "../../gen/whatsnext/v1/task_pb.js";
+import type { SqlExecutor } from "../db/executor.js";
 import * as tasks from "../queue/tasks.js";
 import { taskToProto } from "./convert.js";
-import { afterId } from "./project-service.js";
-import { entityManager } from "./request-context.js";
-import { cutPage, LIMITS, requireId, requireIntInRange, requireName, requirePage, requireText } from "./validation.js";
+import { afterId, cutPage, requirePage } from "./page-token.js";
+import { LIMITS, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
 
 const requireResource = (field: string, value: number) => requireIntInRange(field, value, 0, LIMITS.requiredResourceMax);
 
-export const taskService: ServiceImpl<typeof TaskService> = {
-  async createTask(req, ctx) {
-    const task = await tasks.createTask(entityManager(ctx), requireId("project_id", req.projectId), {
+/** TaskService: decodes and validates, calls src/queue/tasks.ts, encodes. */
+export const taskService = (sql: SqlExecutor): ServiceImpl<typeof TaskService> => ({
+  async createTask(req) {
+    const task = await tasks.createTask(sql, requireId("project_id", req.projectId), {
       name: requireName("name", req.name),
       commandTemplate: requireText("command_template", req.commandTemplate, LIMITS.commandTemplateLength),
       requiredCpu: requireResource("required_cpu", req.requiredCpu),
@@ -19,15 +20,15 @@ export const taskService: ServiceImpl<typeof TaskService> = {
     return { task: taskToProto(task) };
   },
 
-  async getTask(req, ctx) {
+  async getTask(req) {
     const ref =
       req.id !== 0n ? { id: requireId("id", req.id) } : { projectId: requireId("project_id", req.projectId), name: requireName("name", req.name) };
-    return { task: taskToProto(await tasks.getTask(entityManager(ctx), ref)) };
+    return { task: taskToProto(await tasks.getTask(sql, ref)) };
   },
 
-  async listTasks(req, ctx) {
+  async listTasks(req) {
     const page = requirePage(req.pageSize, req.pageToken);
-    const rows = await tasks.listTasks(entityManager(ctx), {
+    const rows = await tasks.listTasks(sql, {
       projectId: requireId("project_id", req.projectId),
       afterId: afterId(page.after),
       limit: page.limit,
@@ -36,8 +37,8 @@ export const taskService: ServiceImpl<typeof TaskService> = {
     return { tasks: items.map(taskToProto), nextPageToken };
   },
 
-  async updateTask(req, ctx) {
-    const task = await tasks.updateTask(entityManager(ctx), requireId("id", req.id), {
+  async updateTask(req) {
+    const task = await tasks.updateTask(sql, requireId("id", req.id), {
       name: req.name === undefined ? undefined : requireName("name", req.name),
       commandTemplate: req.commandTemplate === undefined ? undefined : requireText("command_template", req.commandTemplate, LIMITS.commandTemplateLength),
       requiredCpu: req.requiredCpu === undefined ? undefined : requireResource("required_cpu", req.requiredCpu),
@@ -46,8 +47,8 @@ export const taskService: ServiceImpl<typeof TaskService> = {
     return { task: taskToProto(task) };
   },
 
-  async deleteTask(req, ctx) {
-    await tasks.deleteTask(entityManager(ctx), requireId("id", req.id));
+  async deleteTask(req) {
+    await tasks.deleteTask(sql, requireId("id", req.id));
     return {};
   },
-};
+});

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { WorkerSchema as WorkerMessageSchema, type Worker as WorkerMessage } from "../../gen/whatsnext/v1/worker_pb.js";
-import type { Worker } from "../db/entities/index.js";
+import type { Worker } from "../domain/worker.js";
 import { timestamp } from "./convert.js";
 
 /** The wire Worker; unreported resources stay unset (not 0, which means "none free"). */

@@ -2,17 +2,18 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { FetchJobRequest, FetchJobResponseSchema, WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
 import { linkedSignal } from "../abort.js";
-import { fetchJobs } from "../queue/claim.js";
-import type { ClaimRequest } from "../queue/sql/claim-jobs.js";
-import { InvalidArgumentError } from "../queue/errors.js";
-import type { QueueEvents } from "../queue/events.js";
+import { InvalidArgumentError } from "../domain/errors.js";
+import { fetchJobs, type ClaimRequest } from "../queue/claim.js";
+import type { QueueEvents } from "../queue/events/queue-events.js";
 import * as outcomes from "../queue/job-outcomes.js";
 import type { PendingEstimate } from "../queue/pending-estimate.js";
 import * as workers from "../queue/workers.js";
 import type { App } from "../server/app.js";
 import { jobToProto } from "./job-convert.js";
 import { timestamp } from "./convert.js";
-import { cutPage, LIMITS, requireId, requireIntInRange, requirePage, requireText } from "./validation.js";
+import { lastUtf8Bytes } from "../utf8-tail.js";
+import { cutPage, requirePage } from "./page-token.js";
+import { LIMITS, requireId, requireIntInRange, requireText } from "./validation.js";
 import { workerToProto } from "./worker-convert.js";
 
 const WORKER_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -48,10 +49,7 @@ function withoutNul(text: string): string {
  * sends more loses the oldest lines, never the job's result.
  */
 function outputTail(text: string): string {
-  const clean = withoutNul(text);
-  const bytes = Buffer.from(clean, "utf8");
-  if (bytes.length <= LIMITS.outputTailBytes) return clean;
-  return bytes.subarray(bytes.length - LIMITS.outputTailBytes).toString("utf8").replace(/^\uFFFD+/, "");
+  return lastUtf8Bytes(withoutNul(text), LIMITS.outputTailBytes);
 }
 
 /** A message keeps its first LIMITS.messageLength characters, for the same reason. */

@@ -6,6 +6,7 @@
  * itself and for the scheduler tools it calls (sbatch, squeue, runai …).
  */
 import { spawn } from "node:child_process";
+import { decodeUtf8Tail } from "../utf8-tail.js";
 
 /** Default size of the output tail kept per process: enough for a traceback, small enough for a FinishJob message. */
 export const DEFAULT_TAIL_BYTES = 64 * 1024;
@@ -100,18 +101,8 @@ export class OutputTail {
 
   /** The kept bytes as UTF-8, with a character cut in half at the start dropped, limited to `maxLines` lines. */
   text(maxLines: number = DEFAULT_TAIL_LINES): string {
-    return tailLines(decodeTail(Buffer.concat(this.chunks, this.size)), maxLines);
+    return tailLines(decodeUtf8Tail(Buffer.concat(this.chunks, this.size)), maxLines);
   }
-}
-
-/**
- * Decodes bytes that may start in the middle of a UTF-8 sequence: the
- * orphaned continuation bytes are skipped rather than shown as U+FFFD.
- */
-export function decodeTail(bytes: Buffer): string {
-  let start = 0;
-  while (start < bytes.length && start < 3 && ((bytes[start] ?? 0) & 0xc0) === 0x80) start++;
-  return bytes.subarray(start).toString("utf8");
 }
 
 /**

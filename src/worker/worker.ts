@@ -11,76 +11,17 @@
  * returns to the queue.
  */
 import { hostname } from "node:os";
-import { Code, ConnectError } from "@connectrpc/connect";
 import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
-import type { WhatsNextClient } from "../client/connect.js";
+import { lastUtf8Bytes } from "../utf8-tail.js";
+import type { JobForFormatting, RunOutcome } from "./formatters/types.js";
+import { HeartbeatLoop } from "./heartbeat-loop.js";
 import { environmentWith } from "./process-runner.js";
-import type { Formatter, JobForFormatting, RunOutcome } from "./formatters/types.js";
+import { describeError, isFatal, reportWithRetries } from "./reporting-call.js";
 import { ResourcePool, type Allocation } from "./resources.js";
+import { WakeSignal } from "./wake-signal.js";
+import { DEFAULT_GRACE_MS, DEFAULT_WAIT_SECONDS, MAX_OUTPUT_TAIL_BYTES, type WorkerEvent, type WorkerOptions, type WorkerSummary } from "./worker-options.js";
 
-/** FetchJob's wait while idle: long enough to be cheap, short enough to notice a dead connection. */
-export const DEFAULT_WAIT_SECONDS = 30;
-/** Time running jobs get to finish after a stop before they are stopped and released. */
-export const DEFAULT_GRACE_MS = 30_000;
-/** FinishJob refuses larger output tails. */
-export const MAX_OUTPUT_TAIL_BYTES = 64 * 1024;
-
-/** Everything a worker needs; only client, projectId and formatter are required. */
-export interface WorkerOptions {
-  client: WhatsNextClient;
-  projectId: bigint;
-  formatter: Formatter;
-  /** Worker id to register under; the server generates one when empty. */
-  id?: string;
-  name?: string;
-  entity?: string;
-  description?: string;
-  /** CPUs jobs may use together; undefined: not tracked, not filtered. */
-  cpus?: number;
-  /** Accelerator device ids to hand out; undefined: not tracked, not filtered. */
-  acceleratorIds?: string[];
-  /** Most jobs at once (default: cpus, or 1). */
-  parallel?: number;
-  /** Give each job its accelerators through CUDA_VISIBLE_DEVICES (local processes only). */
-  setCudaVisibleDevices?: boolean;
-  /** Claim one job, run it, and stop. */
-  once?: boolean;
-  /** Stop after claiming this many jobs (and running them). */
-  maxJobs?: number;
-  waitSeconds?: number;
-  graceMs?: number;
-  /** Overrides the server's heartbeat interval (seconds). */
-  heartbeatSeconds?: number;
-  /** Deactivate the worker on the server when it stops (default true). */
-  deactivateOnStop?: boolean;
-  /** The environment jobs start from (default: this process's). */
-  env?: NodeJS.ProcessEnv;
-  /** Receives what happens, for logs and tests. */
-  onEvent?: (event: WorkerEvent) => void;
-}
-
-/** Something that happened in the worker, for its log. */
-export type WorkerEvent =
-  | { type: "registered"; workerId: string; leaseSeconds: number; heartbeatSeconds: number }
-  | { type: "claimed"; jobId: bigint; name: string; task: string }
-  | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
-  | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }
-  | { type: "cancelled"; jobId: bigint; message: string }
-  | { type: "released"; jobId: bigint; reason: string }
-  | { type: "stopping"; reason: string; running: number }
-  | { type: "stopped"; ran: number }
-  | { type: "error"; message: string; jobId?: bigint };
-
-/** What a finished run did. */
-export interface WorkerSummary {
-  workerId: string;
-  /** Jobs claimed. */
-  claimed: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-  released: number;
-}
+export { DEFAULT_GRACE_MS, DEFAULT_WAIT_SECONDS, MAX_OUTPUT_TAIL_BYTES, type WorkerEvent, type WorkerOptions, type WorkerSummary };
 
 interface RunningJob {
   job: Job;
@@ -100,8 +41,9 @@ export class WorkerRuntime {
   private stopReason = "";
   private releaseNow?: () => void;
   private readonly releaseSignal: Promise<void>;
-  private wakeLoop?: () => void;
-  private heartbeatTimer?: NodeJS.Timeout;
+  /** Woken when a job ends (capacity freed) and when a stop is requested. */
+  private readonly changed = new WakeSignal();
+  private heartbeats?: HeartbeatLoop;
   private workerId = "";
   private readonly summary: WorkerSummary = { workerId: "", claimed: 0, succeeded: 0, failed: 0, cancelled: 0, released: 0 };
 
@@ -129,7 +71,7 @@ export class WorkerRuntime {
     this.stopReason = reason;
     this.emit({ type: "stopping", reason, running: this.running.size });
     this.pollAbort.abort();
-    this.wakeLoop?.();
+    this.changed.wake();
   }
 
   /** Registers and works until stopped (or --once / --max-jobs is satisfied); resolves with what it did. */
@@ -147,19 +89,33 @@ export class WorkerRuntime {
     this.summary.workerId = this.workerId;
     const heartbeatSeconds = o.heartbeatSeconds ?? (registered.heartbeatIntervalSeconds || Math.max(1, Math.floor((registered.leaseSeconds || 60) / 3)));
     this.emit({ type: "registered", workerId: this.workerId, leaseSeconds: registered.leaseSeconds, heartbeatSeconds });
-    this.scheduleHeartbeat(heartbeatSeconds * 1000);
+    this.heartbeats = new HeartbeatLoop(o.client, this.workerId, heartbeatSeconds * 1000, {
+      cancelled: (ids) => this.cancelled(ids),
+      failed: (message) => this.emit({ type: "error", message }),
+    });
+    this.heartbeats.start();
     try {
       await this.claimLoop();
       await this.drain();
     } finally {
-      clearTimeout(this.heartbeatTimer);
-      this.heartbeatTimer = undefined;
+      this.heartbeats.stop();
       if (o.deactivateOnStop ?? true) {
-        await this.call(() => o.client.workers.deactivateWorker({ workerId: this.workerId }), "deactivate the worker");
+        await this.report(() => o.client.workers.deactivateWorker({ workerId: this.workerId }), "deactivate the worker");
       }
       this.emit({ type: "stopped", ran: this.summary.claimed });
     }
     return { ...this.summary };
+  }
+
+  /** Jobs the server cancelled while this worker held them: stop them, and report nothing. */
+  private cancelled(ids: readonly bigint[]): void {
+    for (const id of ids) {
+      const entry = this.running.get(id);
+      if (entry && !entry.lost) {
+        entry.lost = "cancelled on the server";
+        entry.abort.abort();
+      }
+    }
   }
 
   private async claimLoop(): Promise<void> {
@@ -171,7 +127,7 @@ export class WorkerRuntime {
       const free = this.pool.free();
       const want = Math.min(free.slots, budget);
       if (want <= 0) {
-        await this.nextJobEnds();
+        await this.changed.wait();
         continue;
       }
       let jobs: Job[];
@@ -193,9 +149,9 @@ export class WorkerRuntime {
         if (this.stopping) return;
         if (isFatal(err)) throw err;
         failures += 1;
-        this.emit({ type: "error", message: `FetchJob failed (${describe(err)}); trying again` });
-        // Back off only after failures, never between jobs.
-        await this.pause(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+        this.emit({ type: "error", message: `FetchJob failed (${describeError(err)}); trying again` });
+        // Back off only after failures, never between jobs; a stop ends the pause.
+        await this.changed.wait(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
         continue;
       }
       for (const job of jobs) this.launch(job);
@@ -228,7 +184,7 @@ export class WorkerRuntime {
     entry.done = this.execute(entry).finally(() => {
       this.pool.release(allocation);
       this.running.delete(job.id);
-      this.wakeLoop?.();
+      this.changed.wake();
     });
   }
 
@@ -249,7 +205,7 @@ export class WorkerRuntime {
             () => undefined,
             (err: unknown) => {
               // Not ours any more (cancelled, lease lost): stop running it.
-              entry.lost = `StartJob refused: ${describe(err)}`;
+              entry.lost = `StartJob refused: ${describeError(err)}`;
               this.emit({ type: "error", jobId: job.id, message: entry.lost });
               entry.abort.abort();
             },
@@ -257,7 +213,7 @@ export class WorkerRuntime {
         },
       });
     } catch (err) {
-      outcome = { success: false, exitCode: null, message: `worker error: ${describe(err)}`, outputTail: "", command: "", aborted: false };
+      outcome = { success: false, exitCode: null, message: `worker error: ${describeError(err)}`, outputTail: "", command: "", aborted: false };
     }
     await started;
     if (entry.lost) {
@@ -272,7 +228,7 @@ export class WorkerRuntime {
     if (outcome.success) this.summary.succeeded += 1;
     else this.summary.failed += 1;
     this.emit({ type: "finished", jobId: job.id, success: outcome.success, exitCode: outcome.exitCode, message: outcome.message });
-    await this.call(
+    await this.report(
       () =>
         o.client.workers.finishJob({
           jobId: job.id,
@@ -280,7 +236,7 @@ export class WorkerRuntime {
           success: outcome.success,
           exitCode: outcome.exitCode ?? undefined,
           message: outcome.message,
-          outputTail: lastBytes(outcome.outputTail, MAX_OUTPUT_TAIL_BYTES),
+          outputTail: lastUtf8Bytes(outcome.outputTail, MAX_OUTPUT_TAIL_BYTES),
         }),
       `report job ${job.id} finished`,
     );
@@ -289,7 +245,7 @@ export class WorkerRuntime {
   private async release(job: Job, reason: string): Promise<void> {
     this.summary.released += 1;
     this.emit({ type: "released", jobId: job.id, reason });
-    await this.call(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason }), `release job ${job.id}`);
+    await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason }), `release job ${job.id}`);
   }
 
   /** Waits for running jobs; once stopping, for the grace period only, then stops and releases the rest. */
@@ -310,70 +266,12 @@ export class WorkerRuntime {
     await all();
   }
 
-  private stopRequested(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.stopping) return resolve();
-      const previous = this.wakeLoop;
-      this.wakeLoop = () => {
-        previous?.();
-        if (this.stopping) resolve();
-      };
-    });
+  private async stopRequested(): Promise<void> {
+    while (!this.stopping) await this.changed.wait();
   }
 
-  private nextJobEnds(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeLoop = () => {
-        this.wakeLoop = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeLoop = () => {
-        clearTimeout(timer);
-        this.wakeLoop = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private scheduleHeartbeat(intervalMs: number): void {
-    this.heartbeatTimer = setTimeout(async () => {
-      try {
-        const res = await this.options.client.workers.heartbeat({ workerId: this.workerId });
-        for (const id of res.cancelledJobIds) {
-          const entry = this.running.get(id);
-          if (entry && !entry.lost) {
-            entry.lost = "cancelled on the server";
-            entry.abort.abort();
-          }
-        }
-      } catch (err) {
-        this.emit({ type: "error", message: `Heartbeat failed: ${describe(err)}` });
-      }
-      if (this.heartbeatTimer) this.scheduleHeartbeat(intervalMs);
-    }, intervalMs);
-  }
-
-  /** Runs a reporting call, retrying while the server is unreachable; logs (never throws) other refusals. */
-  private async call(fn: () => Promise<unknown>, what: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await fn();
-        return;
-      } catch (err) {
-        const retryable = err instanceof ConnectError && (err.code === Code.Unavailable || err.code === Code.ResourceExhausted);
-        if (!retryable || attempt >= 5) {
-          this.emit({ type: "error", message: `could not ${what}: ${describe(err)}` });
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-      }
-    }
+  private report(fn: () => Promise<unknown>, what: string): Promise<void> {
+    return reportWithRetries(fn, (err) => this.emit({ type: "error", message: `could not ${what}: ${describeError(err)}` }));
   }
 
   private emit(event: WorkerEvent): void {
@@ -392,23 +290,4 @@ export function toFormatterJob(job: Job): JobForFormatting {
     requiredCpu: job.requiredCpu,
     requiredAccelerators: job.requiredAccelerators,
   };
-}
-
-/** Errors a worker cannot fix by trying again: wrong key, no permission, no such project. */
-function isFatal(err: unknown): boolean {
-  return err instanceof ConnectError && [Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.Unimplemented].includes(err.code);
-}
-
-function describe(err: unknown): string {
-  if (err instanceof ConnectError) return `${Code[err.code]}: ${err.rawMessage}`;
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** The end of the text within `max` UTF-8 bytes, cut at a character boundary. */
-export function lastBytes(text: string, max: number): string {
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length <= max) return text;
-  let start = bytes.length - max;
-  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
-  return bytes.subarray(start).toString("utf8");
 }

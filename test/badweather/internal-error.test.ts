@@ -23,7 +23,7 @@ after(() => t?.close());
 
 /** Runs SQL on the server's own database behind its back (its own pool, outside any call). */
 function behindItsBack(sql: string): Promise<unknown> {
-  return t.server.app.db.orm.em.fork().getConnection().execute(sql);
+  return t.server.app.db.sql.query(sql);
 }
 
 // What must never reach a caller: SQL, table internals, or a stack trace.

@@ -88,7 +88,7 @@ describe("keys against a real server", () => {
     assert.equal(listed.prefix, created.key.prefix);
 
     // The database holds the SHA-256 and the prefix, never the secret.
-    const rows = await t.server.app.db.orm.em.fork().getConnection().execute("select * from api_key");
+    const rows = await t.server.app.db.sql.query<Record<string, unknown>>("select * from api_key");
     assert.ok(!JSON.stringify(rows).includes(created.secret), "the secret is not stored");
     assert.ok(!JSON.stringify(rows).includes(created.secret.slice(12)), "no part of the secret beyond the prefix is stored");
     const row = (rows as Array<Record<string, unknown>>).find((r) => r.name === "ci-submitter")!;
@@ -119,7 +119,7 @@ describe("keys against a real server", () => {
     const k = await createRuntimeKey(t, envAdmin, "expiring", Role.VIEWER, { expireTime: new Date(Date.now() + 3_600_000) });
     const projects = t.client(ProjectService, "grpc-web", { "x-api-key": k.secret });
     await projects.listProjects({});
-    await t.server.app.db.orm.em.fork().getConnection().execute("update api_key set expires_at = now() - interval '1 second' where id = ?", [Number(k.id)]);
+    await t.server.app.db.sql.query("update api_key set expires_at = now() - interval '1 second' where id = ?", [Number(k.id)]);
     await rejectsWith(projects.listProjects({}), Code.Unauthenticated, /^invalid credentials$/);
     await rejectsWith(
       t.client(KeyService, "connect", admin()).createApiKey({ name: "born-expired", role: Role.VIEWER, expireTime: { seconds: 1n, nanos: 0 } }),

@@ -32,7 +32,7 @@ before(async () => {
   await t.client((await import("../../gen/whatsnext/v1/key_pb.js")).KeyService, "connect", { authorization: `Bearer ${admin}` }).revokeApiKey({ key: { case: "id", value: revoked.id } });
   const expired = await createRuntimeKey(t, admin, "matrix-expired", Role.ADMIN, { expireTime: new Date(Date.now() + 3_600_000) });
   // Expiry is a stored time: move it into the past instead of waiting for it.
-  await t.server.app.db.orm.em.fork().getConnection().execute("update api_key set expires_at = now() - interval '1 minute' where id = ?", [Number(expired.id)]);
+  await t.server.app.db.sql.query("update api_key set expires_at = now() - interval '1 minute' where id = ?", [Number(expired.id)]);
   const runtimeSubmitter = await createRuntimeKey(t, admin, "matrix-runtime-submitter", Role.SUBMITTER);
   credentials = [
     { label: "no credentials", headers: {}, role: undefined },

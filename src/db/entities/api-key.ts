@@ -1,20 +1,8 @@
 import { BigIntType, EntitySchema } from "@mikro-orm/core";
+import type { ApiKey } from "../../domain/api-key.js";
 
-/** An API key managed at runtime. Only the SHA-256 of the secret is stored. */
-export interface ApiKeyRecord {
-  id: number;
-  name: string;
-  role: string;
-  prefix: string;
-  secretHash: string;
-  projectId: number | null;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-}
-
-export const ApiKeySchema = new EntitySchema<ApiKeyRecord>({
+/** The api_key table, the schema's source next to the migrations. Only the SHA-256 of a secret is stored. */
+export const ApiKeySchema = new EntitySchema<ApiKey>({
   name: "ApiKey",
   tableName: "api_key",
   properties: {

@@ -1,40 +1,15 @@
 import { BigIntType, EntitySchema } from "@mikro-orm/core";
+import type { Job } from "../../domain/job.js";
 
-/** Stored job statuses (lower case); the proto enum JOB_STATUS_* maps onto these. */
-export const JOB_STATUSES = ["pending", "queued", "running", "completed", "failed", "blocked", "cancelled"] as const;
-export type JobStatusValue = (typeof JOB_STATUSES)[number];
+/** The columns of a job row: the domain's Job without what reads join in. */
+export type JobColumns = Omit<Job, "taskName" | "commandTemplate" | "dependsOn">;
 
-export interface Job {
-  id: number;
-  projectId: number;
-  taskId: number;
-  name: string;
-  parameters: Record<string, unknown>;
-  priority: number;
-  status: JobStatusValue;
-  attempts: number;
-  maxAttempts: number;
-  /** Dependencies not yet COMPLETED; the claim index covers only jobs where it is 0. */
-  unmetDependencies: number;
-  /** Copied from the task so that a claim reads one index and no join. */
-  requiredCpu: number;
-  requiredAccelerators: number;
-  workerId: string | null;
-  leaseExpiresAt: Date | null;
-  notBefore: Date | null;
-  idempotencyKey: string | null;
-  command: string;
-  exitCode: number | null;
-  message: string;
-  outputTail: string;
-  cancelRequested: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
-export const JobSchema = new EntitySchema<Job>({
+/**
+ * The job table as MikroORM sees it: the schema's source next to the
+ * migrations (test/schema.test.ts holds the two together). Statements read and
+ * write it through src/db/statements/jobs.
+ */
+export const JobSchema = new EntitySchema<JobColumns>({
   name: "Job",
   tableName: "job",
   properties: {

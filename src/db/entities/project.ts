@@ -1,17 +1,7 @@
 import { BigIntType, EntitySchema } from "@mikro-orm/core";
+import type { Project } from "../../domain/catalog.js";
 
-/** Stored values of a project's status; the proto enum maps onto these. */
-export type ProjectStatusValue = "active" | "archived";
-
-export interface Project {
-  id: number;
-  name: string;
-  description: string;
-  status: ProjectStatusValue;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
+/** The project table, the schema's source next to the migrations. */
 export const ProjectSchema = new EntitySchema<Project>({
   name: "Project",
   tableName: "project",

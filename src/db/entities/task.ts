@@ -1,16 +1,7 @@
 import { BigIntType, EntitySchema } from "@mikro-orm/core";
+import type { Task } from "../../domain/catalog.js";
 
-export interface Task {
-  id: number;
-  projectId: number;
-  name: string;
-  commandTemplate: string;
-  requiredCpu: number;
-  requiredAccelerators: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
+/** The task table, the schema's source next to the migrations. */
 export const TaskSchema = new EntitySchema<Task>({
   name: "Task",
   tableName: "task",

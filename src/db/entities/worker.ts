@@ -1,17 +1,7 @@
 import { EntitySchema } from "@mikro-orm/core";
+import type { Worker } from "../../domain/worker.js";
 
-export interface Worker {
-  id: string;
-  name: string;
-  entity: string;
-  description: string;
-  availableCpu: number | null;
-  availableAccelerators: number | null;
-  lastHeartbeatAt: Date;
-  active: boolean;
-  createdAt: Date;
-}
-
+/** The worker table, the schema's source next to the migrations. */
 export const WorkerSchema = new EntitySchema<Worker>({
   name: "Worker",
   tableName: "worker",

@@ -4,7 +4,8 @@
  * file: a job may have written gigabytes.
  */
 import { open } from "node:fs/promises";
-import { DEFAULT_TAIL_BYTES, DEFAULT_TAIL_LINES, decodeTail, tailLines } from "../process-runner.js";
+import { decodeUtf8Tail } from "../../utf8-tail.js";
+import { DEFAULT_TAIL_BYTES, DEFAULT_TAIL_LINES, tailLines } from "../process-runner.js";
 
 /** The last `maxBytes` / `maxLines` of a file, or "" when it does not exist (the job never started). */
 export async function readFileTail(
@@ -24,7 +25,7 @@ export async function readFileTail(
     const length = Math.min(size, Math.max(0, maxBytes));
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, size - length);
-    return tailLines(decodeTail(buffer.subarray(0, bytesRead)), maxLines);
+    return tailLines(decodeUtf8Tail(buffer.subarray(0, bytesRead)), maxLines);
   } finally {
     await handle.close();
   }

@@ -1,0 +1,44 @@
+import { MikroORM } from "@mikro-orm/postgresql";
+import { Migrator } from "@mikro-orm/migrations";
+import pg from "pg";
+import { entities } from "./entities/index.js";
+import { migrationsList } from "./migrations/index.js";
+
+/** Any number that fits; ours is "wnxt" in ASCII. */
+const MIGRATION_LOCK_KEY = 0x776e7874;
+
+/**
+ * Runs pending migrations with MikroORM's migrator. On PostgreSQL an advisory
+ * lock held on a connection of its own makes replicas that start together
+ * migrate once; the embedded database has one connection's worth of
+ * concurrency and a single process, so it needs none.
+ */
+export async function migrate(url: string, kind: "postgres" | "embedded"): Promise<void> {
+  const lock = kind === "postgres" ? new pg.Client({ connectionString: url, application_name: "whatsnext-migrate" }) : undefined;
+  if (lock) {
+    await lock.connect();
+    await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+  }
+  try {
+    const orm = await MikroORM.init({
+      clientUrl: url,
+      entities,
+      extensions: [Migrator],
+      pool: { min: 0, max: 1 },
+      migrations: { migrationsList, silent: true, transactional: true, allOrNothing: true, tableName: "whatsnext_migrations" },
+      discovery: { warnWhenNoEntities: false },
+      allowGlobalContext: false,
+      debug: false,
+    });
+    try {
+      await orm.getMigrator().up();
+    } finally {
+      await orm.close(true);
+    }
+  } finally {
+    if (lock) {
+      await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      await lock.end();
+    }
+  }
+}

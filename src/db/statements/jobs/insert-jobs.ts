@@ -1,0 +1,73 @@
+import type { Job, JobStatus } from "../../../domain/job.js";
+import type { SqlExecutor } from "../../executor.js";
+import { JOB_INSERT_COLUMNS } from "./job-insert.js";
+import { jobFromRow, type JobSqlRow } from "./job-row.js";
+
+/** A row to insert. Its task is resolved in the statement (by id or by name in the project). */
+export interface JobInsert {
+  /** A drawn id (batches draw theirs first), or null to take the next from the sequence. */
+  readonly id: number | null;
+  readonly taskId: number | null;
+  readonly taskName: string | null;
+  readonly name: string;
+  readonly parameters: Record<string, unknown>;
+  readonly priority: number;
+  readonly status: JobStatus;
+  readonly maxAttempts: number;
+  readonly unmetDependencies: number;
+  readonly idempotencyKey: string | null;
+}
+
+const INSERT = `with v as materialized (
+     select x.*, coalesce(x.id, nextval('job_id_seq')) as new_id
+     from jsonb_to_recordset(?::jsonb) as x(i int, id bigint, task_id bigint, task_name text, name text, parameters jsonb,
+                                           priority int, status text, max_attempts int, unmet_dependencies int, idempotency_key text)
+     order by x.i
+   ), ins as (
+     insert into job ${JOB_INSERT_COLUMNS}
+     select v.new_id, p.id, t.id, v.name, v.parameters, v.priority, v.status, v.max_attempts, v.unmet_dependencies,
+            t.required_cpu, t.required_accelerators, v.idempotency_key
+     from v join project p on p.id = ? and p.status = 'active'
+     join task t on t.project_id = p.id and (t.id = v.task_id or t.name = v.task_name)
+     order by v.i
+     on conflict (project_id, idempotency_key) do nothing
+     returning *
+   )`;
+
+/**
+ * Inserts jobs of an active project in one statement, in the order given (ids
+ * keep that order). Rows whose task is not in the project, or whose
+ * idempotency key is taken, are not inserted; an archived or missing project
+ * takes none. With `returnJobs` the inserted jobs come back by their index in
+ * `rows`; without, only how many were inserted (a batch knows its ids).
+ */
+export async function insertJobs(sql: SqlExecutor, projectId: number, rows: readonly JobInsert[], returnJobs: true): Promise<Map<number, Job>>;
+export async function insertJobs(sql: SqlExecutor, projectId: number, rows: readonly JobInsert[], returnJobs: false): Promise<number>;
+export async function insertJobs(sql: SqlExecutor, projectId: number, rows: readonly JobInsert[], returnJobs: boolean): Promise<Map<number, Job> | number> {
+  const payload = JSON.stringify(
+    rows.map((r, i) => ({
+      i,
+      id: r.id,
+      task_id: r.taskId,
+      task_name: r.taskName,
+      name: r.name,
+      parameters: r.parameters,
+      priority: r.priority,
+      status: r.status,
+      max_attempts: r.maxAttempts,
+      unmet_dependencies: r.unmetDependencies,
+      idempotency_key: r.idempotencyKey,
+    })),
+  );
+  if (!returnJobs) {
+    const [counted] = await sql.query<{ n: number }>(`${INSERT} select count(*) as n from ins`, [payload, projectId]);
+    return counted?.n ?? 0;
+  }
+  const inserted = await sql.query<JobSqlRow & { item: number }>(
+    `${INSERT}
+     select v.i as item, ins.*, t.name as task_name, t.command_template, '{}'::bigint[] as depends_on
+     from v join ins on ins.id = v.new_id join task t on t.id = ins.task_id`,
+    [payload, projectId],
+  );
+  return new Map(inserted.map((r) => [r.item, jobFromRow(r)]));
+}

@@ -1,0 +1,76 @@
+/**
+ * A job as the queue hands it around, and the rules of its status that more
+ * than one layer needs. The transitions themselves are enforced in the SQL of
+ * src/db/statements/jobs (each statement's WHERE names the statuses it starts
+ * from); docs/architecture.md has the whole table.
+ */
+
+/** Stored job statuses (lower case); the proto enum JOB_STATUS_* maps onto these. */
+export const JOB_STATUSES = ["pending", "queued", "running", "completed", "failed", "blocked", "cancelled"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/**
+ * Statuses that make a dependent BLOCKED: the dependency will not complete
+ * without someone's help (a retry, a delete, new dependencies).
+ */
+export const BLOCKING_STATUSES: readonly JobStatus[] = ["failed", "cancelled", "blocked"];
+
+/** The same set as a SQL list, for statements: `status in ${BLOCKING_STATUSES_SQL}`. */
+export const BLOCKING_STATUSES_SQL = `(${BLOCKING_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+
+/** Whether a dependency in this status blocks its dependents. */
+export function isBlocking(status: JobStatus): boolean {
+  return BLOCKING_STATUSES.includes(status);
+}
+
+/** Statuses in which a worker holds the job's lease. */
+export const LEASED_STATUSES: readonly JobStatus[] = ["queued", "running"];
+
+/** Whether the stored text is a job status. */
+export function isJobStatus(value: string): value is JobStatus {
+  return (JOB_STATUSES as readonly string[]).includes(value);
+}
+
+/** One job: its stored columns plus what a read joins in (task name and template, dependency ids). */
+export interface Job {
+  id: number;
+  projectId: number;
+  taskId: number;
+  name: string;
+  parameters: Record<string, unknown>;
+  priority: number;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+  /** Dependencies not yet COMPLETED; the claim index covers only jobs where it is 0. */
+  unmetDependencies: number;
+  /** Copied from the task so that a claim reads one index and no join. */
+  requiredCpu: number;
+  requiredAccelerators: number;
+  workerId: string | null;
+  leaseExpiresAt: Date | null;
+  notBefore: Date | null;
+  idempotencyKey: string | null;
+  command: string;
+  exitCode: number | null;
+  message: string;
+  outputTail: string;
+  cancelRequested: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** The task's name. */
+  taskName: string;
+  /** The task's command template. */
+  commandTemplate: string;
+  /** Ids of the jobs this one depends on, ascending. */
+  dependsOn: number[];
+}
+
+/** A dependency of a job with its current status. */
+export interface DependencyState {
+  id: number;
+  name: string;
+  status: JobStatus;
+}

@@ -1,0 +1,66 @@
+import type { WhatsNextClient } from "../client/connect.js";
+import type { Formatter } from "./formatters/types.js";
+
+/** FetchJob's wait while idle: long enough to be cheap, short enough to notice a dead connection. */
+export const DEFAULT_WAIT_SECONDS = 30;
+/** Time running jobs get to finish after a stop before they are stopped and released. */
+export const DEFAULT_GRACE_MS = 30_000;
+/** FinishJob refuses larger output tails. */
+export const MAX_OUTPUT_TAIL_BYTES = 64 * 1024;
+
+/** Everything a worker needs; only client, projectId and formatter are required. */
+export interface WorkerOptions {
+  client: WhatsNextClient;
+  projectId: bigint;
+  formatter: Formatter;
+  /** Worker id to register under; the server generates one when empty. */
+  id?: string;
+  name?: string;
+  entity?: string;
+  description?: string;
+  /** CPUs jobs may use together; undefined: not tracked, not filtered. */
+  cpus?: number;
+  /** Accelerator device ids to hand out; undefined: not tracked, not filtered. */
+  acceleratorIds?: string[];
+  /** Most jobs at once (default: cpus, or 1). */
+  parallel?: number;
+  /** Give each job its accelerators through CUDA_VISIBLE_DEVICES (local processes only). */
+  setCudaVisibleDevices?: boolean;
+  /** Claim one job, run it, and stop. */
+  once?: boolean;
+  /** Stop after claiming this many jobs (and running them). */
+  maxJobs?: number;
+  waitSeconds?: number;
+  graceMs?: number;
+  /** Overrides the server's heartbeat interval (seconds). */
+  heartbeatSeconds?: number;
+  /** Deactivate the worker on the server when it stops (default true). */
+  deactivateOnStop?: boolean;
+  /** The environment jobs start from (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Receives what happens, for logs and tests. */
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+/** Something that happened in the worker, for its log. */
+export type WorkerEvent =
+  | { type: "registered"; workerId: string; leaseSeconds: number; heartbeatSeconds: number }
+  | { type: "claimed"; jobId: bigint; name: string; task: string }
+  | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
+  | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }
+  | { type: "cancelled"; jobId: bigint; message: string }
+  | { type: "released"; jobId: bigint; reason: string }
+  | { type: "stopping"; reason: string; running: number }
+  | { type: "stopped"; ran: number }
+  | { type: "error"; message: string; jobId?: bigint };
+
+/** What a finished run did. */
+export interface WorkerSummary {
+  workerId: string;
+  /** Jobs claimed. */
+  claimed: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  released: number;
+}
