@@ -24,6 +24,14 @@ const secondsAtLeastZero = makeValidator<number>((input) => {
   return value;
 });
 
+/** A duration as seconds: a number of seconds, or a number with s, m, h or d ("30d", "12h"); "0" is none. */
+const duration = makeValidator<number>((input) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$/.exec(String(input));
+  if (!m) throw new EnvError(`must be a duration such as 45s, 90m, 12h or 30d (or 0 for none), got ${JSON.stringify(input)}`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? "s") as "s" | "m" | "h" | "d"];
+  return Number(m[1]) * unit;
+});
+
 const logLevel = makeValidator<string>((input) => {
   const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
   if (!levels.includes(input)) throw new EnvError(`must be one of ${levels.join(", ")}, got ${JSON.stringify(input)}`);
@@ -57,6 +65,12 @@ export const configSpec = {
   WHATSNEXT_WORKER_TIMEOUT_SECONDS: intAtLeast(1)({ default: 120, desc: "A worker silent this long is marked inactive" }),
   WHATSNEXT_RETRY_BACKOFF_SECONDS: secondsAtLeastZero({ default: 5, desc: "First retry delay of a failed job; doubles per attempt, at most an hour" }),
   WHATSNEXT_REAPER_INTERVAL_MS: intAtLeast(10)({ default: 1000, desc: "How often each replica reaps expired leases" }),
+  WHATSNEXT_MAX_LOST_LEASES: intAtLeast(0)({
+    default: 3,
+    desc: "Times a job may lose its worker (lease expired) and return to the queue without spending an attempt; one more fails it",
+  }),
+  WHATSNEXT_JOB_RETENTION: duration({ default: 30 * 86400, desc: "How long finished jobs (completed, failed, cancelled) are kept, e.g. 30d or 12h; 0 keeps them forever" }),
+  WHATSNEXT_METRICS_PUBLIC: bool({ default: false, desc: "Serve /metrics without a key even when authentication is on (otherwise a viewer key is needed)" }),
   WHATSNEXT_MAX_MESSAGE_BYTES: intAtLeast(1024)({ default: 16 * 1024 * 1024, desc: "Largest request message accepted" }),
   LOG_LEVEL: logLevel({ default: "info", desc: "pino log level" }),
 };

@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect } from "../src/client/index.js";
-import { runCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
+import { runCli, tempFolder, fails, ok } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { skipWithoutCommand } from "./support/system-tools.js";
 

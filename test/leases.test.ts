@@ -15,6 +15,7 @@ before(async () => {
     WHATSNEXT_REAPER_INTERVAL_MS: "50",
     WHATSNEXT_RETRY_BACKOFF_SECONDS: "0.5",
     WHATSNEXT_WORKER_TIMEOUT_SECONDS: "1",
+    WHATSNEXT_MAX_LOST_LEASES: "1",
   });
 });
 after(async () => {
@@ -43,7 +44,9 @@ describe("leases and the reaper", () => {
     // The dead worker never heartbeats again; the reaper must return the job, then the backoff must end.
     const second = await f.workers.fetchJob({ workerId: alive, project, waitSeconds: 20 });
     assert.equal(second.jobs[0]?.id, jobId);
-    assert.equal(second.jobs[0]!.attempts, 2, "the expired attempt stays counted");
+    assert.equal(second.jobs[0]!.attempts, 1, "losing the worker gave the attempt back");
+    assert.equal(second.jobs[0]!.lostLeases, 1);
+    assert.equal(second.jobs[0]!.runs, 2);
     assert.equal(second.jobs[0]!.workerId, alive);
     await rejectsWith(f.workers.finishJob({ jobId, workerId: dead, success: true }), Code.FailedPrecondition, /does not hold the lease/);
     // The watch heard four updates of the job: claimed, started, reaped, claimed again.
@@ -80,18 +83,26 @@ describe("leases and the reaper", () => {
     assert.equal(done.job!.status, JobStatus.COMPLETED);
   });
 
-  it("fails a job whose last attempt's lease expired, and blocks its dependents", async () => {
+  it("returns a job whose worker was lost without spending its only attempt, and fails it past the limit of lost leases", async () => {
     const f = await queueFixture(t, "connect", "exhaust");
     const jobId = await f.createJob({ maxAttempts: 1 });
     const dependent = await f.createJob({ dependsOn: [jobId] });
     const w = await f.registerWorker();
-    await f.workers.fetchJob({ workerId: w, project: { case: "projectId", value: f.project.id } });
+    const project = { case: "projectId" as const, value: f.project.id };
+    await f.workers.fetchJob({ workerId: w, project });
+    // The worker dies: its lease expires, and the job comes back with its one attempt unspent.
+    const back = await f.workers.fetchJob({ workerId: w, project, waitSeconds: 20 });
+    assert.equal(back.jobs[0]?.id, jobId);
+    assert.equal(back.jobs[0]!.attempts, 1);
+    assert.equal(back.jobs[0]!.lostLeases, 1);
+    // Lost once more: past WHATSNEXT_MAX_LOST_LEASES (1 here), so it fails and blocks its dependents.
     const failed = await eventually("the job to fail", async () => {
       const job = (await f.jobs.getJob({ id: jobId })).job!;
       return job.status === JobStatus.FAILED ? job : undefined;
     });
-    assert.match(failed.message, /lease expired/);
+    assert.match(failed.message, /lease expired: worker .* stopped reporting, and 2 leases were lost under this job \(WHATSNEXT_MAX_LOST_LEASES is 1\): failed/);
     assert.equal(failed.attempts, 1);
+    assert.equal(failed.lostLeases, 2);
     assert.equal((await f.jobs.getJob({ id: dependent })).job!.status, JobStatus.BLOCKED);
   });
 
@@ -118,7 +129,7 @@ describe("leases and the reaper", () => {
     assert.equal(final.exitCode, 2);
   });
 
-  it("marks a silent worker inactive, and a fetch brings it back", async () => {
+  it("marks a silent worker inactive, and a fetch brings it back (unlike a deactivated one)", async () => {
     const f = await queueFixture(t, "connect", "silent");
     const w = await f.registerWorker();
     await eventually("the worker to become inactive", async () => ((await f.workers.getWorker({ workerId: w })).worker!.active ? undefined : true));

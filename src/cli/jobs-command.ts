@@ -9,7 +9,6 @@ import { ConnectError } from "@connectrpc/connect";
 import { BatchJobSpecSchema, JobDependencySchema } from "../../gen/whatsnext/v1/job_pb.js";
 import { readBatchFile, type BatchItem } from "./batch-file.js";
 import type { CliContext } from "./cli-context.js";
-import { confirmDestructive } from "./confirm.js";
 import { collectIds, collectParam, parseId, parseInt32, parsePositive } from "./flag-values.js";
 import { jobStatusName, messageJson } from "./human-format.js";
 import { printJob } from "./job-output.js";

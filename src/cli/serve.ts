@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from "../config.js";
+import { DataDirLockedError } from "../db/data-dir-lock.js";
 import { createLogger } from "../logger.js";
 import { startServer } from "../server/server.js";
 
@@ -22,7 +23,12 @@ export async function serve(): Promise<void> {
   try {
     server = await startServer(config, logger);
   } catch (err) {
-    logger.fatal({ err }, "could not start");
+    if (err instanceof DataDirLockedError) {
+      // One line a person can act on, not a stack: which server holds the folder and what to do.
+      process.stderr.write(`could not start: ${err.message}\n`);
+    } else {
+      logger.fatal({ err }, "could not start");
+    }
     process.exitCode = 1;
     return;
   }

@@ -4,7 +4,7 @@
  * and a typed client for each service.
  */
 import { readFileSync } from "node:fs";
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
@@ -79,6 +79,7 @@ export function connect(options: ConnectOptions): WhatsNextClient {
       return next(req);
     });
   }
+  interceptors.push(brokenConnectionIsUnavailable);
   const transport = createGrpcTransport({ baseUrl, sessionManager, interceptors });
   return {
     server: baseUrl,
@@ -90,6 +91,28 @@ export function connect(options: ConnectOptions): WhatsNextClient {
     close: () => sessionManager.abort(),
   };
 }
+
+/**
+ * A server that died with calls open, or a connection reset under a call,
+ * reaches connect-node's HTTP/2 transport as Canceled ("stream closed with
+ * error code CANCEL") or Aborted (ECONNRESET), where grpc-js says Unavailable.
+ * Neither means the caller cancelled or a transaction conflicted: both are a
+ * broken connection, which callers retry. So a Canceled the caller did not
+ * ask for, and an Aborted that carries no gRPC status from the server, are
+ * turned into Unavailable.
+ */
+export const brokenConnectionIsUnavailable: Interceptor = (next) => async (req) => {
+  try {
+    return await next(req);
+  } catch (err) {
+    if (!(err instanceof ConnectError) || req.signal.aborted) throw err;
+    const fromServer = err.metadata.has("grpc-status");
+    if ((err.code === Code.Canceled || err.code === Code.Aborted) && !fromServer) {
+      throw new ConnectError(`the connection to the server broke: ${err.rawMessage}`, Code.Unavailable, err.metadata, undefined, err);
+    }
+    throw err;
+  }
+};
 
 /** Accepts http:// and https:// URLs; a bare host:port is taken as http://. */
 export function parseServerUrl(server: string): URL {

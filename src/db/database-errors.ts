@@ -34,7 +34,9 @@ export function translateDatabaseError(err: unknown): TranslatedError {
   if (err instanceof UnavailableError) return { error: err, unreachable: true };
   if (err instanceof pg.DatabaseError || isPgError(err)) {
     const code = (err as { code?: string }).code ?? "";
-    if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2))) {
+    // FATAL and PANIC end the session: whatever the code, this connection is gone.
+    const severity = (err as { severity?: string }).severity ?? "";
+    if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2)) || severity === "FATAL" || severity === "PANIC") {
       return { error: unavailable(err), unreachable: true };
     }
     if (code === "23505") return { error: known(new AlreadyExistsError("the entity", "(a unique field is taken)"), err), unreachable: false };

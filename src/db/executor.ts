@@ -146,11 +146,15 @@ export class PooledExecutor implements SqlDatabase {
     return translated.error;
   }
 
+  /** A pooled connection; failing to get one (refused, not accepting connections, login refused) is Unavailable. */
   private async connect(): Promise<pg.PoolClient> {
     try {
       return await this.pool.connect();
     } catch (err) {
-      throw this.failed(err);
+      const translated = this.failed(err);
+      if (translated instanceof UnavailableError) throw translated;
+      this.observer?.unreachable(err);
+      throw new UnavailableError("the database is unavailable; retry shortly", { cause: err });
     }
   }
 

@@ -75,3 +75,8 @@ export class UnavailableError extends DomainError {
     super(message, options);
   }
 }
+
+/** The caller may not do this to this entity (for example, act as a worker another principal registered). */
+export class PermissionDeniedError extends DomainError {
+  readonly kind = "permission_denied";
+}

@@ -40,8 +40,13 @@ export interface Job {
   parameters: Record<string, unknown>;
   priority: number;
   status: JobStatus;
+  /** Attempts spent: a claim spends one, a release or a lost lease gives it back. */
   attempts: number;
   maxAttempts: number;
+  /** Claims so far; the number of the latest attempt row. */
+  runs: number;
+  /** Leases that expired under the job (its worker was lost). */
+  lostLeases: number;
   /** Dependencies not yet COMPLETED; the claim index covers only jobs where it is 0. */
   unmetDependencies: number;
   /** Copied from the task so that a claim reads one index and no join. */
@@ -66,6 +71,29 @@ export interface Job {
   commandTemplate: string;
   /** Ids of the jobs this one depends on, ascending. */
   dependsOn: number[];
+}
+
+/** How an attempt ended; "claimed" and "running" while it has not. */
+export const ATTEMPT_OUTCOMES = ["claimed", "running", "completed", "failed", "released", "lost", "cancelled"] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** One claim of a job and what came of it: the provenance of a run. */
+export interface JobAttempt {
+  jobId: number;
+  /** 1 for the first claim, counting every claim. */
+  number: number;
+  workerId: string | null;
+  workerName: string;
+  claimedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  outcome: AttemptOutcome;
+  command: string;
+  /** What the worker reported (FinishJob's success); null until it reported. */
+  success: boolean | null;
+  exitCode: number | null;
+  message: string;
+  outputTail: string;
 }
 
 /** A dependency of a job with its current status. */

@@ -10,6 +10,10 @@ export interface Worker {
   lastHeartbeatAt: Date;
   active: boolean;
   createdAt: Date;
+  /** Who registered it (key name or certificate identity); null when authentication is off. */
+  principal: string | null;
+  /** Set by DeactivateWorker: the worker must register again before it may fetch or heartbeat. */
+  deactivatedAt: Date | null;
 }
 
 /** A worker and the jobs it holds a lease on (QUEUED or RUNNING). */

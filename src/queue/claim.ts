@@ -1,7 +1,7 @@
 import { linkedSignal } from "../abort.js";
 import type { SqlExecutor } from "../db/executor.js";
 import { claimJobs, type ClaimRequest } from "../db/statements/jobs/claim-jobs.js";
-import { NotFoundError } from "../domain/errors.js";
+import { FailedPreconditionError, NotFoundError, PermissionDeniedError } from "../domain/errors.js";
 import type { Job } from "../domain/job.js";
 import type { QueueEvents } from "./events/queue-events.js";
 import type { PendingEstimate } from "./pending-estimate.js";
@@ -60,6 +60,14 @@ export async function fetchJobs(
       iteration?.end();
       throw new NotFoundError("worker", req.workerId);
     }
+    if (outcome.workerDeactivated) {
+      iteration?.end();
+      throw deactivatedWorker(req.workerId);
+    }
+    if (outcome.workerNotYours) {
+      iteration?.end();
+      throw notYourWorker(req.workerId);
+    }
     if (outcome.projectId === null) {
       iteration?.end();
       throw new NotFoundError("project", "id" in req.project ? req.project.id : req.project.name);
@@ -82,4 +90,14 @@ export async function fetchJobs(
     await wake;
     iteration!.end();
   }
+}
+
+/** A deactivated worker asked for work: it must register again first. */
+export function deactivatedWorker(workerId: string): FailedPreconditionError {
+  return new FailedPreconditionError(`worker ${JSON.stringify(workerId)} was deactivated: register it again (RegisterWorker) before it fetches jobs or heartbeats`);
+}
+
+/** The caller's principal is not the one that registered the worker. */
+export function notYourWorker(workerId: string): PermissionDeniedError {
+  return new PermissionDeniedError(`this principal may not act as worker ${JSON.stringify(workerId)}: another principal registered it`);
 }

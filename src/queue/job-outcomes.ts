@@ -2,14 +2,17 @@ import type { SqlDatabase, SqlExecutor } from "../db/executor.js";
 import { acknowledgeCancelledJobs } from "../db/statements/jobs/acknowledge-cancelled-jobs.js";
 import { finishJobs as finishJobRows, type JobOutcomeInput } from "../db/statements/jobs/finish-jobs.js";
 import { releaseJobs } from "../db/statements/jobs/release-jobs.js";
+import { selectJob } from "../db/statements/jobs/select-job.js";
 import { selectJobHolders } from "../db/statements/jobs/select-job-holders.js";
+import { selectLatestAttempts, type WorkerAttempt } from "../db/statements/jobs/select-latest-attempt.js";
 import { startJobs as startJobRows, type JobStartInput } from "../db/statements/jobs/start-jobs.js";
-import { type DomainError, IllegalTransitionError, NotFoundError, NotLeaseHolderError } from "../domain/errors.js";
+import type { WorkerActor } from "../db/statements/workers/worker-actor.js";
+import { type DomainError, IllegalTransitionError, NotFoundError, NotLeaseHolderError, PermissionDeniedError } from "../domain/errors.js";
 import type { Job, JobStatus } from "../domain/job.js";
 import { blockDependents, releaseDependents } from "./dependencies.js";
 import type { JobChange, QueueEvents } from "./events/queue-events.js";
 
-export type { JobOutcomeInput, JobStartInput };
+export type { JobOutcomeInput, JobStartInput, WorkerActor };
 
 /** The result of one item of a batch: the job as it is now, or why it was refused. */
 export type ItemResult = { readonly jobId: number; readonly job: Job; readonly error?: undefined } | { readonly jobId: number; readonly job?: undefined; readonly error: DomainError };
@@ -22,13 +25,32 @@ function changeOf(job: Job): JobChange {
 }
 
 /**
+ * Jobs whose guarded change was refused because the same worker already made
+ * it: its answer was lost and it asks again (a replica died, the network
+ * broke). `alreadyDone` decides from the worker's latest attempt at the job;
+ * those jobs are answered as they are now, so a repeated report is safe.
+ */
+async function repeatedReports(
+  sql: SqlExecutor,
+  actor: WorkerActor,
+  jobIds: readonly number[],
+  alreadyDone: (attempt: WorkerAttempt) => boolean,
+): Promise<Job[]> {
+  if (jobIds.length === 0) return [];
+  const done = (await selectLatestAttempts(sql, actor.workerId, jobIds)).filter(alreadyDone);
+  const jobs = await Promise.all(done.map((a) => selectJob(sql, a.jobId)));
+  return jobs.filter((j): j is Job => j !== null);
+}
+
+/**
  * Why the guarded update did not touch these jobs, one error per id: missing,
- * held by someone else, or in a status the transition does not start from.
- * Only read after the update failed, so the happy path pays nothing.
+ * held by another worker, held by this worker but the caller's principal may
+ * not act as it, or in a status the transition does not start from. Only read
+ * after the update failed, so the happy path pays nothing.
  */
 async function explainRefusals(
   sql: SqlExecutor,
-  workerId: string,
+  actor: WorkerActor,
   jobIds: readonly number[],
   target: (jobId: number) => JobStatus,
   allowedFrom: readonly JobStatus[],
@@ -42,12 +64,12 @@ async function explainRefusals(
       out.set(id, new NotFoundError("job", id));
       continue;
     }
-    const status = h.status;
-    const holder = h.workerId;
-    if (allowedFrom.includes(status) && holder !== workerId) out.set(id, new NotLeaseHolderError(id, workerId, holder));
+    const allowed = allowedFrom.includes(h.status);
+    if (allowed && h.workerId !== actor.workerId) out.set(id, new NotLeaseHolderError(id, actor.workerId, h.workerId));
+    else if (allowed) out.set(id, new PermissionDeniedError(`this principal may not act as worker ${JSON.stringify(actor.workerId)}: another principal registered it`));
     else {
       const from = allowedFrom.map((s) => s.toUpperCase()).join(" or ");
-      out.set(id, new IllegalTransitionError(id, status, target(id), `only a ${from} job held by the worker can go there`));
+      out.set(id, new IllegalTransitionError(id, h.status, target(id), `only a ${from} job held by the worker can go there`));
     }
   }
   return out;
@@ -64,15 +86,20 @@ function assemble(jobIds: readonly number[], done: readonly Job[], refused: Map<
 
 /**
  * QUEUED → RUNNING for each job, by its lease holder only; one statement for
- * the batch, each item succeeding or failing on its own. Item ids must be distinct.
+ * the batch, each item succeeding or failing on its own. A start repeated by
+ * the worker that already started the job answers as the first did. Item ids
+ * must be distinct.
  */
-export async function startJobs(sql: SqlExecutor, events: QueueEvents, workerId: string, starts: readonly JobStartInput[], leaseSeconds: number): Promise<ItemResult[]> {
-  const started = await startJobRows(sql, workerId, starts, leaseSeconds);
+export async function startJobs(sql: SqlExecutor, events: QueueEvents, actor: WorkerActor, starts: readonly JobStartInput[], leaseSeconds: number): Promise<ItemResult[]> {
+  const started = await startJobRows(sql, actor, starts, leaseSeconds);
   const done = new Set(started.map((j) => j.id));
   const ids = starts.map((s) => s.jobId);
-  const refused = await explainRefusals(sql, workerId, ids.filter((id) => !done.has(id)), () => "running", ["queued"]);
+  const repeated = await repeatedReports(sql, actor, ids.filter((id) => !done.has(id)), (a) => a.outcome === "running");
+  const stillHeld = repeated.filter((j) => j.status === "running" && j.workerId === actor.workerId);
+  for (const j of stillHeld) done.add(j.id);
+  const refused = await explainRefusals(sql, actor, ids.filter((id) => !done.has(id)), () => "running", ["queued"]);
   await events.jobsChanged(started.map(changeOf));
-  return assemble(ids, started, refused);
+  return assemble(ids, [...started, ...stillHeld], refused);
 }
 
 /**
@@ -80,27 +107,33 @@ export async function startJobs(sql: SqlExecutor, events: QueueEvents, workerId:
  * releases its dependents; a failure with attempts left goes back to PENDING
  * after a backoff; a final failure blocks its dependents. A job CANCELLED
  * while the worker held it is acknowledged quietly: the report is stored and
- * the status stays CANCELLED (the worker did what it was asked to; making it
- * handle an error would gain nothing). Item ids must be distinct.
+ * the status stays CANCELLED. A finish the same worker already stored with the
+ * same outcome (success and exit code) answers OK with the job as it is now;
+ * a different outcome is refused. Item ids must be distinct.
  */
 export async function finishJobs(
   db: SqlDatabase,
   events: QueueEvents,
-  workerId: string,
+  actor: WorkerActor,
   outcomes: readonly JobOutcomeInput[],
   backoffBaseSeconds: number,
 ): Promise<ItemResult[]> {
   const ids = outcomes.map((o) => o.jobId);
+  const byId = new Map(outcomes.map((o) => [o.jobId, o]));
   const result = await db.transaction(async (tx) => {
-    const finished = await finishJobRows(tx, workerId, outcomes, backoffBaseSeconds);
+    const finished = await finishJobRows(tx, actor, outcomes, backoffBaseSeconds);
     const done = new Set(finished.map((j) => j.id));
-    const acknowledged = await acknowledgeCancelledJobs(tx, workerId, outcomes.filter((o) => !done.has(o.jobId)), "finish");
+    const acknowledged = await acknowledgeCancelledJobs(tx, actor, outcomes.filter((o) => !done.has(o.jobId)), "finish");
     for (const j of acknowledged) done.add(j.id);
     const released = await releaseDependents(tx, finished.filter((j) => j.status === "completed").map((j) => j.id));
     const blocked = await blockDependents(tx, finished.filter((j) => j.status === "failed").map((j) => j.id));
-    const success = new Map(outcomes.map((o) => [o.jobId, o.success]));
-    const refused = await explainRefusals(tx, workerId, ids.filter((id) => !done.has(id)), (id) => (success.get(id) ? "completed" : "failed"), ["queued", "running"]);
-    return { jobs: [...finished, ...acknowledged], refused, changes: [...finished.map(changeOf), ...acknowledged.map(changeOf), ...released, ...blocked] };
+    const repeated = await repeatedReports(tx, actor, ids.filter((id) => !done.has(id)), (a) => {
+      const o = byId.get(a.jobId)!;
+      return (a.outcome === "completed" || a.outcome === "failed" || a.outcome === "cancelled") && a.success === o.success && a.exitCode === o.exitCode;
+    });
+    for (const j of repeated) done.add(j.id);
+    const refused = await explainRefusals(tx, actor, ids.filter((id) => !done.has(id)), (id) => (byId.get(id)!.success ? "completed" : "failed"), ["queued", "running"]);
+    return { jobs: [...finished, ...acknowledged, ...repeated], refused, changes: [...finished.map(changeOf), ...acknowledged.map(changeOf), ...released, ...blocked] };
   });
   await events.jobsChanged(result.changes);
   return assemble(ids, result.jobs, result.refused);
@@ -109,16 +142,18 @@ export async function finishJobs(
 /**
  * QUEUED/RUNNING → PENDING without using an attempt, by the lease holder. A
  * job cancelled under the worker is acknowledged and stays CANCELLED, as with
- * finishJobs.
+ * finishJobs; a release the worker already made answers as the first did.
  */
-export async function releaseJob(sql: SqlExecutor, events: QueueEvents, workerId: string, jobId: number, reason: string): Promise<Job> {
-  const message = reason ? `released by worker ${workerId}: ${reason}` : `released by worker ${workerId}`;
-  let [job] = await releaseJobs(sql, workerId, [jobId], message);
-  if (!job) [job] = await acknowledgeCancelledJobs(sql, workerId, [{ jobId, exitCode: null, message, outputTail: "" }], "release");
-  if (!job) {
-    const refused = await explainRefusals(sql, workerId, [jobId], () => "pending", ["queued", "running"]);
-    throw refused.get(jobId) ?? new NotFoundError("job", jobId);
+export async function releaseJob(sql: SqlExecutor, events: QueueEvents, actor: WorkerActor, jobId: number, reason: string): Promise<Job> {
+  const message = reason ? `released by worker ${actor.workerId}: ${reason}` : `released by worker ${actor.workerId}`;
+  let [job] = await releaseJobs(sql, actor, [jobId], message);
+  if (!job) [job] = await acknowledgeCancelledJobs(sql, actor, [{ jobId, success: null, exitCode: null, message, outputTail: "" }], "release");
+  if (job) {
+    await events.jobsChanged([changeOf(job)]);
+    return job;
   }
-  await events.jobsChanged([changeOf(job)]);
-  return job;
+  const [repeated] = await repeatedReports(sql, actor, [jobId], (a) => a.outcome === "released" || (a.outcome === "cancelled" && a.success === null));
+  if (repeated) return repeated;
+  const refused = await explainRefusals(sql, actor, [jobId], () => "pending", ["queued", "running"]);
+  throw refused.get(jobId) ?? new NotFoundError("job", jobId);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { SqlDatabase } from "../db/executor.js";
+import { deleteFinishedJobs } from "../db/statements/jobs/delete-finished-jobs.js";
 import { REAP_BATCH, reapExpiredLeases } from "../db/statements/jobs/reap-expired-leases.js";
 import { deactivateSilentWorkers } from "../db/statements/workers/deactivate-silent-workers.js";
 import { blockDependents } from "./dependencies.js";
@@ -10,29 +11,33 @@ export interface ReapResult {
   readonly requeued: number[];
   readonly failed: number[];
   readonly deactivatedWorkers: string[];
+  /** Finished jobs removed by retention. */
+  readonly deletedJobs: number;
+}
+
+/** What a reaper pass needs to know. */
+export interface ReaperSettings {
+  /** Leases that may expire under one job before it fails instead of returning to the queue. */
+  readonly maxLostLeases: number;
+  readonly workerTimeoutSeconds: number;
+  /** Finished jobs older than this are deleted; 0 keeps them forever. */
+  readonly retentionSeconds: number;
 }
 
 /**
- * One reaper pass: expired leases back to PENDING (or FAILED with no attempt
- * left, blocking the dependents in the same transaction), then silent workers
- * inactive. Safe on every replica at once; see reapExpiredLeases.
+ * One reaper pass: expired leases back to PENDING (or FAILED past the limit of
+ * lost leases, blocking the dependents in the same transaction), silent
+ * workers inactive, and finished jobs past retention deleted, each in bounded
+ * batches. Safe on every replica at once (SKIP LOCKED and repeated guards).
  */
-export async function reapOnce(
-  db: SqlDatabase,
-  events: QueueEvents,
-  opts: { backoffBaseSeconds: number; workerTimeoutSeconds: number },
-): Promise<ReapResult> {
+export async function reapOnce(db: SqlDatabase, events: QueueEvents, opts: ReaperSettings): Promise<ReapResult> {
   const requeued: number[] = [];
   const failed: number[] = [];
   for (;;) {
     const { reaped, changes } = await db.transaction(async (tx) => {
-      const reaped = await reapExpiredLeases(tx, opts.backoffBaseSeconds);
+      const reaped = await reapExpiredLeases(tx, opts.maxLostLeases);
       const blocked = await blockDependents(tx, reaped.filter((j) => j.status === "failed").map((j) => j.id));
-      const changes: JobChange[] = reaped.map((j) =>
-        j.notBefore && j.status === "pending"
-          ? { projectId: j.projectId, jobId: j.id, type: "updated", status: j.status, notBefore: j.notBefore }
-          : { projectId: j.projectId, jobId: j.id, type: "updated", status: j.status },
-      );
+      const changes: JobChange[] = reaped.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: j.status }));
       return { reaped, changes: [...changes, ...blocked] };
     });
     await events.jobsChanged(changes);
@@ -40,7 +45,13 @@ export async function reapOnce(
     if (reaped.length < REAP_BATCH) break;
   }
   const deactivatedWorkers = await deactivateSilentWorkers(db, opts.workerTimeoutSeconds);
-  return { requeued, failed, deactivatedWorkers };
+  let deletedJobs = 0;
+  if (opts.retentionSeconds > 0) {
+    const deleted = await deleteFinishedJobs(db, opts.retentionSeconds, REAP_BATCH);
+    deletedJobs = deleted.length;
+    await events.jobsChanged(deleted.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "deleted" })));
+  }
+  return { requeued, failed, deactivatedWorkers, deletedJobs };
 }
 
 /**
@@ -56,7 +67,7 @@ export class LeaseReaper {
     private readonly db: SqlDatabase,
     private readonly events: QueueEvents,
     private readonly logger: Logger,
-    private readonly opts: { intervalMs: number; backoffBaseSeconds: number; workerTimeoutSeconds: number },
+    private readonly opts: ReaperSettings & { intervalMs: number; onPass?: (result: ReapResult) => void },
   ) {}
 
   start(): void {
@@ -83,8 +94,12 @@ export class LeaseReaper {
   private async pass(): Promise<void> {
     try {
       const r = await reapOnce(this.db, this.events, this.opts);
-      if (r.requeued.length + r.failed.length + r.deactivatedWorkers.length > 0) {
-        this.logger.info({ requeued: r.requeued.length, failed: r.failed.length, deactivatedWorkers: r.deactivatedWorkers }, "reaped expired leases");
+      this.opts.onPass?.(r);
+      if (r.requeued.length + r.failed.length + r.deactivatedWorkers.length + r.deletedJobs > 0) {
+        this.logger.info(
+          { requeued: r.requeued.length, failed: r.failed.length, deactivatedWorkers: r.deactivatedWorkers, deletedFinishedJobs: r.deletedJobs },
+          "reaped expired leases",
+        );
       }
     } catch (err) {
       this.logger.warn({ err }, "reaper pass failed; retrying at the next interval");

@@ -8,8 +8,10 @@ import { lockWorker } from "../db/statements/workers/lock-worker.js";
 import { releaseWorkerJobs } from "../db/statements/workers/release-worker-jobs.js";
 import { selectWorker } from "../db/statements/workers/select-worker.js";
 import { upsertWorker, type WorkerFields } from "../db/statements/workers/upsert-worker.js";
+import type { WorkerActor } from "../db/statements/workers/worker-actor.js";
 import { NotFoundError } from "../domain/errors.js";
 import type { Worker, WorkerWithJobs } from "../domain/worker.js";
+import { deactivatedWorker, notYourWorker } from "./claim.js";
 import type { QueueEvents } from "./events/queue-events.js";
 
 /** What a worker says about itself; an empty id lets the server pick one. */
@@ -17,10 +19,15 @@ export type WorkerInput = WorkerFields;
 
 /**
  * Creates the worker or, when the id exists, updates its fields and
- * reactivates it: a restarted worker keeps its id and its history.
+ * reactivates it: a restarted (or deactivated) worker keeps its id and its
+ * history. The worker is bound to the registering principal; an id another
+ * principal registered is refused (PermissionDenied).
  */
-export async function registerWorker(sql: SqlExecutor, input: WorkerInput): Promise<WorkerWithJobs> {
-  return upsertWorker(sql, { ...input, id: input.id || `w-${randomUUID()}` });
+export async function registerWorker(sql: SqlExecutor, input: WorkerInput, principal: string | null): Promise<WorkerWithJobs> {
+  const id = input.id || `w-${randomUUID()}`;
+  const worker = await upsertWorker(sql, { ...input, id }, principal);
+  if (!worker) throw notYourWorker(id);
+  return worker;
 }
 
 export async function getWorker(sql: SqlExecutor, id: string): Promise<WorkerWithJobs> {
@@ -34,25 +41,43 @@ export async function listWorkers(sql: SqlExecutor, opts: { includeInactive: boo
   return listWorkerRows(sql, { includeInactive: opts.includeInactive, afterId: opts.afterId ?? "", limit: opts.limit + 1 });
 }
 
-/** Keeps the worker alive and its leases with it; see extendLeases. */
-export async function heartbeat(sql: SqlExecutor, workerId: string, leaseSeconds: number): Promise<HeartbeatOutcome> {
-  const outcome = await extendLeases(sql, workerId, leaseSeconds);
-  if (!outcome.workerFound) throw new NotFoundError("worker", workerId);
+/**
+ * Keeps the worker alive and its leases with it; with `running`, jobs held
+ * for it that it does not run go back to the queue (see extendLeases). A
+ * deactivated worker must register again.
+ */
+export async function heartbeat(
+  sql: SqlExecutor,
+  events: QueueEvents,
+  actor: WorkerActor,
+  leaseSeconds: number,
+  running: readonly number[] | null,
+): Promise<HeartbeatOutcome> {
+  const outcome = await extendLeases(sql, actor, leaseSeconds, running);
+  if (!outcome.workerFound) throw new NotFoundError("worker", actor.workerId);
+  if (outcome.workerDeactivated) throw deactivatedWorker(actor.workerId);
+  if (outcome.workerNotYours) throw notYourWorker(actor.workerId);
+  await events.jobsChanged(outcome.releasedJobs.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: "pending" })));
   return outcome;
 }
 
 /**
- * Marks the worker inactive and gives its jobs back to the queue without
- * using an attempt (it stops on purpose, it did not crash). Returns the
- * worker and the ids of the jobs released.
+ * Marks the worker inactive and deactivated, and gives its jobs back to the
+ * queue without using an attempt (it stops on purpose, it did not crash).
+ * Returns the worker and the ids of the jobs released.
  */
-export async function deactivateWorker(db: SqlDatabase, events: QueueEvents, id: string): Promise<{ worker: Worker; releasedJobIds: number[] }> {
+export async function deactivateWorker(db: SqlDatabase, events: QueueEvents, actor: WorkerActor): Promise<{ worker: Worker; releasedJobIds: number[] }> {
+  const id = actor.workerId;
   const result = await db.transaction(async (tx) => {
-    const worker = await deactivateWorkerRow(tx, id);
-    if (!worker) throw new NotFoundError("worker", id);
+    const worker = await deactivateWorkerRow(tx, actor);
+    if (!worker) return null;
     const released = await releaseWorkerJobs(tx, id, `released: worker ${id} was deactivated`);
     return { worker, released };
   });
+  if (!result) {
+    if (await selectWorker(db, id)) throw notYourWorker(id);
+    throw new NotFoundError("worker", id);
+  }
   await events.jobsChanged(result.released.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "updated", status: "pending" })));
   return { worker: result.worker, releasedJobIds: result.released.map((j) => j.id) };
 }

@@ -4,6 +4,7 @@ import { authInterceptor } from "../interceptors/auth.js";
 import { authorizationInterceptor } from "../interceptors/authorization.js";
 import { rateLimitedError, rateLimitInterceptor } from "../interceptors/rate-limit.js";
 import type { App, ServerModule } from "../server/app.js";
+import { peerOf } from "../server/peer.js";
 import { keyService } from "../services/key-service.js";
 import { loadConfiguredKeys, type ConfiguredKey } from "./api-key.js";
 import { auditInterceptor, createAuditLogger } from "./audit-log.js";
@@ -29,6 +30,13 @@ export interface SecurityState {
 export interface SecurityModule extends ServerModule {
   /** Set by start(); undefined before. */
   readonly state: SecurityState | undefined;
+  /**
+   * Whether a plain HTTP request (GET /metrics) may read the server's metrics:
+   * always when authentication is off or WHATSNEXT_METRICS_PUBLIC is set,
+   * otherwise with a valid key or mapped client certificate (any role, viewer
+   * and up).
+   */
+  mayReadMetrics(req: import("node:http").IncomingMessage | import("node:http2").Http2ServerRequest): Promise<boolean>;
 }
 
 /** Test seams: a clock for key expiry and token buckets. */
@@ -95,6 +103,20 @@ export function securityModule(app: App, options: SecurityOptions = {}): Securit
     name: "security",
     get state() {
       return state;
+    },
+    async mayReadMetrics(req) {
+      const s = started();
+      if (!s.authEnabled || config.WHATSNEXT_METRICS_PUBLIC) return true;
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === "string") headers.set(name, value);
+        else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      }
+      const result = await authenticator!.authenticate(headers, peerOf(req), app.db.sql);
+      if (!result.ok) {
+        audit.info({ principal: "anonymous", role: "viewer", method: "GET /metrics", outcome: "Unauthenticated", peer: peerOf(req).address, requestId: "" }, "audit");
+      }
+      return result.ok;
     },
     interceptors,
     routes(router) {

@@ -3,12 +3,16 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client
 import type { ServerModule } from "./app.js";
 
 /**
- * Prometheus metrics at GET /metrics: calls by method and code, their
+ * Prometheus metrics at GET /metrics (behind a key when authentication is on,
+ * unless WHATSNEXT_METRICS_PUBLIC): calls by method and code, their
  * latency, and the process's own figures (other modules add theirs to the
  * same registry). Each server has its own registry, so tests that run several
  * servers in one process do not share counters.
  */
-export function metricsModule(registry: Registry): ServerModule {
+export function metricsModule(
+  registry: Registry,
+  mayRead: (req: import("node:http").IncomingMessage | import("node:http2").Http2ServerRequest) => Promise<boolean>,
+): ServerModule {
   collectDefaultMetrics({ register: registry });
   const calls = new Counter({
     name: "whatsnext_rpc_calls_total",
@@ -42,16 +46,21 @@ export function metricsModule(registry: Registry): ServerModule {
     interceptors: [interceptor],
     http(req, res) {
       if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") return false;
-      registry.metrics().then(
-        (body) => {
+      mayRead(req)
+        .then(async (allowed) => {
+          if (!allowed) {
+            res.writeHead(401, { "content-type": "text/plain; charset=utf-8", "www-authenticate": "Bearer" });
+            res.end("/metrics needs a valid key (authorization: Bearer <key>, any role), or WHATSNEXT_METRICS_PUBLIC=true on the server\n");
+            return;
+          }
+          const body = await registry.metrics();
           res.writeHead(200, { "content-type": registry.contentType });
           res.end(body);
-        },
-        () => {
-          res.writeHead(500);
-          res.end();
-        },
-      );
+        })
+        .catch(() => {
+          res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
+          res.end("metrics are unavailable right now (the key could not be checked); try again\n");
+        });
       return true;
     },
   };

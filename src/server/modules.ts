@@ -9,5 +9,6 @@ import { queueModule } from "../services/queue-module.js";
  * to serve it; each lives in its own folder.
  */
 export function serverModules(app: App): ServerModule[] {
-  return [metricsModule(app.metrics), securityModule(app), catalogModule(app), queueModule(app)];
+  const security = securityModule(app);
+  return [metricsModule(app.metrics, (req) => security.mayReadMetrics(req)), security, catalogModule(app), queueModule(app)];
 }

@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import type { TLSSocket } from "node:tls";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { DescFile } from "@bufbuild/protobuf";
@@ -20,6 +19,7 @@ import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/r
 import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { encodeGrpcMessagesMinimally } from "./grpc-message-encoding.js";
 import { DatabaseHealth, registerHealth } from "./health.js";
+import { peerOf } from "./peer.js";
 import { serverModules } from "./modules.js";
 import { DescriptorIndex, registerReflection } from "./reflection.js";
 
@@ -79,24 +79,16 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const connectHandler = connectNodeAdapter({
     routes,
     readMaxBytes: config.WHATSNEXT_MAX_MESSAGE_BYTES,
-    interceptors: [requestLoggingInterceptor(logger), ...modules.flatMap((m) => m.interceptors ?? []), errorMappingInterceptor],
+    // Error mapping runs innermost (so metrics and audit see codes) and again right inside logging, for the
+    // interceptors' own errors (an authentication lookup that finds the database away is Unavailable too).
+    interceptors: [requestLoggingInterceptor(logger), errorMappingInterceptor, ...modules.flatMap((m) => m.interceptors ?? []), errorMappingInterceptor],
     contextValues(req) {
-      const socket = req.socket as net.Socket & Partial<TLSSocket>;
-      const cert = socket.getPeerCertificate?.();
-      const identities: string[] = [];
-      if (cert && socket.authorized) {
-        if (typeof cert.subject?.CN === "string") identities.push(cert.subject.CN);
-        for (const san of (cert.subjectaltname ?? "").split(", ")) {
-          const [, value] = san.split(/:(.*)/);
-          if (value) identities.push(value);
-        }
-      }
       const incoming = req.headers["x-request-id"];
       // A caller's own request id is kept when it is short and printable, so logs can be joined across services.
       const requestId = typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
       return createContextValues()
         .set(requestIdKey, requestId)
-        .set(peerKey, { address: socket.remoteAddress ?? "", certificateIdentities: identities });
+        .set(peerKey, peerOf(req));
     },
   });
 

@@ -53,5 +53,7 @@ export function jobToProto(row: Job): JobMessage {
     commandTemplate: row.commandTemplate,
     requiredCpu: row.requiredCpu,
     requiredAccelerators: row.requiredAccelerators,
+    lostLeases: row.lostLeases,
+    runs: row.runs,
   });
 }

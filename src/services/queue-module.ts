@@ -1,4 +1,4 @@
-import { Gauge } from "prom-client";
+import { Counter, Gauge } from "prom-client";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
 import { createQueueEvents } from "../queue/events/create-queue-events.js";
@@ -15,10 +15,27 @@ import { createWorkerService } from "./worker-service.js";
  */
 export function queueModule(app: App): ServerModule {
   const { events, bus } = createQueueEvents(app.db, app.logger);
+  const retained = new Counter({
+    name: "whatsnext_retention_deleted_jobs_total",
+    help: "Finished jobs deleted by this replica's reaper because they were older than WHATSNEXT_JOB_RETENTION",
+    registers: [app.metrics],
+  });
+  const lost = new Counter({
+    name: "whatsnext_lost_leases_total",
+    help: "Leases that expired under a job (its worker stopped reporting), by what became of the job",
+    labelNames: ["outcome"] as const,
+    registers: [app.metrics],
+  });
   const reaper = new LeaseReaper(app.db.sql, events, app.logger.child({ component: "reaper" }), {
     intervalMs: app.config.WHATSNEXT_REAPER_INTERVAL_MS,
-    backoffBaseSeconds: app.config.WHATSNEXT_RETRY_BACKOFF_SECONDS,
+    maxLostLeases: app.config.WHATSNEXT_MAX_LOST_LEASES,
     workerTimeoutSeconds: app.config.WHATSNEXT_WORKER_TIMEOUT_SECONDS,
+    retentionSeconds: app.config.WHATSNEXT_JOB_RETENTION,
+    onPass(result) {
+      retained.inc(result.deletedJobs);
+      lost.inc({ outcome: "requeued" }, result.requeued.length);
+      lost.inc({ outcome: "failed" }, result.failed.length);
+    },
   });
   const estimate = new PendingEstimate(app.db.sql);
   new Gauge({

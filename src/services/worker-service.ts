@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { FetchJobRequest, FetchJobResponseSchema, WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
 import { linkedSignal } from "../abort.js";
@@ -9,6 +9,7 @@ import * as outcomes from "../queue/job-outcomes.js";
 import type { PendingEstimate } from "../queue/pending-estimate.js";
 import * as workers from "../queue/workers.js";
 import type { App } from "../server/app.js";
+import { principalKey, type Principal } from "../server/context.js";
 import { jobToProto } from "./job-convert.js";
 import { timestamp } from "./convert.js";
 import { lastUtf8Bytes } from "../utf8-tail.js";
@@ -25,6 +26,15 @@ interface ParsedFetch {
 }
 
 type FetchJobResponseInit = MessageInitShape<typeof FetchJobResponseSchema>;
+
+/**
+ * The principal a worker is bound to: its kind and name, or null for an
+ * anonymous caller (authentication off) or an admin, who may act as any worker.
+ */
+export function boundPrincipal(principal: Principal): string | null {
+  if (principal.kind === "anonymous" || principal.role === "admin") return null;
+  return `${principal.kind}:${principal.name}`;
+}
 
 /** A worker id: 1 to 128 characters of [A-Za-z0-9_-]; the message shows what was wrong. */
 export function requireWorkerId(field: string, value: string): string {
@@ -74,6 +84,14 @@ function requireBatch<T>(field: string, items: readonly T[], idOf: (item: T) => 
   return ids;
 }
 
+/** A list of job ids a worker names (0..LIMITS.maxJobsPerFetch, valid ids, each once). */
+function requireBatchIds(field: string, ids: readonly bigint[]): number[] {
+  if (ids.length > LIMITS.maxJobsPerFetch) throw new InvalidArgumentError(field, `must list at most ${LIMITS.maxJobsPerFetch} jobs, got ${ids.length}`);
+  const out = ids.map((id, i) => requireId(`${field}[${i}]`, id));
+  if (new Set(out).size !== out.length) throw new InvalidArgumentError(field, "names a job twice");
+  return out;
+}
+
 /** Per-item results of a batch call: the canonical code name of each item's error, empty on success. */
 function toJobResults(results: readonly outcomes.ItemResult[]) {
   return results.map((r) => ({ jobId: BigInt(r.jobId), errorCode: r.error ? r.error.kind : "", errorMessage: r.error ? r.error.message : "" }));
@@ -93,7 +111,7 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
    * where prefix is "next." and the worker is the finishing one), before
    * anything is changed.
    */
-  const parseFetch = (req: FetchJobRequest, prefix: string, finishingWorker?: string): ParsedFetch => {
+  const parseFetch = (req: FetchJobRequest, prefix: string, principal: string | null, finishingWorker?: string): ParsedFetch => {
     let workerId: string;
     if (finishingWorker === undefined) workerId = requireWorkerId(`${prefix}worker_id`, req.workerId);
     else if (req.workerId === "" || req.workerId === finishingWorker) workerId = finishingWorker;
@@ -115,6 +133,7 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     return {
       claim: {
         workerId,
+        principal,
         project,
         availableCpu: optionalResource(`${prefix}available_cpu`, req.availableCpu),
         availableAccelerators: optionalResource(`${prefix}available_accelerators`, req.availableAccelerators),
@@ -138,6 +157,8 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     return { jobs: result.jobs.map(jobToProto), numPending: BigInt(result.numPending) };
   };
 
+  const actor = (workerId: string, ctx: HandlerContext) => ({ workerId, principal: boundPrincipal(ctx.values.get(principalKey)) });
+
   return {
     async registerWorker(req, ctx) {
       const { worker, jobIds } = await workers.registerWorker(app.db.sql, {
@@ -147,17 +168,22 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
         description: withoutNul(requireText("description", req.description, LIMITS.descriptionLength)),
         availableCpu: optionalResource("available_cpu", req.availableCpu),
         availableAccelerators: optionalResource("available_accelerators", req.availableAccelerators),
-      });
+      }, boundPrincipal(ctx.values.get(principalKey)));
       return { worker: workerToProto(worker, jobIds), leaseSeconds, heartbeatIntervalSeconds: Math.max(1, Math.floor(leaseSeconds / 3)) };
     },
 
     async heartbeat(req, ctx) {
-      const hb = await workers.heartbeat(app.db.sql, requireWorkerId("worker_id", req.workerId), leaseSeconds);
-      return { cancelledJobIds: hb.cancelledJobIds.map((id) => BigInt(id)), leaseExpireTime: timestamp(hb.leaseExpiresAt) };
+      const running = req.running ? requireBatchIds("running.ids", req.running.ids) : null;
+      const hb = await workers.heartbeat(app.db.sql, events, actor(requireWorkerId("worker_id", req.workerId), ctx), leaseSeconds, running);
+      return {
+        cancelledJobIds: hb.cancelledJobIds.map((id) => BigInt(id)),
+        leaseExpireTime: timestamp(hb.leaseExpiresAt),
+        releasedJobIds: hb.releasedJobs.map((j) => BigInt(j.id)),
+      };
     },
 
     async deactivateWorker(req, ctx) {
-      const r = await workers.deactivateWorker(app.db.sql, events, requireWorkerId("worker_id", req.workerId));
+      const r = await workers.deactivateWorker(app.db.sql, events, actor(requireWorkerId("worker_id", req.workerId), ctx));
       return { worker: workerToProto(r.worker, []), releasedJobIds: r.releasedJobIds.map((id) => BigInt(id)) };
     },
 
@@ -180,13 +206,13 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     },
 
     async fetchJob(req, ctx) {
-      return runFetch(parseFetch(req, ""), ctx.signal);
+      return runFetch(parseFetch(req, "", boundPrincipal(ctx.values.get(principalKey))), ctx.signal);
     },
 
     async startJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);
       const workerId = requireWorkerId("worker_id", req.workerId);
-      const [r] = await outcomes.startJobs(app.db.sql, events, workerId, [{ jobId, command: withoutNul(requireText("command", req.command, LIMITS.commandTemplateLength)) }], leaseSeconds);
+      const [r] = await outcomes.startJobs(app.db.sql, events, actor(workerId, ctx), [{ jobId, command: withoutNul(requireText("command", req.command, LIMITS.commandTemplateLength)) }], leaseSeconds);
       if (r!.error) throw r!.error;
       return { job: jobToProto(r!.job) };
     },
@@ -195,17 +221,17 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
       const workerId = requireWorkerId("worker_id", req.workerId);
       const ids = requireBatch("starts", req.starts, (s) => s.jobId);
       const starts = req.starts.map((s, i) => ({ jobId: ids[i]!, command: withoutNul(requireText(`starts[${i}].command`, s.command, LIMITS.commandTemplateLength)) }));
-      return { results: toJobResults(await outcomes.startJobs(app.db.sql, events, workerId, starts, leaseSeconds)) };
+      return { results: toJobResults(await outcomes.startJobs(app.db.sql, events, actor(workerId, ctx), starts, leaseSeconds)) };
     },
 
     async finishJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);
       const workerId = requireWorkerId("worker_id", req.workerId);
-      const next = req.next ? parseFetch(req.next, "next.", workerId) : undefined;
+      const next = req.next ? parseFetch(req.next, "next.", boundPrincipal(ctx.values.get(principalKey)), workerId) : undefined;
       const [r] = await outcomes.finishJobs(
         app.db.sql,
         events,
-        workerId,
+        actor(workerId, ctx),
         [{ jobId, success: req.success, exitCode: requireExitCode(req.exitCode), message: outcomeMessage(req.message), outputTail: outputTail(req.outputTail) }],
         backoff,
       );
@@ -223,15 +249,15 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
         message: outcomeMessage(o.message),
         outputTail: outputTail(o.outputTail),
       }));
-      const next = req.next ? parseFetch(req.next, "next.", workerId) : undefined;
-      const results = toJobResults(await outcomes.finishJobs(app.db.sql, events, workerId, items, backoff));
+      const next = req.next ? parseFetch(req.next, "next.", boundPrincipal(ctx.values.get(principalKey)), workerId) : undefined;
+      const results = toJobResults(await outcomes.finishJobs(app.db.sql, events, actor(workerId, ctx), items, backoff));
       return { results, next: next && (await runFetch(next, ctx.signal)) };
     },
 
     async releaseJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);
       const workerId = requireWorkerId("worker_id", req.workerId);
-      const job = await outcomes.releaseJob(app.db.sql, events, workerId, jobId, withoutNul(requireText("reason", req.reason, LIMITS.messageLength)));
+      const job = await outcomes.releaseJob(app.db.sql, events, actor(workerId, ctx), jobId, withoutNul(requireText("reason", req.reason, LIMITS.messageLength)));
       return { job: jobToProto(job) };
     },
   };

@@ -14,7 +14,12 @@ export class HeartbeatLoop {
     private readonly client: WhatsNextClient,
     private readonly workerId: string,
     private readonly intervalMs: number,
-    private readonly handlers: { cancelled(jobIds: readonly bigint[]): void; failed(message: string): void },
+    private readonly handlers: {
+      /** The jobs this worker runs now: only their leases are extended; the server releases any other it holds for us. */
+      running(): bigint[];
+      cancelled(jobIds: readonly bigint[]): void;
+      failed(message: string): void;
+    },
   ) {}
 
   start(): void {
@@ -30,7 +35,7 @@ export class HeartbeatLoop {
   private schedule(): void {
     this.timer = setTimeout(async () => {
       try {
-        const res = await this.client.workers.heartbeat({ workerId: this.workerId });
+        const res = await this.client.workers.heartbeat({ workerId: this.workerId, running: { ids: this.handlers.running() } });
         if (res.cancelledJobIds.length > 0) this.handlers.cancelled(res.cancelledJobIds);
       } catch (err) {
         this.handlers.failed(`Heartbeat failed: ${describeError(err)}`);

@@ -27,8 +27,13 @@ interface RunningJob {
   job: Job;
   allocation: Allocation;
   abort: AbortController;
-  /** Set when the server cancelled the job (heartbeat) or took it away (StartJob refused): nothing to report. */
-  lost?: string;
+  /**
+   * Set when the server cancelled the job (heartbeat) or took it away
+   * (StartJob refused). A cancelled job is acknowledged with a FinishJob once
+   * it stopped (the server keeps its output and stops naming it); a job taken
+   * away has nothing to report.
+   */
+  lost?: { reason: string; acknowledge: boolean };
   done: Promise<void>;
 }
 
@@ -90,6 +95,7 @@ export class WorkerRuntime {
     const heartbeatSeconds = o.heartbeatSeconds ?? (registered.heartbeatIntervalSeconds || Math.max(1, Math.floor((registered.leaseSeconds || 60) / 3)));
     this.emit({ type: "registered", workerId: this.workerId, leaseSeconds: registered.leaseSeconds, heartbeatSeconds });
     this.heartbeats = new HeartbeatLoop(o.client, this.workerId, heartbeatSeconds * 1000, {
+      running: () => [...this.running.keys()],
       cancelled: (ids) => this.cancelled(ids),
       failed: (message) => this.emit({ type: "error", message }),
     });
@@ -112,7 +118,7 @@ export class WorkerRuntime {
     for (const id of ids) {
       const entry = this.running.get(id);
       if (entry && !entry.lost) {
-        entry.lost = "cancelled on the server";
+        entry.lost = { reason: "cancelled on the server", acknowledge: true };
         entry.abort.abort();
       }
     }
@@ -204,9 +210,10 @@ export class WorkerRuntime {
           started = o.client.workers.startJob({ jobId: job.id, workerId: this.workerId, command: display }).then(
             () => undefined,
             (err: unknown) => {
-              // Not ours any more (cancelled, lease lost): stop running it.
-              entry.lost = `StartJob refused: ${describeError(err)}`;
-              this.emit({ type: "error", jobId: job.id, message: entry.lost });
+              // Not ours any more (cancelled, lease lost): stop running it. A cancel is acknowledged once it stopped.
+              const reason = `StartJob refused: ${describeError(err)}`;
+              entry.lost = { reason, acknowledge: /CANCELLED/.test(reason) };
+              this.emit({ type: "error", jobId: job.id, message: reason });
               entry.abort.abort();
             },
           );
@@ -218,7 +225,21 @@ export class WorkerRuntime {
     await started;
     if (entry.lost) {
       this.summary.cancelled += 1;
-      this.emit({ type: "cancelled", jobId: job.id, message: entry.lost });
+      this.emit({ type: "cancelled", jobId: job.id, message: entry.lost.reason });
+      if (entry.lost.acknowledge) {
+        await this.report(
+          () =>
+            o.client.workers.finishJob({
+              jobId: job.id,
+              workerId: this.workerId,
+              success: false,
+              exitCode: outcome.exitCode ?? undefined,
+              message: `stopped: ${entry.lost!.reason} (${outcome.message})`,
+              outputTail: lastUtf8Bytes(outcome.outputTail, MAX_OUTPUT_TAIL_BYTES),
+            }),
+          `acknowledge the cancel of job ${job.id}`,
+        );
+      }
       return;
     }
     if (outcome.aborted) {

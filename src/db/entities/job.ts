@@ -1,5 +1,5 @@
 import { BigIntType, EntitySchema } from "@mikro-orm/core";
-import type { Job } from "../../domain/job.js";
+import type { Job, JobAttempt } from "../../domain/job.js";
 
 /** The columns of a job row: the domain's Job without what reads join in. */
 export type JobColumns = Omit<Job, "taskName" | "commandTemplate" | "dependsOn">;
@@ -22,6 +22,8 @@ export const JobSchema = new EntitySchema<JobColumns>({
     status: { type: "string", length: 16, default: "pending" },
     attempts: { type: "integer", default: 0 },
     maxAttempts: { type: "integer", default: 1 },
+    runs: { type: "integer", default: 0 },
+    lostLeases: { type: "integer", default: 0 },
     unmetDependencies: { type: "integer", default: 0 },
     requiredCpu: { type: "integer", default: 0 },
     requiredAccelerators: { type: "integer", default: 0 },
@@ -53,5 +55,26 @@ export const JobDependencySchema = new EntitySchema<JobDependency>({
   properties: {
     jobId: { type: new BigIntType("number"), primary: true },
     dependsOnId: { type: new BigIntType("number"), primary: true },
+  },
+});
+
+/** One claim of a job and its outcome (provenance); the job's attempts in order of number. */
+export const JobAttemptSchema = new EntitySchema<JobAttempt>({
+  name: "JobAttempt",
+  tableName: "job_attempt",
+  properties: {
+    jobId: { type: new BigIntType("number"), primary: true },
+    number: { type: "integer", primary: true },
+    workerId: { type: "string", length: 128, nullable: true },
+    workerName: { type: "string", length: 256, default: "" },
+    claimedAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()" },
+    startedAt: { type: "Date", columnType: "timestamptz", nullable: true },
+    finishedAt: { type: "Date", columnType: "timestamptz", nullable: true },
+    outcome: { type: "string", length: 16, default: "claimed" },
+    command: { type: "text", default: "" },
+    success: { type: "boolean", nullable: true },
+    exitCode: { type: "integer", nullable: true },
+    message: { type: "text", default: "" },
+    outputTail: { type: "text", default: "" },
   },
 });

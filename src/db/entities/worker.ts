@@ -15,5 +15,7 @@ export const WorkerSchema = new EntitySchema<Worker>({
     lastHeartbeatAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()" },
     active: { type: "boolean", default: true },
     createdAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()", onCreate: () => new Date() },
+    principal: { type: "string", length: 256, nullable: true },
+    deactivatedAt: { type: "Date", columnType: "timestamptz", nullable: true },
   },
 });

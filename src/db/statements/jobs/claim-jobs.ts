@@ -1,10 +1,13 @@
 import type { Job } from "../../../domain/job.js";
 import type { SqlExecutor } from "../../executor.js";
+import { principalMayActSql } from "../workers/worker-actor.js";
 import { jobFromRow, type JobSqlRow } from "./job-row.js";
 
 /** What a claim asks for; resources null mean "do not filter on this resource". */
 export interface ClaimRequest {
   readonly workerId: string;
+  /** The principal making the call; null when not bound (authentication off, or an admin). */
+  readonly principal: string | null;
   readonly project: { readonly id: number } | { readonly name: string };
   readonly availableCpu: number | null;
   readonly availableAccelerators: number | null;
@@ -18,6 +21,10 @@ export interface ClaimRequest {
 /** What one claim statement found out. */
 export interface ClaimOutcome {
   readonly workerFound: boolean;
+  /** The worker was deactivated (DeactivateWorker) and must register again; nothing was claimed. */
+  readonly workerDeactivated: boolean;
+  /** The worker was registered by another principal; nothing was claimed. */
+  readonly workerNotYours: boolean;
   /** The project's id, or null when no project matched the reference. */
   readonly projectId: number | null;
   /** The claimed jobs, now QUEUED (RUNNING with start) and leased, in claim order (priority desc, id asc), with task name and template. */
@@ -52,7 +59,8 @@ function candidateLimit(maxJobs: number, greedy: boolean): number {
  * Claims up to maxJobs claimable jobs of a project for a worker in ONE
  * statement (one round trip, its own transaction):
  *
- * - the worker must exist; it is marked active with a fresh heartbeat (written
+ * - the worker must exist, not be deactivated, and be one the caller's
+ *   principal may act as; it is marked active with a fresh heartbeat (written
  *   only when the last one is older than a second, so a busy worker's claims do
  *   not all rewrite its row);
  * - candidates come from job_claimable_idx in claim order (priority desc, id)
@@ -61,13 +69,14 @@ function candidateLimit(maxJobs: number, greedy: boolean): number {
  * - with resource filters and several jobs, a greedy walk in claim order keeps
  *   the jobs that fit the free resources together (a job that does not fit is
  *   skipped, later smaller ones may still be taken);
- * - the update is guarded on status = 'pending', counts the attempt and sets
- *   the lease.
+ * - the update is guarded on status = 'pending', counts the attempt and the
+ *   run, sets the lease, and clears the last attempt's report from the job row
+ *   (it stays in that attempt's row); each claimed job gets its attempt row.
  */
 export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<ClaimOutcome> {
   const filtered = req.availableCpu !== null || req.availableAccelerators !== null;
   const greedy = filtered && req.maxJobs > 1;
-  const params: unknown[] = [req.workerId];
+  const params: unknown[] = [req.principal, req.principal, req.workerId];
   const projectSql = "id" in req.project ? "select id from project where id = ?" : "select id from project where name = ?";
   params.push("id" in req.project ? req.project.id : req.project.name);
   const resourceSql: string[] = [];
@@ -107,12 +116,21 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
     chosen as (select id from walk where take)`;
     params.push(req.availableCpu, req.availableAccelerators, req.maxJobs);
   }
-  params.push(req.workerId, req.leaseSeconds, PENDING_COUNT_CAP + 1);
-  type ClaimRow = Partial<JobSqlRow> & { worker_found: number; found_project_id: number | null; pending_before: number | null };
+  params.push(req.workerId, req.leaseSeconds, req.workerId, PENDING_COUNT_CAP + 1);
+  type ClaimRow = Partial<JobSqlRow> & {
+    worker_found: number;
+    worker_deactivated: boolean | null;
+    worker_yours: boolean | null;
+    found_project_id: number | null;
+    pending_before: number | null;
+  };
   const rows = await sql.query<ClaimRow>(
-    `with recursive me as (
-       select id, (not active or last_heartbeat_at < now() - interval '1 second') as stale from worker where id = ?
+    `with recursive known as (
+       select w.id, w.name, w.deactivated_at is not null as deactivated, ${principalMayActSql("w")} as yours,
+              (not w.active or w.last_heartbeat_at < now() - interval '1 second') as stale
+       from worker w where w.id = ?
      ),
+     me as (select id, name, stale from known where not deactivated and yours),
      touch as (
        update worker set active = true, last_heartbeat_at = now()
        where id = (select id from me where stale)
@@ -132,18 +150,26 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
      ),
      ${chosenSql},
      claimed as (
-       update job j set status = ${req.start ? "'running', started_at = now()" : "'queued'"}, worker_id = ?,
-         lease_expires_at = now() + make_interval(secs => ?), attempts = j.attempts + 1, updated_at = now()
+       update job j set status = ${req.start ? "'running', started_at = now()" : "'queued', started_at = null"}, worker_id = ?,
+         command = '', exit_code = null, message = '', output_tail = '',
+         lease_expires_at = now() + make_interval(secs => ?), attempts = j.attempts + 1, runs = j.runs + 1, updated_at = now()
        from chosen c
        where j.id = c.id and j.status = 'pending'
        returning j.*
+     ),
+     attempt as (
+       insert into job_attempt (job_id, number, worker_id, worker_name, started_at, outcome)
+       select c.id, c.runs, ?, (select name from me), case when c.status = 'running' then c.started_at end,
+              case when c.status = 'running' then 'running' else 'claimed' end
+       from claimed c
      ),
      pending as (
        select count(*)::int as n from (
          select 1 from job where project_id = (select id from p) and status between 'pending' and 'pending' order by status, id limit ?
        ) s
      )
-     select (select count(*) from me)::int as worker_found, (select id from p) as found_project_id,
+     select (select count(*) from known)::int as worker_found, (select deactivated from known) as worker_deactivated,
+            (select yours from known) as worker_yours, (select id from p) as found_project_id,
             (select n from pending) as pending_before,
             c.*, t.name as task_name, t.command_template,
             coalesce((select array_agg(d.depends_on_id order by d.depends_on_id) from job_dependency d where d.job_id = c.id), '{}') as depends_on
@@ -157,6 +183,8 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
   const pendingBefore = first.pending_before ?? 0;
   return {
     workerFound: first.worker_found > 0,
+    workerDeactivated: first.worker_deactivated === true,
+    workerNotYours: first.worker_yours === false,
     projectId: first.found_project_id,
     jobs,
     pendingAfter: Math.max(0, Math.min(pendingBefore, PENDING_COUNT_CAP) - jobs.length),

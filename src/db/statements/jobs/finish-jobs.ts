@@ -1,5 +1,6 @@
 import type { Job } from "../../../domain/job.js";
 import type { SqlExecutor } from "../../executor.js";
+import { heldByActorParams, heldByActorSql, type WorkerActor } from "../workers/worker-actor.js";
 import { JOB_COLUMNS, jobFromRow, type JobSqlRow } from "./job-row.js";
 
 /** How a leased job ended, as its worker reports it. */
@@ -27,9 +28,10 @@ export function backoffIntervalSql(alias: string, baseSeconds: number): string {
 /**
  * QUEUED/RUNNING → COMPLETED, FAILED, or PENDING again (a failure with attempts
  * left, not claimable before the backoff ends), in one statement for the whole
- * batch, guarded on the lease holder and the status. Returns the rows changed.
+ * batch, guarded on the lease holder (and the principal acting as it) and the
+ * status; the attempt row records the outcome. Returns the rows changed.
  */
-export async function finishJobs(sql: SqlExecutor, workerId: string, outcomes: readonly JobOutcomeInput[], backoffBaseSeconds: number): Promise<Job[]> {
+export async function finishJobs(sql: SqlExecutor, actor: WorkerActor, outcomes: readonly JobOutcomeInput[], backoffBaseSeconds: number): Promise<Job[]> {
   if (outcomes.length === 0) return [];
   const retry = `(not v.success and j.attempts < j.max_attempts)`;
   const rows = await sql.query<JobSqlRow>(
@@ -42,11 +44,19 @@ export async function finishJobs(sql: SqlExecutor, workerId: string, outcomes: r
          lease_expires_at = null,
          exit_code = v.exit_code, message = v.message, output_tail = v.output_tail, updated_at = now()
        from jsonb_to_recordset(?::jsonb) as v(id bigint, success boolean, exit_code int, message text, output_tail text)
-       where j.id = v.id and j.id = any(array[?]::bigint[]) and j.worker_id = ? and j.status in ('queued', 'running')
-       returning j.*
+       where j.id = v.id and j.id = any(array[?]::bigint[]) and ${heldByActorSql("j")} and j.status in ('queued', 'running')
+       returning j.*, v.success
+     ), attempt as (
+       update job_attempt a set finished_at = now(), outcome = case when u.success then 'completed' else 'failed' end,
+              success = u.success, exit_code = u.exit_code, message = u.message, output_tail = u.output_tail
+       from u where a.job_id = u.id and a.number = u.runs
      )
      select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
-    [JSON.stringify(outcomes.map((o) => ({ id: o.jobId, success: o.success, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))), outcomes.map((o) => o.jobId), workerId],
+    [
+      JSON.stringify(outcomes.map((o) => ({ id: o.jobId, success: o.success, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))),
+      outcomes.map((o) => o.jobId),
+      ...heldByActorParams(actor),
+    ],
   );
   return rows.map(jobFromRow);
 }

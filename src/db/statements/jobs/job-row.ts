@@ -11,6 +11,8 @@ export interface JobSqlRow {
   status: JobStatus;
   attempts: number;
   max_attempts: number;
+  runs: number;
+  lost_leases: number;
   unmet_dependencies: number;
   required_cpu: number;
   required_accelerators: number;
@@ -55,6 +57,8 @@ export function jobFromRow(r: JobSqlRow): Job {
     status: r.status,
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
+    runs: r.runs,
+    lostLeases: r.lost_leases,
     unmetDependencies: r.unmet_dependencies,
     requiredCpu: r.required_cpu,
     requiredAccelerators: r.required_accelerators,

@@ -1,23 +1,28 @@
 import type { Job } from "../../../domain/job.js";
 import type { SqlExecutor } from "../../executor.js";
+import { heldByActorParams, heldByActorSql, type WorkerActor } from "../workers/worker-actor.js";
 import { JOB_COLUMNS, jobFromRow, type JobSqlRow } from "./job-row.js";
 
 /**
  * QUEUED/RUNNING → PENDING without using an attempt (graceful stop,
  * preemption): the attempt the claim counted is given back and the lease
- * cleared. Guarded on the lease holder and the status. Returns the rows changed.
+ * cleared; the attempt row ends as released. Guarded on the lease holder (and
+ * the principal acting as it) and the status. Returns the rows changed.
  */
-export async function releaseJobs(sql: SqlExecutor, workerId: string, jobIds: readonly number[], message: string): Promise<Job[]> {
+export async function releaseJobs(sql: SqlExecutor, actor: WorkerActor, jobIds: readonly number[], message: string): Promise<Job[]> {
   if (jobIds.length === 0) return [];
   const rows = await sql.query<JobSqlRow>(
     `with u as (
        update job j set status = 'pending', attempts = greatest(j.attempts - 1, 0), worker_id = null,
          lease_expires_at = null, message = ?, updated_at = now()
-       where j.id = any(array[?]::bigint[]) and j.worker_id = ? and j.status in ('queued', 'running')
+       where j.id = any(array[?]::bigint[]) and ${heldByActorSql("j")} and j.status in ('queued', 'running')
        returning j.*
+     ), attempt as (
+       update job_attempt a set finished_at = now(), outcome = 'released', message = u.message
+       from u where a.job_id = u.id and a.number = u.runs
      )
      select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
-    [message, [...jobIds], workerId],
+    [message, [...jobIds], ...heldByActorParams(actor)],
   );
   return rows.map(jobFromRow);
 }

@@ -11,7 +11,11 @@ export async function releaseWorkerJobs(sql: SqlExecutor, workerId: string, mess
        update job j set status = 'pending', attempts = greatest(j.attempts - 1, 0), worker_id = null,
          lease_expires_at = null, message = ?, updated_at = now()
        where j.worker_id = ? and j.status in ('queued', 'running')
-       returning j.id, j.project_id
+       returning j.id, j.project_id, j.runs, j.message
+     ),
+     attempt as (
+       update job_attempt a set finished_at = now(), outcome = 'released', message = r.message
+       from released r where a.job_id = r.id and a.number = r.runs
      ),
      acknowledged as (
        update job j set cancel_requested = false, lease_expires_at = null, updated_at = now()

@@ -14,21 +14,25 @@ export interface WorkerFields {
 
 /**
  * Creates the worker or, when the id exists, updates its fields and
- * reactivates it with a fresh heartbeat: a restarted worker keeps its id, its
- * history and the leases it still holds.
+ * reactivates it with a fresh heartbeat (a deactivated worker registers again
+ * this way): a restarted worker keeps its id, its history and the leases it
+ * still holds. The worker is bound to the principal that registered it; an id
+ * registered by another principal is left alone (null). Principal null
+ * (authentication off, an admin) keeps the worker's binding.
  */
-export async function upsertWorker(sql: SqlExecutor, w: WorkerFields): Promise<WorkerWithJobs> {
+export async function upsertWorker(sql: SqlExecutor, w: WorkerFields, principal: string | null): Promise<WorkerWithJobs | null> {
   const rows = await sql.query<WorkerSqlRow>(
     `with w as (
-       insert into worker (id, name, entity, description, available_cpu, available_accelerators, last_heartbeat_at, active)
-       values (?, ?, ?, ?, ?, ?, now(), true)
+       insert into worker (id, name, entity, description, available_cpu, available_accelerators, last_heartbeat_at, active, principal)
+       values (?, ?, ?, ?, ?, ?, now(), true, ?)
        on conflict (id) do update set name = excluded.name, entity = excluded.entity, description = excluded.description,
          available_cpu = excluded.available_cpu, available_accelerators = excluded.available_accelerators,
-         last_heartbeat_at = now(), active = true
+         last_heartbeat_at = now(), active = true, deactivated_at = null, principal = coalesce(worker.principal, excluded.principal)
+       where worker.principal is null or excluded.principal is null or worker.principal = excluded.principal
        returning *
      )
      select ${WORKER_COLUMNS} from w`,
-    [w.id, w.name, w.entity, w.description, w.availableCpu, w.availableAccelerators],
+    [w.id, w.name, w.entity, w.description, w.availableCpu, w.availableAccelerators, principal],
   );
-  return workerFromRow(rows[0]!);
+  return rows[0] ? workerFromRow(rows[0]) : null;
 }

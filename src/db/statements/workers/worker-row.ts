@@ -11,6 +11,8 @@ export interface WorkerSqlRow {
   last_heartbeat_at: Date;
   active: boolean;
   created_at: Date;
+  principal: string | null;
+  deactivated_at: Date | null;
   job_ids: number[];
 }
 
@@ -28,6 +30,8 @@ export function workerFromRow(r: WorkerSqlRow): WorkerWithJobs {
     lastHeartbeatAt: r.last_heartbeat_at,
     active: r.active,
     createdAt: r.created_at,
+    principal: r.principal,
+    deactivatedAt: r.deactivated_at,
   };
   return { worker, jobIds: r.job_ids ?? [] };
 }
