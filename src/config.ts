@@ -58,6 +58,18 @@ export const configSpec = {
   WHATSNEXT_RETRY_BACKOFF_SECONDS: secondsAtLeastZero({ default: 5, desc: "First retry delay of a failed job; doubles per attempt, at most an hour" }),
   WHATSNEXT_REAPER_INTERVAL_MS: intAtLeast(10)({ default: 1000, desc: "How often each replica reaps expired leases" }),
   WHATSNEXT_MAX_MESSAGE_BYTES: intAtLeast(1024)({ default: 16 * 1024 * 1024, desc: "Largest request message accepted" }),
+  WHATSNEXT_HEADERS_TIMEOUT_MS: intAtLeast(100)({
+    default: 10_000,
+    desc: "Time a connection gets to complete its TLS handshake and send its first request's headers (and an HTTP/1.1 connection each request's); then it is closed",
+  }),
+  WHATSNEXT_IDLE_TIMEOUT_MS: intAtLeast(100)({
+    default: 60_000,
+    desc: "A connection with no call in progress for this long is closed; a long-poll FetchJob or a stream in progress keeps it open",
+  }),
+  WHATSNEXT_MAX_CONNECTIONS: intAtLeast(1)({
+    default: 4096,
+    desc: "Most client connections open at once; one more is closed as soon as it is accepted (each worker holds one, so raise it for larger fleets)",
+  }),
   LOG_LEVEL: logLevel({ default: "info", desc: "pino log level" }),
 };
 
