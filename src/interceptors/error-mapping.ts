@@ -20,11 +20,17 @@ const parseBinaryPrefix = "parse binary: ";
  * cannot parse from the binary format (bytes that are not protobuf, a string
  * that is not UTF-8, nesting deeper than 100) as Internal, "parse binary:
  * …" (createBinarySerialization in @connectrpc/connect), where the same
- * input in JSON is InvalidArgument. Returns the InvalidArgument error to
+ * input in JSON is InvalidArgument; and connect-node reports a compressed
+ * request cut short as Internal "decompression failed", where other bad
+ * compressed bytes are InvalidArgument. Returns the InvalidArgument error to
  * answer instead, or undefined for any other error.
  */
 export function undecodableRequestError(err: ConnectError, method: DescMethod): ConnectError | undefined {
-  if (err.code !== Code.Internal || !err.rawMessage.startsWith(parseBinaryPrefix)) return undefined;
+  if (err.code !== Code.Internal) return undefined;
+  if (err.rawMessage === "decompression failed") {
+    return new ConnectError(`cannot decompress message ${method.input.typeName}: the bytes are not valid for the encoding the request names`, Code.InvalidArgument, undefined, undefined, err);
+  }
+  if (!err.rawMessage.startsWith(parseBinaryPrefix)) return undefined;
   let reason = err.rawMessage.slice(parseBinaryPrefix.length);
   // What Node's strict TextDecoder says about a string field's bytes.
   if (reason === "The encoded data was not valid for encoding utf-8") reason = "a string field is not valid UTF-8";

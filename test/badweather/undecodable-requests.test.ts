@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { Writable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -64,11 +65,11 @@ interface Answer {
 }
 
 /** A gRPC call over raw HTTP/2 with a hand-made body; the status from the trailers. */
-function grpcCall(path: string, body: Buffer, contentType = "application/grpc", requestId?: string): Promise<Answer> {
+function grpcCall(path: string, body: Buffer, contentType = "application/grpc", requestId?: string, more: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(t.url);
     session.on("error", reject);
-    const req = session.request({ ":method": "POST", ":path": path, "content-type": contentType, te: "trailers", ...(requestId ? { "x-request-id": requestId } : {}) });
+    const req = session.request({ ":method": "POST", ":path": path, "content-type": contentType, te: "trailers", ...(requestId ? { "x-request-id": requestId } : {}), ...more });
     let trailers: http2.IncomingHttpHeaders = {};
     req.on("trailers", (h) => (trailers = h));
     req.on("data", () => undefined);
@@ -97,8 +98,8 @@ async function grpcWebCall(path: string, body: Buffer, contentType = "applicatio
 }
 
 /** A Connect unary call (POST, or GET with the query given); the code and message from the JSON error body. */
-async function connectUnaryCall(path: string, body: Buffer | undefined, contentType = "application/proto", requestId?: string): Promise<Answer & { status: number }> {
-  const headers: Record<string, string> = requestId ? { "x-request-id": requestId } : {};
+async function connectUnaryCall(path: string, body: Buffer | undefined, contentType = "application/proto", requestId?: string, more: Record<string, string> = {}): Promise<Answer & { status: number }> {
+  const headers: Record<string, string> = { ...(requestId ? { "x-request-id": requestId } : {}), ...more };
   const init: RequestInit = body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": contentType }, body: new Uint8Array(body) };
   const res = await fetch(`${t.url}${path}`, init);
   const json = (await res.json()) as { code?: string; message?: string };
@@ -153,6 +154,19 @@ describe("requests that cannot be decoded are InvalidArgument, with the request 
       if (body === NAME_NOT_UTF8) assert.match(connect.message, /: a string field is not valid UTF-8$/);
     });
   }
+
+  it("answers a compressed request cut short with InvalidArgument", async () => {
+    const gzipped = gzipSync(Buffer.from([0x0a, 0x03, 0x61, 0x62, 0x63]));
+    const cut = gzipped.subarray(0, gzipped.length - 6);
+    const grpc = await grpcCall(CREATE_PROJECT, envelope(cut, 1), "application/grpc", "gzip-grpc", { "grpc-encoding": "gzip" });
+    assert.equal(grpc.code, Code.InvalidArgument);
+    assert.match(grpc.message, /^cannot decompress message whatsnext\.v1\.CreateProjectRequest/);
+    assert.equal(grpc.requestId, "gzip-grpc");
+    const connect = await connectUnaryCall(CREATE_PROJECT, cut, "application/proto", "gzip-connect", { "content-encoding": "gzip" });
+    assert.equal(connect.status, 400);
+    assert.equal(connect.code, Code.InvalidArgument);
+    assert.equal(connect.requestId, "gzip-connect");
+  });
 
   it("answers an undecodable streaming request (WatchJobs) with InvalidArgument", async () => {
     for (const body of [RANDOM_BYTES, VARINT_TOO_LONG]) {
