@@ -43,7 +43,7 @@ export function answerEarlyErrorsLikeOthers(handler: UniversalHandler, logger: L
       logger.child({ requestId }).info({ method: name, peer: req.contextValues?.get(peerKey).address, code: out.code, ms: Math.round(performance.now() - started) }, "call failed");
       return out;
     };
-    if (req.method === "GET") {
+    if (req.method === "GET" && handler.allowedMethods.includes("GET")) {
       // The message of a Connect GET is read by connect-es with URLSearchParams, which hides bytes that are not UTF-8.
       const notUtf8 = invalidUtf8InGetMessage(req.url);
       if (notUtf8 !== undefined) return connectErrorResponse(recode(new ConnectError(notUtf8, Code.InvalidArgument)));

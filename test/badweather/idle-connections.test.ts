@@ -60,8 +60,8 @@ interface Endpoint {
   /** A connection ready to carry HTTP/1.1 (TLS done and http/1.1 chosen, over TLS). */
   http1(): Promise<net.Socket>;
   session(): http2.ClientHttp2Session;
-  /** A connection that sends the HTTP/2 preface (after a TLS handshake choosing h2, over TLS) and nothing more. */
-  h2PrefaceAlone(): net.Socket;
+  /** A connection that sends these bytes and nothing more (after a TLS handshake choosing h2, over TLS). */
+  h2Raw(bytes: Buffer): net.Socket;
   client<S extends DescService>(service: S, protocol: "grpc-js" | "connect" | "grpc-web"): Client<S>;
   closeClients(): void;
 }
@@ -77,8 +77,8 @@ function cleartextEndpoint(t: TestServer): Endpoint {
         socket.once("error", reject);
       }),
     session: () => http2.connect(t.url),
-    h2PrefaceAlone() {
-      const socket = net.connect(t.server.port, "127.0.0.1", () => socket.write(H2_PREFACE));
+    h2Raw(bytes) {
+      const socket = net.connect(t.server.port, "127.0.0.1", () => socket.write(bytes));
       return socket;
     },
     client(service, protocol) {
@@ -105,8 +105,8 @@ function tlsEndpoint(t: TestServer, cert: SelfSignedCert): Endpoint {
         socket.once("error", reject);
       }),
     session: () => http2.connect(t.url, { ca: cert.pem, servername: "localhost" }),
-    h2PrefaceAlone() {
-      const socket = tls.connect({ host: "127.0.0.1", port: t.server.port, ca: cert.pem, servername: "localhost", ALPNProtocols: ["h2"] }, () => socket.write(H2_PREFACE));
+    h2Raw(bytes) {
+      const socket = tls.connect({ host: "127.0.0.1", port: t.server.port, ca: cert.pem, servername: "localhost", ALPNProtocols: ["h2"] }, () => socket.write(bytes));
       return socket;
     },
     client(service, protocol) {
@@ -172,9 +172,19 @@ function connectionTimeoutSuite(endpoint: () => Endpoint): void {
   });
 
   it("closes an HTTP/2 connection that sends the preface and nothing else", async () => {
-    const socket = endpoint().h2PrefaceAlone();
+    const socket = endpoint().h2Raw(Buffer.from(H2_PREFACE));
     received(socket);
     await closed(socket, "a connection with the HTTP/2 preface alone");
+  });
+
+  it("closes an HTTP/2 connection whose first request headers never end", async () => {
+    // An empty SETTINGS frame, then a HEADERS frame on stream 1 without END_HEADERS (":method: GET", HPACK index 2),
+    // and no CONTINUATION: the stream never reaches the server's handler.
+    const settings = Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
+    const headersStart = Buffer.from([0, 0, 1, 0x1, 0, 0, 0, 0, 1, 0x82]);
+    const socket = endpoint().h2Raw(Buffer.concat([Buffer.from(H2_PREFACE), settings, headersStart]));
+    received(socket);
+    await closed(socket, "an HTTP/2 connection with unfinished request headers");
   });
 
   it("closes an HTTP/2 connection that opens no stream, and one idle after its calls", async () => {
