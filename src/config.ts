@@ -72,6 +72,18 @@ export const configSpec = {
   WHATSNEXT_JOB_RETENTION: duration({ default: 30 * 86400, desc: "How long finished jobs (completed, failed, cancelled) are kept, e.g. 30d or 12h; 0 keeps them forever" }),
   WHATSNEXT_METRICS_PUBLIC: bool({ default: false, desc: "Serve /metrics without a key even when authentication is on (otherwise a viewer key is needed)" }),
   WHATSNEXT_MAX_MESSAGE_BYTES: intAtLeast(1024)({ default: 16 * 1024 * 1024, desc: "Largest request message accepted" }),
+  WHATSNEXT_HEADERS_TIMEOUT_MS: intAtLeast(100)({
+    default: 10_000,
+    desc: "Time a connection gets to complete its TLS handshake and send its first request's headers (and an HTTP/1.1 connection each request's); then it is closed",
+  }),
+  WHATSNEXT_IDLE_TIMEOUT_MS: intAtLeast(100)({
+    default: 60_000,
+    desc: "A connection with no call in progress for this long is closed; a long-poll FetchJob or a stream in progress keeps it open",
+  }),
+  WHATSNEXT_MAX_CONNECTIONS: intAtLeast(1)({
+    default: 4096,
+    desc: "Most client connections open at once; one more is closed as soon as it is accepted (each worker holds one, so raise it for larger fleets)",
+  }),
   LOG_LEVEL: logLevel({ default: "info", desc: "pino log level" }),
 };
 

@@ -17,11 +17,14 @@ import { peerKey, requestIdKey } from "./context.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { closeSessionWhenIdle, connectionLimitsOf, destroyIfSilent, http1Timeouts, limitConnections, type ConnectionLimits } from "./connection-limits.js";
+import { answerEarlyErrorsLikeOthers } from "./early-errors.js";
 import { encodeGrpcMessagesMinimally } from "./grpc-message-encoding.js";
 import { DatabaseHealth, registerHealth } from "./health.js";
 import { peerOf } from "./peer.js";
 import { serverModules } from "./modules.js";
 import { DescriptorIndex, registerReflection } from "./reflection.js";
+import { strictUtf8Decoder } from "./strict-utf8.js";
 
 /** A listening server. */
 export interface RunningServer {
@@ -74,11 +77,16 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     }
     registerHealth(router, health, serviceNames, shutdown.signal);
     registerReflection(router, new DescriptorIndex([...servedFiles, Health.file, ReflectionV1.file, ReflectionV1Alpha.file], [...serviceNames, Health.typeName, ReflectionV1.typeName, ReflectionV1Alpha.typeName]));
+    router.handlers.splice(0, router.handlers.length, ...router.handlers.map((h) => answerEarlyErrorsLikeOthers(h, logger)));
   };
+  // Unknown JSON fields are ignored (connect-es's default, kept). connect-es reads JSON with a lenient UTF-8
+  // decoder unless given one; the handler options' type omits the field its JSON parser reads.
+  const jsonOptions = { ignoreUnknownFields: true, textDecoder: strictUtf8Decoder };
 
   const connectHandler = connectNodeAdapter({
     routes,
     readMaxBytes: config.WHATSNEXT_MAX_MESSAGE_BYTES,
+    jsonOptions,
     // Error mapping runs innermost (so metrics and audit see codes) and again right inside logging, for the
     // interceptors' own errors (an authentication lookup that finds the database away is Unavailable too).
     interceptors: [requestLoggingInterceptor(logger), errorMappingInterceptor, ...modules.flatMap((m) => m.interceptors ?? []), errorMappingInterceptor],
@@ -111,12 +119,20 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         socket.resume();
       });
     }
+    // A URL is ASCII (RFC 3986). HTTP/1.1 refuses other bytes in the request line; HTTP/2 hands them over as
+    // Latin-1, which would turn bytes that are not UTF-8 in a Connect GET's message into other text.
+    if (/[^\x21-\x7e]/.test(req.url ?? "")) {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ code: "invalid_argument", message: "the request path must be ASCII: percent-encode other bytes" }));
+      return;
+    }
     for (const m of modules) if (m.http?.(req, res)) return;
     if (String(req.headers["content-type"] ?? "").startsWith("application/grpc")) encodeGrpcMessagesMinimally(res);
     connectHandler(req as http.IncomingMessage, res as http.ServerResponse);
   };
 
   const tls = config.WHATSNEXT_TLS_CERT_FILE !== "" && config.WHATSNEXT_TLS_KEY_FILE !== "";
+  const limits = connectionLimitsOf(config);
   let listener: net.Server;
   const h2Sessions = new Set<http2.ServerHttp2Session>();
   let h1: http.Server | undefined;
@@ -127,27 +143,32 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         cert: readFileSync(config.WHATSNEXT_TLS_CERT_FILE),
         key: readFileSync(config.WHATSNEXT_TLS_KEY_FILE),
         allowHTTP1: true,
+        handshakeTimeout: limits.headersMs,
         ...(clientCa ? { ca: readFileSync(clientCa), requestCert: true, rejectUnauthorized: true } : {}),
       },
       handler,
     );
-    secure.on("session", (s) => trackSession(h2Sessions, s));
+    // The HTTP/1.1 side of a secure HTTP/2 server reads Node's HTTP/1.1 timeouts from the server itself.
+    Object.assign(secure, http1Timeouts(limits));
+    secure.on("session", (s) => trackSession(h2Sessions, s, limits));
     listener = secure;
   } else {
     const h2 = http2.createServer({}, handler);
-    h2.on("session", (s) => trackSession(h2Sessions, s));
-    h1 = http.createServer(handler);
+    h2.on("session", (s) => trackSession(h2Sessions, s, limits));
+    h1 = http.createServer(http1Timeouts(limits), handler);
     // h1 never listens itself (the sniffer hands it sockets), but Node starts connection tracking on "listening":
     // without it closeIdleConnections/closeAllConnections do nothing and headersTimeout/requestTimeout never fire.
     h1.emit("listening");
     // HTTP/1.1 and HTTP/2 with prior knowledge share the port: the first bytes tell them apart.
     listener = net.createServer((socket) => {
+      const handedOn = destroyIfSilent(socket, limits);
       socket.once("readable", function sniff() {
         const head: Buffer | null = socket.read(H2_PREFACE.length) ?? socket.read();
         if (head === null) {
           socket.once("readable", sniff);
           return;
         }
+        handedOn();
         socket.unshift(head);
         const isH2 = head.length >= 3 && H2_PREFACE.subarray(0, Math.min(head.length, H2_PREFACE.length)).equals(head.subarray(0, Math.min(head.length, H2_PREFACE.length)));
         (isH2 ? h2 : h1!).emit("connection", socket);
@@ -155,6 +176,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       socket.on("error", () => socket.destroy());
     });
   }
+
+  limitConnections(listener, limits, app.metrics, logger);
 
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject);
@@ -198,8 +221,9 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   };
 }
 
-function trackSession(sessions: Set<http2.ServerHttp2Session>, session: http2.ServerHttp2Session): void {
+function trackSession(sessions: Set<http2.ServerHttp2Session>, session: http2.ServerHttp2Session, limits: ConnectionLimits): void {
   sessions.add(session);
+  closeSessionWhenIdle(session, limits);
   session.once("close", () => sessions.delete(session));
   session.on("error", () => undefined);
 }
