@@ -22,6 +22,10 @@ export async function migrate(url: string, kind: "postgres" | "embedded"): Promi
   try {
     const orm = await MikroORM.init({
       clientUrl: url,
+      // MikroORM takes only host, port, user, password and database from clientUrl and drops the query
+      // string, so its connection would ignore sslmode, sslrootcert, sslcert and sslkey and go in clear.
+      // Handing pg the whole URL as well applies them as the pool and the LISTEN connection do.
+      driverOptions: { connection: { connectionString: url, application_name: "whatsnext-migrator" } },
       entities,
       extensions: [Migrator],
       pool: { min: 0, max: 1 },
