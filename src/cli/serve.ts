@@ -1,10 +1,13 @@
 import { ConfigError, loadConfig } from "../config.js";
+import { DatabaseConnectError } from "../db/database-connect-error.js";
 import { createLogger } from "../logger.js";
 import { startServer } from "../server/server.js";
 
 /**
  * `whatsnext serve`: validates the environment, starts the server, and shuts
- * down gracefully on SIGINT or SIGTERM (a second signal exits at once).
+ * down gracefully on SIGINT or SIGTERM (a second signal exits at once). A bad
+ * setting (exit 2) or a database it cannot connect to (exit 1) ends start-up
+ * with one line on stderr.
  */
 export async function serve(): Promise<void> {
   let config;
@@ -22,7 +25,12 @@ export async function serve(): Promise<void> {
   try {
     server = await startServer(config, logger);
   } catch (err) {
-    logger.fatal({ err }, "could not start");
+    if (err instanceof DatabaseConnectError) {
+      // The operator's line: what failed, where, what to do. A stack trace would only bury it.
+      process.stderr.write(`${err.message}\n`);
+    } else {
+      logger.fatal({ err }, "could not start");
+    }
     process.exitCode = 1;
     return;
   }
