@@ -190,7 +190,15 @@ describe("TLS to the database", { skip: skipWithoutPostgresCluster({ tls: true }
         await client.end().catch(() => undefined);
       }
     };
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
     assert.ok("error" in (await connect({ sslmode: "require", sslrootcert: otherCa.certFile })), "require checks the CA");
+    process.off("warning", onWarning);
+    assert.ok(
+      warnings.some((w) => w.includes("SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'")),
+      `pg warns that require means verify-full: ${JSON.stringify(warnings)}`,
+    );
     assert.deepEqual(await connect({ sslmode: "no-verify" }), { ssl: true }, "no-verify encrypts, and accepts any certificate");
     assert.deepEqual(await connect({ uselibpqcompat: "true", sslmode: "require" }), { ssl: true }, "libpq's require encrypts without checking");
     assert.ok("error" in (await connect({ uselibpqcompat: "true", sslmode: "verify-full", sslrootcert: otherCa.certFile })), "libpq's verify-full checks the CA");

@@ -175,9 +175,9 @@ export class PostgresCluster {
     const url = new URL(`postgres://${options.host ?? "localhost"}:${this.port}/${encodeURIComponent(database)}`);
     url.username = options.user ?? "postgres";
     if (options.password !== undefined) url.password = options.password;
-    for (const [k, v] of Object.entries(options.params ?? {})) url.searchParams.set(k, v);
-    // URLSearchParams writes "/" as %2F; pg reads both, people read the plain path better.
-    return url.toString().replace(/%2F/gi, "/");
+    // Paths in the query stay readable: "/" is allowed there, and pg reads it either way.
+    const query = Object.entries(options.params ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v).replace(/%2F/gi, "/")}`);
+    return `${url.toString()}${query.length ? `?${query.join("&")}` : ""}`;
   }
 
   /** Runs fn on a superuser connection over the cluster's Unix socket (no TLS, whatever pg_hba.conf says for TCP). */
