@@ -52,7 +52,7 @@ from .queue_stats import QueueStats
 from .statuses import JobStatus, ProjectStatus
 from .tasks import Task
 from .tls import TLS
-from .watch import JobEvent
+from .watch import JobEvent, JobWatch
 from .worker import Worker, WorkerSummary
 from .worker_info import WorkerInfo
 
@@ -77,6 +77,7 @@ __all__ = [
     "JobDependencies",
     "JobDependency",
     "JobEvent",
+    "JobWatch",
     "JobStatus",
     "NotFound",
     "OutOfRange",

@@ -136,9 +136,9 @@ def _mapping(lines: List[_Line], start: int, indent: int) -> Tuple[Dict[str, Any
             else:
                 result[key] = None
         else:
+            result[key] = _scalar_or_flow(rest, line.number)
             if i < len(lines) and lines[i].indent > indent:
                 raise YamlError(f"line {lines[i].number}: a value spanning several lines is not supported; write it on one line")
-            result[key] = _scalar_or_flow(rest, line.number)
     if i < len(lines) and lines[i].indent > indent:
         raise YamlError(f"line {lines[i].number}: unexpected indentation")
     return result, i
@@ -170,9 +170,9 @@ def _sequence(lines: List[_Line], start: int, indent: int) -> Tuple[List[Any], i
                 raise YamlError(f"line {nested[used].number}: unexpected indentation")
             result.append(value)
             continue
+        result.append(_scalar_or_flow(rest, line.number))
         if i < len(lines) and lines[i].indent > indent:
             raise YamlError(f"line {lines[i].number}: a value spanning several lines is not supported; write it on one line")
-        result.append(_scalar_or_flow(rest, line.number))
     return result, i
 
 

@@ -61,8 +61,9 @@ def parse_server_url(server: str, tls: Optional[bool] = None) -> ServerAddress:
         raise ConfigError(f"server must start with http:// or https://, got {server!r}")
     secure = scheme == "https"
     if tls is not None and has_scheme and tls != secure:
-        wanted = "an https://" if tls else "an http://"
-        raise ConfigError(f"tls={tls} needs {wanted} server, got {server!r}")
+        if tls:
+            raise ConfigError(f"tls is on, which needs an https:// server, got {server!r}")
+        raise ConfigError(f"tls=False needs an http:// server, got {server!r}")
     try:
         host = parts.hostname
         port = parts.port

@@ -39,6 +39,8 @@ def function_display(function: Callable[..., Any], parameters: Mapping[str, Any]
 def _qualified_name(function: Callable[..., Any]) -> str:
     module = getattr(function, "__module__", None) or ""
     name = getattr(function, "__qualname__", None) or getattr(function, "__name__", None) or repr(function)
+    # A function defined inside another reads as module.name, not module.outer.<locals>.name.
+    name = name.rsplit("<locals>.", 1)[-1]
     return f"{module}.{name}" if module else name
 
 

@@ -3,9 +3,9 @@ it is told to stop.
 
 ``whatsnext.current_job()`` inside a function registered with
 ``@worker.task(...)`` gives the job, its accelerators and whether it was
-cancelled. A cancelled function also gets ``whatsnext.JobCancelled`` raised
-inside it at the next Python line it runs, which is as far as Python lets one
-thread stop another.
+cancelled. A cancelled function gets ``whatsnext.JobCancelled`` raised inside it at the
+next Python line it runs, which is as far as Python lets one thread stop
+another; ``current_job().sleep()`` is a sleep that a cancel interrupts.
 """
 
 from __future__ import annotations
@@ -54,12 +54,14 @@ class JobContext:
         if self._abort.aborted:
             raise JobCancelled(self._abort.reason or "the job must stop")
 
-    def wait_cancelled(self, timeout: Optional[float] = None) -> bool:
-        """Sleeps until the job must stop or ``timeout`` seconds pass; True when it must stop.
+    def sleep(self, seconds: float) -> None:
+        """Sleeps like ``time.sleep``, but a cancel ends it at once with JobCancelled.
 
-        A cancellable ``time.sleep``: use it instead of sleeping in a function.
+        ``time.sleep`` is one call into C, so JobCancelled reaches a function
+        sleeping in it only when it returns; sleep with this instead.
         """
-        return self._abort.wait(timeout)
+        if self._abort.wait(seconds):
+            raise JobCancelled(self._abort.reason or "the job must stop")
 
 
 _local = threading.local()

@@ -15,7 +15,7 @@ from .queue_stats import QueueStats
 from .statuses import ProjectStatus, StatusLike, job_statuses
 from .tasks import Task
 from .timestamps import to_datetime
-from .watch import REFRESH_SECONDS, JobEvent, ProjectChanges, deadline_after, seconds_left, watch_events
+from .watch import REFRESH_SECONDS, JobWatch, ProjectChanges, deadline_after, seconds_left
 
 if TYPE_CHECKING:
     from .client import Client
@@ -335,9 +335,9 @@ class Project:
                 for _ in changes.take():
                     pass
 
-    def watch(self) -> Iterator[JobEvent]:
-        """Every change to the project's jobs as it happens, until you stop iterating."""
-        return watch_events(self._client, self.id)
+    def watch(self) -> JobWatch:
+        """Every change to the project's jobs as it happens: ``with project.watch() as changes: for event in changes: ...``."""
+        return JobWatch(self._client, self.id)
 
     def clear_queue(self) -> int:
         """Deletes the project's PENDING jobs; returns how many."""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .client import Client
     from .jobs import Job
 
-__all__ = ["JobEvent", "ProjectChanges", "watch_events", "REFRESH_SECONDS"]
+__all__ = ["JobEvent", "JobWatch", "ProjectChanges", "REFRESH_SECONDS"]
 
 #: The longest a waiter goes without re-reading what it waits on.
 REFRESH_SECONDS = 5.0
@@ -54,14 +54,34 @@ def _event(client: "Client", message: Any) -> JobEvent:
     return JobEvent(_EVENT_TYPES.get(message.type, "updated"), Job._from_message(client, message.job))
 
 
-def watch_events(client: "Client", project_id: int) -> Iterator[JobEvent]:
-    """Yields the project's job changes until the caller stops iterating (which ends the stream)."""
-    call = client._connection.stream(client._connection.jobs, "WatchJobs", job_pb2.WatchJobsRequest(project_id=project_id))
-    try:
-        for message in call:
-            yield _event(client, message)
-    finally:
-        call.cancel()
+class JobWatch:
+    """The changes to a project's jobs as they happen: iterate it; ``close()``
+    (from any thread) or leaving its ``with`` block ends the stream."""
+
+    def __init__(self, client: "Client", project_id: int) -> None:
+        self._client = client
+        connection = client._connection
+        self._call = connection.stream(connection.jobs, "WatchJobs", job_pb2.WatchJobsRequest(project_id=project_id))
+        self._closed = threading.Event()
+
+    def __iter__(self) -> Iterator[JobEvent]:
+        try:
+            for message in self._call:
+                yield _event(self._client, message)
+        except Cancelled:
+            if not self._closed.is_set():
+                raise
+
+    def close(self) -> None:
+        """Ends the stream; an iteration in progress stops."""
+        self._closed.set()
+        self._call.cancel()
+
+    def __enter__(self) -> "JobWatch":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 class ProjectChanges:
