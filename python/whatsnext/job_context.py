@@ -68,7 +68,8 @@ _local = threading.local()
 
 
 def current_job() -> JobContext:
-    """The job the calling function runs for; RuntimeError outside a job's function."""
+    """The job the calling function runs for; RuntimeError outside a job's
+    function (threads the function starts have no job of their own)."""
     context: Optional[JobContext] = getattr(_local, "context", None)
     if context is None:
         raise RuntimeError("whatsnext.current_job() is only available inside a function a Worker runs as a job")

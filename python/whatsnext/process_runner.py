@@ -66,12 +66,15 @@ def run_process(
     max_tail_bytes: int = DEFAULT_TAIL_BYTES,
     max_tail_lines: int = DEFAULT_TAIL_LINES,
     on_spawn: Optional[Callable[[int], None]] = None,
+    on_output: Optional[Callable[[bytes, str], None]] = None,
 ) -> ProcessResult:
     """Starts ``argv[0]`` (looked up on ``env``'s PATH) and returns when it has ended.
 
     ``env`` is the complete environment, ``extra_env`` is set on top of it.
     ``on_spawn`` runs once the process exists (to report StartJob only for a
-    command that really started); the process runs meanwhile.
+    command that really started); the process runs meanwhile. ``on_output``
+    gets every chunk of output as it arrives (``"stdout"`` or ``"stderr"``),
+    for live logs; the tail is kept regardless.
     """
     combined = OutputTail(max_tail_bytes)
 
@@ -99,7 +102,11 @@ def run_process(
     except (OSError, ValueError) as error:
         return result(None, None, False, str(error))
 
-    readers = [_start_reader(stream, combined) for stream in (process.stdout, process.stderr) if stream is not None]
+    readers = [
+        _start_reader(stream, name, combined, on_output)
+        for stream, name in ((process.stdout, "stdout"), (process.stderr, "stderr"))
+        if stream is not None
+    ]
     state = {"exited": False, "aborted": False}
     lock = threading.Lock()
 
@@ -141,7 +148,7 @@ def run_process(
     return result(returncode, None, state["aborted"], None)
 
 
-def _start_reader(stream: IO[bytes], tail: OutputTail) -> threading.Thread:
+def _start_reader(stream: IO[bytes], name: str, tail: OutputTail, on_output: Optional[Callable[[bytes, str], None]]) -> threading.Thread:
     def read() -> None:
         fd = stream.fileno()
         try:
@@ -150,6 +157,8 @@ def _start_reader(stream: IO[bytes], tail: OutputTail) -> threading.Thread:
                 if not chunk:
                     break
                 tail.push(chunk)
+                if on_output is not None:
+                    on_output(chunk, name)
         except OSError:
             pass
         finally:

@@ -462,7 +462,7 @@ class Worker:
         assert job_id is not None
         try:
             transport.start(job_id, display)
-        except WhatsNextError as error:
+        except Exception as error:  # noqa: BLE001 - a refusal, or a failure of ours: either way the job is not ours to run
             # Not ours any more (cancelled, lease lost): stop running it.
             with self._lock:
                 if entry.lost is None:
