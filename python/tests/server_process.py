@@ -1,5 +1,5 @@
 """A real WhatsNext server for the tests: ``whatsnext serve`` started from the
-repository with Node, on a free port, over a database of its own.
+repository with Node (bin/whatsnext.js), on a free port, over a database of its own.
 
 With DATABASE_URL set, a fresh PostgreSQL database is created from it (and
 dropped at the end); without it the server runs on an in-memory embedded
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NODE = os.environ.get("NODE", "node")
 #: A loaded machine takes long to compile the server and start its database.
-START_TIMEOUT_SECONDS = 180.0
+START_TIMEOUT_SECONDS = 300.0
 
 
 class ServerProcess:
@@ -52,7 +52,8 @@ class ServerProcess:
             env.pop("DATABASE_URL", None)
         env.update(self._extra_env)
         self._process = subprocess.Popen(
-            [NODE, "--import", "tsx", "src/cli/main.ts", "serve"],
+            # bin/whatsnext.js is `whatsnext serve` as installed; it starts faster than tsx on main.ts.
+            [NODE, "bin/whatsnext.js", "serve"],
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

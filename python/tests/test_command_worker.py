@@ -84,7 +84,7 @@ def test_a_worker_without_gpus_leaves_gpu_jobs_to_others(project: whatsnext.Proj
     cpu = project.submit("cpu")
     worker = whatsnext.Worker(project, cpus=1, handle_signals=False)
     with running(worker, until_idle=True) as summary:
-        cpu.wait(timeout=60)
+        cpu.wait(timeout=120)
     assert summary[0].claimed == 1
     assert gpu.refresh().status is whatsnext.JobStatus.PENDING
 
@@ -96,7 +96,7 @@ def test_cancelling_a_running_command_kills_its_process_group(project: whatsnext
     job = project.submit("long", {"pids": str(pids)})
     worker = whatsnext.Worker(project, cpus=1, handle_signals=False, heartbeat_seconds=0.3, kill_grace_seconds=5)
     with running(worker) as summary:
-        job.wait(until="running", timeout=60)
+        job.wait(until="running", timeout=120)
         shell, child = (int(p) for p in eventually(lambda: pids.exists() and pids.read_text().split(), "the command's pids"))
         job.cancel()
         eventually(lambda: job.refresh().message != "", "the worker's report of the cancelled job")

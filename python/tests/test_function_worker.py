@@ -91,7 +91,7 @@ def test_a_task_without_function_or_template_fails_naming_the_functions(project:
     worker = whatsnext.Worker(project, cpus=1, handle_signals=False)
     worker.add_task("train", lambda: None)
     with running(worker, max_jobs=1):
-        job.wait(timeout=60)
+        job.wait(timeout=120)
     assert job.status is whatsnext.JobStatus.FAILED
     assert job.message == 'task "unknown" has an empty command_template and this worker has no executable configured to run it with (this worker runs functions for train)'
 
@@ -123,8 +123,8 @@ def test_cancelling_a_running_function_stops_it(project: whatsnext.Project) -> N
     waiting = project.submit("polite")
     with running(worker) as summary:
         assert started.wait(60)
-        spinning.wait(until="running", timeout=60)
-        waiting.wait(until="running", timeout=60)
+        spinning.wait(until="running", timeout=120)
+        waiting.wait(until="running", timeout=120)
         spinning.cancel()
         waiting.cancel(reason="no longer needed")
         eventually(lambda: spinning.refresh().message != "", "the cancelled function's report")

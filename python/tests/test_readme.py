@@ -29,7 +29,9 @@ def test_the_walkthrough_submits_and_runs_a_100_job_grid(server: ServerProcess, 
     env.update({"WHATSNEXT_SERVER": server.url, "PYTHONPATH": str(README.parent)})
     completed = subprocess.run([sys.executable, "sweep.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout == expected
+    # Workers are counted server-wide, and the suite's server has had others.
+    workers = re.compile(r"active_workers=\d+, registered_workers=\d+")
+    assert workers.sub("workers", completed.stdout) == workers.sub("workers", expected)
 
 
 def test_the_main_readme_snippet_runs(server: ServerProcess, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def running(worker: whatsnext.Worker, **run_options: Any) -> Iterator[List[whats
         raise failure["error"]
 
 
-def eventually(condition: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+def eventually(condition: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
     """Polls ``condition`` until it returns something truthy (returned), failing after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -233,9 +233,6 @@ class Worker:
             if self._active:
                 raise RuntimeError("this worker is running already")
             self._active = True
-            self._stopping = False
-            self._release_now = False
-            self._stop_reason = ""
             self._summary = WorkerSummary()
         restore_signals = self._install_signal_handlers()
         pool = ResourcePool(self.cpus, self.accelerator_ids, self.parallel)
@@ -278,13 +275,18 @@ class Worker:
                 transport.deactivate()
             restore_signals()
             with self._lock:
+                # Ready to run again; a stop() before run() makes it return at once.
                 self._active = False
+                self._stopping = False
+                self._release_now = False
+                self._stop_reason = ""
             _log.info("stopped after %d job(s)", self._summary.claimed)
         return WorkerSummary(**vars(self._summary))
 
     def stop(self, reason: str = "stop requested") -> None:
         """Begins a graceful stop: no new jobs, running ones get ``grace_seconds``.
-        A second call stops and releases them at once. Safe from any thread."""
+        A second call stops and releases them at once. Safe from any thread;
+        called before ``run()``, it makes that run return at once."""
         with self._lock:
             if self._stopping:
                 self._release_now = True
