@@ -75,5 +75,5 @@ function killGroup(pid: number | undefined): void {
 /** pytest's last line: "34 passed in 91.34s", "1 failed, 33 passed in …". */
 function closingLine(output: string): string {
   const lines = output.split("\n").map((line) => line.trim()).filter((line) => line !== "");
-  return lines.reverse().find((line) => /\b(passed|failed|error|errors|no tests ran)\b/.test(line)) ?? "(pytest printed no summary)";
+  return lines.reverse().find((line) => /\b(passed|failed|errors?|skipped|deselected|no tests ran)\b/.test(line)) ?? "(pytest printed no summary)";
 }

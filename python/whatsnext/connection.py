@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 import grpc
@@ -30,8 +30,6 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 _MAX_RECEIVE_BYTES = 256 * 1024 * 1024
 #: Reads are tried again this many times while the server is Unavailable.
 _READ_ATTEMPTS = 4
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -219,14 +217,3 @@ def _method_name(stub: Any, method: str) -> str:
 def _backoff(attempt: int) -> float:
     return min(5.0, 0.25 * 2**attempt) * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
 
-
-def retry_unavailable(action: Callable[[], T], attempts: int = _READ_ATTEMPTS) -> T:
-    """Runs ``action``, trying again while it raises Unavailable."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return action()
-        except Unavailable:
-            if attempt >= attempts:
-                raise
-        time.sleep(_backoff(attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
