@@ -1,5 +1,6 @@
 import type { App, ServerModule } from "./app.js";
 import { catalogModule } from "../services/catalog-module.js";
+import { dashboardModule } from "./dashboard.js";
 import { metricsModule } from "./metrics.js";
 import { securityModule } from "../security/security-module.js";
 import { queueModule } from "../services/queue-module.js";
@@ -9,5 +10,5 @@ import { queueModule } from "../services/queue-module.js";
  * to serve it; each lives in its own folder.
  */
 export function serverModules(app: App): ServerModule[] {
-  return [metricsModule(), securityModule(app), catalogModule(app), queueModule(app)];
+  return [metricsModule(), securityModule(app), catalogModule(app), queueModule(app), dashboardModule(app)];
 }

@@ -210,6 +210,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
       try {
         const em = app.db.sql;
         await jobs.requireProjectExists(em, projectId);
+        if (req.confirmSubscription) yield { type: JobEventType.SUBSCRIBED };
         for (;;) {
           const r = await next;
           if (r.done || signal.aborted) return;
