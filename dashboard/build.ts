@@ -14,7 +14,8 @@ export const ASSETS_FOLDER = "assets";
 
 // The bundle also depends on the generated descriptors and on the locked dependency versions.
 const INPUTS = [DASHBOARD_SOURCE_DIR, join(REPOSITORY_ROOT, "gen"), join(REPOSITORY_ROOT, "package-lock.json")];
-const COMPRESSIBLE = /\.(js|css|html|svg|json)$/; // source maps are for devtools only: not worth brotli's time
+// Source maps are fetched by developer tools only: not worth brotli's time.
+const COMPRESSIBLE = /\.(js|css|html|svg|json)$/;
 
 /**
  * True when dist/dashboard has no index.html, or any source of the bundle

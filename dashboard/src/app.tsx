@@ -16,6 +16,11 @@ import { QueuePage } from "./views/queue-page.js";
 import { SweepPage } from "./views/sweep-page.js";
 import { WorkersPage } from "./views/workers-page.js";
 
+/** What the server put in the page: "key" when it needs an API key, "ask" when it may accept the browser as it is. */
+function signInHint(): string {
+  return document.querySelector<HTMLMetaElement>('meta[name="whatsnext-sign-in"]')?.content ?? "ask";
+}
+
 type SignIn =
   | { readonly state: "checking" }
   | { readonly state: "needs-key"; readonly problem?: string }
@@ -31,6 +36,11 @@ export function App() {
 
   const check = useCallback(async () => {
     const key = readApiKey();
+    if (key === null && signInHint() === "key") {
+      // The server said (in the page) that nothing is answered without a key: ask first rather than be refused.
+      setSignIn({ state: "needs-key" });
+      return;
+    }
     try {
       const identity = await api.identity.getCallerIdentity({});
       setSignIn({ state: "signed-in", identity, usesKey: key !== null });

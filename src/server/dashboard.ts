@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import type http from "node:http";
 import type http2 from "node:http2";
 import { join, relative } from "node:path";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { ASSETS_FOLDER, buildDashboard, DASHBOARD_OUT_DIR, dashboardIsStale } from "../../dashboard/build.js";
 import type { App, ServerModule } from "./app.js";
 
@@ -61,7 +62,7 @@ type Encoding = "br" | "gzip" | "identity";
  * bundle when dist/dashboard is missing or older than its sources; a failed
  * build leaves the API serving and the page answering 503 with the reason.
  */
-export function dashboardModule(app: App): ServerModule {
+export function dashboardModule(app: App, authEnabled: () => boolean): ServerModule {
   const files = new Map<string, ServedFile>();
   let unavailable: string | undefined = "the dashboard is starting";
 
@@ -75,7 +76,11 @@ export function dashboardModule(app: App): ServerModule {
           app.logger.info({ files: build.files.length, ms: Math.round(performance.now() - started) }, "dashboard built");
         }
         await loadFiles(DASHBOARD_OUT_DIR, files);
-        if (!files.has("/index.html")) throw new Error(`${DASHBOARD_OUT_DIR} has no index.html`);
+        const index = files.get("/index.html");
+        if (!index) throw new Error(`${DASHBOARD_OUT_DIR} has no index.html`);
+        // The security module started before this one, so whether a key is needed is known now.
+        const signIn = signInHint(authEnabled(), app.config.WHATSNEXT_TLS_CLIENT_CA_FILE !== "");
+        files.set("/index.html", servedFile(Buffer.from(index.identity.toString("utf8").replace("</head>", `<meta name="whatsnext-sign-in" content="${signIn}">\n</head>`)), index.contentType));
         unavailable = undefined;
       } catch (err) {
         unavailable = `the dashboard could not be built (${(err as Error).message.split("\n")[0]}); run npm run build:dashboard and restart`;
@@ -102,6 +107,32 @@ export function dashboardModule(app: App): ServerModule {
   };
 }
 
+/**
+ * What the page should do before its first call: "key" when the server
+ * answers nothing without an API key (so the page asks for one at once
+ * instead of making a call it knows will be refused), "ask" when the server
+ * may accept the browser as it is (authentication off, or a client
+ * certificate under mTLS).
+ */
+export function signInHint(authEnabled: boolean, mtls: boolean): "key" | "ask" {
+  return authEnabled && !mtls ? "key" : "ask";
+}
+
+/** A file compressed in memory (for the one page that changes at start). */
+function servedFile(identity: Buffer, contentType: string): ServedFile {
+  return {
+    contentType,
+    etag: etagOf(identity),
+    identity,
+    gzip: gzipSync(identity, { level: 9 }),
+    br: brotliCompressSync(identity),
+  };
+}
+
+function etagOf(contents: Buffer): string {
+  return `"${createHash("sha256").update(contents).digest("base64url").slice(0, 22)}"`;
+}
+
 async function loadFiles(root: string, into: Map<string, ServedFile>): Promise<void> {
   const loaded = new Map<string, ServedFile>();
   for (const path of await listFiles(root)) {
@@ -111,7 +142,7 @@ async function loadFiles(root: string, into: Map<string, ServedFile>): Promise<v
     const optional = (suffix: string) => readFile(path + suffix).catch(() => undefined);
     loaded.set("/" + relative(root, path).split("\\").join("/"), {
       contentType: CONTENT_TYPES[extension] ?? "application/octet-stream",
-      etag: `"${createHash("sha256").update(identity).digest("base64url").slice(0, 22)}"`,
+      etag: etagOf(identity),
       identity,
       gzip: await optional(".gz"),
       br: await optional(".br"),

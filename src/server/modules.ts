@@ -10,5 +10,6 @@ import { queueModule } from "../services/queue-module.js";
  * to serve it; each lives in its own folder.
  */
 export function serverModules(app: App): ServerModule[] {
-  return [metricsModule(), securityModule(app), catalogModule(app), queueModule(app), dashboardModule(app)];
+  const security = securityModule(app);
+  return [metricsModule(), security, catalogModule(app), queueModule(app), dashboardModule(app, () => security.state?.authEnabled ?? true)];
 }
