@@ -56,6 +56,9 @@ for (const database of databases) {
     before(async () => {
       t = await startTestServer({
         ...database.env,
+        // The test's worker never heartbeats: its running job must not be reaped while the pages look at it.
+        WHATSNEXT_LEASE_SECONDS: "3600",
+        WHATSNEXT_WORKER_TIMEOUT_SECONDS: "3600",
         WHATSNEXT_API_KEYS: Object.entries(keys)
           .map(([role, key]) => `dash-${role}:${role}:${key}`)
           .join(","),
@@ -108,6 +111,11 @@ for (const database of databases) {
         if (m.type() === "error") errors.push(`console: ${m.text()}`);
       });
       page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+      if (process.env.DASHBOARD_DEBUG) {
+        page.on("request", (r) => console.log("# request", r.method(), r.url(), r.postData()?.slice(0, 160) ?? ""));
+        page.on("framenavigated", (f) => console.log("# navigated", f.url()));
+        page.on("console", (m) => console.log("# console", m.type(), m.text()));
+      }
       await page.goto(t.url + path);
       if (key) {
         await page.locator('input[name="api-key"]').fill(key);
@@ -123,16 +131,25 @@ for (const database of databases) {
       try {
         await test(page);
         assert.deepEqual(errors, [], `no console errors on ${path}`);
+      } catch (err) {
+        if (process.env.DASHBOARD_FAILURE_SCREENSHOTS) await page.screenshot({ path: `${process.env.DASHBOARD_FAILURE_SCREENSHOTS}/failed-${Date.now()}.png`, fullPage: true }).catch(() => undefined);
+        throw err;
       } finally {
         await context.close();
       }
     }
 
-    const waitFor = (page: Page, what: string, predicate: string) =>
-      page.waitForFunction(predicate, undefined, { timeout: WAIT_MS, polling: 100 }).catch((err: Error) => {
+    // Predicates are functions, not strings: the page's Content-Security-Policy forbids evaluating strings.
+    const waitFor = <A extends number | string | undefined | readonly [string, boolean]>(page: Page, what: string, predicate: (arg: A) => boolean, arg: A) =>
+      // Plain values cross into the page unchanged, so the predicate's argument is A there too.
+      page.waitForFunction(predicate as (arg: unknown) => boolean, arg, { timeout: WAIT_MS, polling: 100 }).catch((err: Error) => {
         throw new Error(`${what}: ${err.message.split("\n")[0]}`);
       });
     const rowCount = (page: Page) => page.locator("table.jobs tbody tr").count();
+    const waitForRows = (page: Page, what: string, rows: number) =>
+      waitFor(page, what, (n) => document.querySelectorAll("table.jobs tbody tr").length === n, rows);
+    const firstRowIs = (page: Page, what: string, id: bigint, equal = true) =>
+      waitFor(page, what, ([want, eq]) => (document.querySelector<HTMLElement>("table.jobs tbody tr")?.dataset.jobId === want) === eq, [String(id), equal] as const);
 
     it("asks for a key, tells a wrong key so, and signs in with a right one", async () => {
       const { page, errors, context } = await open("/", undefined);
@@ -186,7 +203,7 @@ for (const database of databases) {
         await workers.finishJob({ jobId: late.id, workerId: "gpu-box-1", success: true, exitCode: 0 });
         await page.locator(`tr[data-job-id="${late.id}"][data-status="completed"]`).waitFor();
         // The stats at the top follow too.
-        await waitFor(page, "stats count the new job", `document.querySelector(".queue-stats")?.dataset.total === "11"`);
+        await waitFor(page, "stats count the new job", () => document.querySelector<HTMLElement>(".queue-stats")?.dataset.total === "11", undefined);
         assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true, "the page was not reloaded");
       });
     });
@@ -195,40 +212,40 @@ for (const database of databases) {
       await withPage(`/projects/${projectId}`, keys.viewer, async (page) => {
         await page.locator('[data-live="live"]').waitFor();
         await page.locator(`tr[data-job-id="${report.id}"]`).waitFor();
-        const total = await rowCount(page);
-        assert.equal(total, 11);
+        const total = Number((await client(JobService).getQueueStats({ projectId })).total);
+        await waitForRows(page, "every job", total);
 
         await page.locator('input[name="status"][value="failed"]').check();
-        await waitFor(page, "one failed job", `document.querySelectorAll("table.jobs tbody tr").length === 1`);
+        await waitForRows(page, "one failed job", 1);
         assert.equal(await page.locator("table.jobs tbody tr").getAttribute("data-job-id"), String(failed.id));
         assert.match(page.url(), /status=failed/);
 
         await page.goBack();
-        await waitFor(page, "back to every job", `document.querySelectorAll("table.jobs tbody tr").length === ${total}`);
+        await waitForRows(page, "back to every job", total);
 
         await page.locator('select[name="task"]').selectOption("report");
-        await waitFor(page, "the two report jobs", `document.querySelectorAll("table.jobs tbody tr").length === 2`);
+        await waitForRows(page, "the two report jobs", 2);
         await page.getByRole("link", { name: "Clear filters" }).click();
-        await waitFor(page, "every job again", `document.querySelectorAll("table.jobs tbody tr").length === ${total}`);
+        await waitForRows(page, "every job again", total);
 
         await page.locator('input[name="param"]').fill("seed=2");
         await page.locator('input[name="param"]').press("Enter");
-        await waitFor(page, "the three seed-2 jobs", `document.querySelectorAll("table.jobs tbody tr").length === 3`);
+        await waitForRows(page, "the three seed-2 jobs", 3);
         await page.locator('input[name="name"]').fill("lr0.01-");
         await page.locator('input[name="name"]').press("Enter");
-        await waitFor(page, "one job named lr0.01-…", `document.querySelectorAll("table.jobs tbody tr").length === 1`);
+        await waitForRows(page, "one job named lr0.01-…", 1);
         assert.equal(await page.locator("table.jobs tbody tr").getAttribute("data-job-id"), String(sweep.get("lr0.01-s2")!.id));
         await page.getByRole("link", { name: "Clear filters" }).click();
-        await waitFor(page, "every job again", `document.querySelectorAll("table.jobs tbody tr").length === ${total}`);
+        await waitForRows(page, "every job again", total);
 
         // Sorting by id, descending: the newest job first.
         await page.locator('a[data-sort="id"]').click();
-        await waitFor(page, "sorted by id, descending", `document.querySelector("table.jobs tbody tr")?.dataset.jobId !== "${sweep.get("lr0.1-s1")!.id}"`);
+        await firstRowIs(page, "sorted by id, descending", sweep.get("lr0.1-s1")!.id, false);
         const ids = await page.locator("table.jobs tbody tr").evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.jobId)));
         assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
         if (SCREENSHOTS) {
           await page.getByRole("link", { name: "#" }).click();
-          await waitFor(page, "sorted by id again", `document.querySelector("table.jobs tbody tr")?.dataset.jobId === "${sweep.get("lr0.1-s1")!.id}"`);
+          await firstRowIs(page, "sorted by id again", sweep.get("lr0.1-s1")!.id);
           mkdirSync(SCREENSHOTS, { recursive: true });
           await page.screenshot({ path: `${SCREENSHOTS}dashboard-queue.png` });
         }
@@ -236,19 +253,28 @@ for (const database of databases) {
     });
 
     it("pages through the API's page tokens, with Next and Previous", async () => {
-      // 60 more jobs of another task make the project longer than one page of 50.
-      await client(TaskService).createTask({ projectId, name: "filler" });
-      await client(JobService).batchCreateJobs({ projectId, jobs: Array.from({ length: 60 }, (_, i) => ({ task: { case: "taskName" as const, value: "filler" }, name: `filler-${i}` })) });
-      await withPage(`/projects/${projectId}`, keys.viewer, async (page) => {
-        await page.locator(`tr[data-job-id="${sweep.get("lr0.1-s1")!.id}"]`).waitFor();
+      // A project of its own, longer than one page of 50.
+      const long = (await client(ProjectService).createProject({ name: "long-queue" })).project!;
+      await client(TaskService).createTask({ projectId: long.id, name: "step" });
+      const { jobIds } = await client(JobService).batchCreateJobs({ projectId: long.id, jobs: Array.from({ length: 71 }, (_, i) => ({ task: { case: "taskName" as const, value: "step" }, name: `step-${i}` })) });
+      await withPage(`/projects/${long.id}`, keys.viewer, async (page) => {
+        await page.locator(`tr[data-job-id="${jobIds[0]}"]`).waitFor();
         assert.equal(await rowCount(page), 50);
         await page.getByRole("button", { name: "Next →" }).click();
-        await waitFor(page, "the second page", `document.querySelectorAll("table.jobs tbody tr").length === 21`);
+        await page.locator(`tr[data-job-id="${jobIds[70]}"]`).waitFor();
+        assert.equal(await rowCount(page), 21);
         assert.match(page.url(), /page=/);
         await page.getByRole("button", { name: "← Previous" }).click();
-        await waitFor(page, "the first page again", `document.querySelectorAll("table.jobs tbody tr").length === 50`);
+        await page.locator(`tr[data-job-id="${jobIds[0]}"]`).waitFor();
+        assert.equal(await rowCount(page), 50);
+        // Back goes to the second page again; after a reload it still has a way back to the first.
+        await page.goBack();
+        await page.locator(`tr[data-job-id="${jobIds[70]}"]`).waitFor();
+        await page.reload();
+        await page.locator(`tr[data-job-id="${jobIds[70]}"]`).waitFor();
+        await page.getByRole("button", { name: /First page|Previous/ }).click();
+        await page.locator(`tr[data-job-id="${jobIds[0]}"]`).waitFor();
       });
-      await client(JobService).clearQueue({ projectId }).catch(() => undefined);
     });
 
     it("draws the sweep as a grid coloured by status; a cell opens its job", async () => {

@@ -157,19 +157,19 @@ export function QueuePage({ projectId, search }: { projectId: bigint; search: UR
           <nav class="pager">
             {query.page !== "" &&
               (previousPages.length > 0 ? (
-                <button type="button" onClick={() => go({ page: previousPages[previousPages.length - 1]! }, { previousPages: previousPages.slice(0, -1) })}>
+                <button type="button" key="previous" onClick={() => go({ page: previousPages[previousPages.length - 1]! }, { previousPages: previousPages.slice(0, -1) })}>
                   ← Previous
                 </button>
               ) : (
-                <button type="button" onClick={() => go({ page: "" })}>
+                <button type="button" key="first" onClick={() => go({ page: "" })}>
                   ⇤ First page
                 </button>
               ))}
-            <span class="muted">
+            <span class="muted" key="count">
               {rows.length} shown{hasLocalFilter(filter) ? ` (matching, of ${page.scanned} read)` : ""}
             </span>
             {page.next && (
-              <button type="button" onClick={() => go({ page: page.next }, { previousPages: [...previousPages, query.page] })}>
+              <button type="button" key="next" onClick={() => go({ page: page.next }, { previousPages: [...previousPages, query.page] })}>
                 Next →
               </button>
             )}
