@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,9 +97,10 @@ export async function buildDashboard(outDir: string = DASHBOARD_OUT_DIR): Promis
   await writeWithCompressed(temporary, Buffer.from(html), new Set());
   for (const suffix of [".gz", ".br", ""]) await rename(temporary + suffix, index + suffix);
   for (const suffix of ["", ".gz", ".br"]) written.add(index + suffix);
+  // Assets of earlier builds go; a concurrent build's temporary files are left to it.
   for (const entry of await readdir(join(outDir, ASSETS_FOLDER))) {
     const path = join(outDir, ASSETS_FOLDER, entry);
-    if (!written.has(path)) await rm(path, { force: true });
+    if (!written.has(path) && !entry.endsWith(".tmp")) await rm(path, { force: true });
   }
   return { outDir, files: [...written].map(url), bytes: bytes + html.length };
 }
@@ -116,14 +118,22 @@ function fillTemplate(template: string, values: Readonly<Record<string, string>>
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
+/**
+ * Writes a file and its .gz and .br forms, each through a temporary file and
+ * a rename: a server loading the folder, or a second build writing the same
+ * content-hashed names at the same time, never sees half a file.
+ */
 async function writeWithCompressed(path: string, contents: Buffer, written: Set<string>): Promise<void> {
-  await writeFile(path, contents);
-  written.add(path);
+  const atomically = async (target: string, data: Buffer) => {
+    const temporary = `${target}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+    await writeFile(temporary, data);
+    await rename(temporary, target);
+    written.add(target);
+  };
+  await atomically(path, contents);
   if (!COMPRESSIBLE.test(path.replace(/\.\d+\.tmp$/, ""))) return;
-  await writeFile(`${path}.gz`, await gzipAsync(contents, { level: 9 }));
-  await writeFile(`${path}.br`, await brotliAsync(contents, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: contents.length } }));
-  written.add(`${path}.gz`);
-  written.add(`${path}.br`);
+  await atomically(`${path}.gz`, await gzipAsync(contents, { level: 9 }));
+  await atomically(`${path}.br`, await brotliAsync(contents, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: contents.length } }));
 }
 
 // `npm run build:dashboard` runs this file.

@@ -43,6 +43,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   txt: "text/plain; charset=utf-8",
 };
 
+let buildInProgress: ReturnType<typeof buildDashboard> | undefined;
+
 /** One file of the built dashboard, held in memory with its precompressed forms. */
 interface ServedFile {
   readonly contentType: string;
@@ -72,7 +74,9 @@ export function dashboardModule(app: App, authEnabled: () => boolean): ServerMod
       try {
         if (await dashboardIsStale()) {
           const started = performance.now();
-          const build = await buildDashboard();
+          // Servers starting together in one process (tests) share one build.
+          buildInProgress ??= buildDashboard().finally(() => (buildInProgress = undefined));
+          const build = await buildInProgress;
           app.logger.info({ files: build.files.length, ms: Math.round(performance.now() - started) }, "dashboard built");
         }
         await loadFiles(DASHBOARD_OUT_DIR, files);
