@@ -23,7 +23,7 @@ export interface SweepGrid {
   readonly y: VaryingParameter | undefined;
   /** rows[yIndex][xIndex]; one row when there is no y axis. */
   readonly rows: readonly (readonly SweepCell[])[];
-  /** Jobs left out by the fixed values of the other parameters. */
+  /** Jobs left out: without an axis' parameter, or cut by the fixed values of the others. */
   readonly hidden: number;
 }
 
@@ -35,21 +35,25 @@ export interface SweepLayout {
   readonly fixed: ReadonlyMap<string, string>;
 }
 
-const valueKey = (v: JsonValue | undefined) => (v === undefined ? "\u0000missing" : JSON.stringify(v));
+const valueKey = (v: JsonValue | undefined) => JSON.stringify(v);
 
-/** The parameters whose values differ between the jobs, most values first, then by name. */
+/**
+ * The parameters that take more than one value among the jobs that have
+ * them, most values first, then by name. A job without a parameter (a
+ * report job beside the sweep) does not make it vary.
+ */
 export function varyingParameters(jobs: readonly Job[]): VaryingParameter[] {
-  const keys = new Set<string>();
-  for (const j of jobs) for (const k of Object.keys(j.parameters ?? {})) keys.add(k);
-  const varying: VaryingParameter[] = [];
-  for (const key of keys) {
-    const values = new Map<string, JsonValue | undefined>();
-    for (const j of jobs) {
-      const v = j.parameters?.[key];
-      values.set(valueKey(v), v);
+  const values = new Map<string, Map<string, JsonValue>>();
+  for (const j of jobs) {
+    for (const [key, v] of Object.entries(j.parameters ?? {})) {
+      if (v === undefined) continue;
+      let seen = values.get(key);
+      if (!seen) values.set(key, (seen = new Map()));
+      seen.set(valueKey(v), v);
     }
-    if (values.size > 1) varying.push({ key, values: [...values.values()].sort(compareValues) });
   }
+  const varying: VaryingParameter[] = [];
+  for (const [key, seen] of values) if (seen.size > 1) varying.push({ key, values: [...seen.values()].sort(compareValues) });
   return varying.sort((a, b) => b.values.length - a.values.length || a.key.localeCompare(b.key));
 }
 
@@ -64,6 +68,8 @@ export function sweepGrid(jobs: readonly Job[], layout: SweepLayout): SweepGrid 
   const x = (layout.x !== undefined ? byKey.get(layout.x) : undefined) ?? varying[0];
   const y = (layout.y !== undefined && layout.y !== x?.key ? byKey.get(layout.y) : undefined) ?? varying.find((v) => v !== x && layout.y !== "");
   const shown = jobs.filter((j) => {
+    // A job without an axis' parameter has no place on the grid.
+    if ((x && j.parameters?.[x.key] === undefined) || (y && j.parameters?.[y.key] === undefined)) return false;
     for (const [key, value] of layout.fixed) {
       if (key === x?.key || key === y?.key || !byKey.has(key)) continue;
       if (formatValue(j.parameters?.[key]) !== value) return false;

@@ -121,7 +121,7 @@ export function SweepPage({ projectId, search }: { projectId: bigint; search: UR
               </table>
             </div>
           )}
-          {grid.hidden > 0 && <p class="muted">{grid.hidden} jobs are not shown: their other parameters differ from the values chosen above.</p>}
+          {grid.hidden > 0 && <p class="muted">{grid.hidden} of the task's jobs are not shown: they lack a parameter of the axes, or differ from the values chosen above.</p>}
           <Legend jobs={taskJobs} />
         </>
       )}

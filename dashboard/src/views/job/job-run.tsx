@@ -11,7 +11,7 @@ export function JobRun({ job }: { job: Job }) {
       <h2>Run</h2>
       <dl class="facts">
         <dt>Command</dt>
-        <dd>{job.command ? <code class="command">{job.command}</code> : <span class="muted">not started yet</span>}</dd>
+        <dd>{job.command ? <code class="command">{job.command}</code> : <span class="muted">{job.startTime ? "not reported by the worker" : "not started yet"}</span>}</dd>
         {job.commandTemplate && (
           <>
             <dt>Template</dt>
