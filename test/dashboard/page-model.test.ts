@@ -10,7 +10,7 @@ import { sweepGrid, varyingParameters } from "../../dashboard/src/model/sweep-gr
 // The dashboard's pure logic: the sweep grid, the queue's URL query and its filters.
 
 let nextId = 1n;
-const job = (parameters: Record<string, number | string>, status = JobStatus.PENDING, extra: Partial<Job> = {}): Job =>
+const job = (parameters: Record<string, number | string>, status = JobStatus.PENDING, extra: { name?: string; priority?: number } = {}): Job =>
   create(JobSchema, { id: nextId++, taskName: "train", name: `j${nextId}`, parameters, status, ...extra });
 
 it("lays a two-parameter sweep out with one parameter per axis, numbers in order, and the failed corner in its cell", () => {
