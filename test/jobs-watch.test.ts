@@ -110,5 +110,28 @@ for (const protocol of PROTOCOLS) {
         (err: unknown) => ConnectError.from(err).code === Code.NotFound && /project 987654321/.test(ConnectError.from(err).rawMessage),
       );
     });
+
+    it("with confirm_subscription, first says the watch is in place; every change after that arrives", async () => {
+      const jobs = t.client(JobService, protocol);
+      const project = (await t.client(ProjectService, protocol).createProject({ name: `watch-confirmed-${protocol}` })).project!;
+      await t.client(TaskService, protocol).createTask({ projectId: project.id, name: "step" });
+      const ac = new AbortController();
+      const stream = jobs.watchJobs({ projectId: project.id, confirmSubscription: true }, { signal: ac.signal })[Symbol.asyncIterator]();
+      try {
+        const first = await stream.next();
+        assert.ok(!first.done);
+        assert.equal(first.value.type, JobEventType.SUBSCRIBED);
+        assert.equal(first.value.job, undefined);
+        // No probing needed: a job created right after the confirmation is delivered.
+        const created = (await jobs.createJob({ projectId: project.id, task: { case: "taskName", value: "step" }, name: "after-confirmation" })).job!;
+        const next = await stream.next();
+        assert.ok(!next.done);
+        assert.equal(next.value.type, JobEventType.CREATED);
+        assert.equal(next.value.job?.id, created.id);
+      } finally {
+        ac.abort();
+        await stream.return?.().catch(() => undefined);
+      }
+    });
   });
 }

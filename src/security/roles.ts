@@ -1,4 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
+import { IdentityService } from "../../gen/whatsnext/v1/identity_pb.js";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
 import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
@@ -80,10 +81,13 @@ export const ROLE_MATRIX: Readonly<Record<string, MethodRule>> = {
   "whatsnext.v1.KeyService/CreateApiKey": rule("admin", "unrestricted"),
   "whatsnext.v1.KeyService/ListApiKeys": rule("admin", "unrestricted"),
   "whatsnext.v1.KeyService/RevokeApiKey": rule("admin", "unrestricted"),
+
+  // Any valid principal (viewer is the least role) may ask who it is; it names no project.
+  "whatsnext.v1.IdentityService/GetCallerIdentity": rule("viewer", "global"),
 };
 
 /** Every whatsnext.v1 service in gen/, so tests can check the matrix covers each method. */
-export const WHATSNEXT_SERVICES: readonly DescService[] = [ProjectService, TaskService, JobService, WorkerService, KeyService];
+export const WHATSNEXT_SERVICES: readonly DescService[] = [ProjectService, TaskService, JobService, WorkerService, KeyService, IdentityService];
 
 /** Services anyone may call, with or without credentials. */
 const PUBLIC_SERVICES = new Set(["grpc.health.v1.Health"]);

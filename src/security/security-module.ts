@@ -1,4 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
+import { IdentityService } from "../../gen/whatsnext/v1/identity_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
 import { authInterceptor } from "../interceptors/auth.js";
 import { authorizationInterceptor } from "../interceptors/authorization.js";
@@ -10,6 +11,7 @@ import { loadConfiguredKeys, type ConfiguredKey } from "./api-key.js";
 import { auditInterceptor, createAuditLogger } from "./audit-log.js";
 import { Authenticator, parseCertificateRoles } from "./authenticator.js";
 import { CorsPolicy } from "./cors.js";
+import { identityService } from "./identity-service.js";
 import { countUsableKeys } from "./key-store.js";
 import { RedisBucketStore } from "./redis-bucket-store.js";
 import { assertSafeBind, isLoopbackHost } from "./safe-bind.js";
@@ -45,9 +47,9 @@ export interface SecurityOptions {
 }
 
 /**
- * Authentication, RBAC, rate limits, CORS, audit and KeyService, as one
- * module listed first in src/server/modules.ts. Interceptors run in the
- * order audit → auth → RBAC → rate limit, so the audit log sees every
+ * Authentication, RBAC, rate limits, CORS, audit, KeyService and
+ * IdentityService, as one module listed early in src/server/modules.ts.
+ * Interceptors run in the order audit → auth → RBAC → rate limit, so the audit log sees every
  * refusal, and a call is only charged to a principal that may make it.
  *
  * Authentication is on when any key is configured (env or file), mTLS is
@@ -121,6 +123,7 @@ export function securityModule(app: App, options: SecurityOptions = {}): Securit
     interceptors,
     routes(router) {
       router.service(KeyService, keyService(app.db.sql, reservedNames));
+      router.service(IdentityService, identityService());
     },
     http(req, res) {
       return cors?.handle(req, res) ?? false;

@@ -1,5 +1,6 @@
 import type { App, ServerModule } from "./app.js";
 import { catalogModule } from "../services/catalog-module.js";
+import { dashboardModule } from "./dashboard.js";
 import { metricsModule } from "./metrics.js";
 import { securityModule } from "../security/security-module.js";
 import { queueModule } from "../services/queue-module.js";
@@ -10,5 +11,11 @@ import { queueModule } from "../services/queue-module.js";
  */
 export function serverModules(app: App): ServerModule[] {
   const security = securityModule(app);
-  return [metricsModule(app.metrics, (req) => security.mayReadMetrics(req)), security, catalogModule(app), queueModule(app)];
+  return [
+    metricsModule(app.metrics, (req) => security.mayReadMetrics(req)),
+    security,
+    catalogModule(app),
+    queueModule(app),
+    dashboardModule(app, () => security.state?.authEnabled ?? true),
+  ];
 }

@@ -216,6 +216,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
       try {
         const sql = app.db.sql;
         await getProject(sql, { id: projectId });
+        if (req.confirmSubscription) yield { type: JobEventType.SUBSCRIBED };
         for (;;) {
           const r = await next;
           if (r.done || signal.aborted) return;

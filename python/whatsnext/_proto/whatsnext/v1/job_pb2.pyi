@@ -10,6 +10,7 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 JOB_EVENT_TYPE_CREATED: JobEventType
 JOB_EVENT_TYPE_DELETED: JobEventType
+JOB_EVENT_TYPE_SUBSCRIBED: JobEventType
 JOB_EVENT_TYPE_UNSPECIFIED: JobEventType
 JOB_EVENT_TYPE_UPDATED: JobEventType
 
@@ -176,7 +177,7 @@ class GetQueueStatsResponse(_message.Message):
     def __init__(self, pending: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., blocked: _Optional[int] = ..., cancelled: _Optional[int] = ..., total: _Optional[int] = ..., active_workers: _Optional[int] = ..., registered_workers: _Optional[int] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ["attempts", "command", "command_template", "create_time", "depends_on", "exit_code", "finish_time", "id", "idempotency_key", "lease_expire_time", "max_attempts", "message", "name", "not_before_time", "output_tail", "parameters", "priority", "project_id", "required_accelerators", "required_cpu", "start_time", "status", "task_id", "task_name", "update_time", "worker_id"]
+    __slots__ = ["attempts", "command", "command_template", "create_time", "depends_on", "exit_code", "finish_time", "id", "idempotency_key", "lease_expire_time", "lost_leases", "max_attempts", "message", "name", "not_before_time", "output_tail", "parameters", "priority", "project_id", "required_accelerators", "required_cpu", "runs", "start_time", "status", "task_id", "task_name", "update_time", "worker_id"]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     COMMAND_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +188,7 @@ class Job(_message.Message):
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LOST_LEASES_FIELD_NUMBER: _ClassVar[int]
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -197,6 +199,7 @@ class Job(_message.Message):
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_CPU_FIELD_NUMBER: _ClassVar[int]
+    RUNS_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
@@ -213,6 +216,7 @@ class Job(_message.Message):
     id: int
     idempotency_key: str
     lease_expire_time: _timestamp_pb2.Timestamp
+    lost_leases: int
     max_attempts: int
     message: str
     name: str
@@ -223,13 +227,14 @@ class Job(_message.Message):
     project_id: int
     required_accelerators: int
     required_cpu: int
+    runs: int
     start_time: _timestamp_pb2.Timestamp
     status: _common_pb2.JobStatus
     task_id: int
     task_name: str
     update_time: _timestamp_pb2.Timestamp
     worker_id: str
-    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.JobStatus, str]] = ..., depends_on: _Optional[_Iterable[int]] = ..., attempts: _Optional[int] = ..., max_attempts: _Optional[int] = ..., worker_id: _Optional[str] = ..., lease_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., command: _Optional[str] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.JobStatus, str]] = ..., depends_on: _Optional[_Iterable[int]] = ..., attempts: _Optional[int] = ..., max_attempts: _Optional[int] = ..., worker_id: _Optional[str] = ..., lease_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., command: _Optional[str] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., lost_leases: _Optional[int] = ..., runs: _Optional[int] = ...) -> None: ...
 
 class JobDependency(_message.Message):
     __slots__ = ["id", "name", "status"]
@@ -302,10 +307,12 @@ class UpdateJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
 class WatchJobsRequest(_message.Message):
-    __slots__ = ["project_id"]
+    __slots__ = ["confirm_subscription", "project_id"]
+    CONFIRM_SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    confirm_subscription: bool
     project_id: int
-    def __init__(self, project_id: _Optional[int] = ...) -> None: ...
+    def __init__(self, project_id: _Optional[int] = ..., confirm_subscription: bool = ...) -> None: ...
 
 class WatchJobsResponse(_message.Message):
     __slots__ = ["job", "type"]

@@ -116,18 +116,22 @@ class GetWorkerResponse(_message.Message):
     def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
-    __slots__ = ["worker_id"]
+    __slots__ = ["running", "worker_id"]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    running: _job_pb2.JobIds
     worker_id: str
-    def __init__(self, worker_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, worker_id: _Optional[str] = ..., running: _Optional[_Union[_job_pb2.JobIds, _Mapping]] = ...) -> None: ...
 
 class HeartbeatResponse(_message.Message):
-    __slots__ = ["cancelled_job_ids", "lease_expire_time"]
+    __slots__ = ["cancelled_job_ids", "lease_expire_time", "released_job_ids"]
     CANCELLED_JOB_IDS_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_JOB_IDS_FIELD_NUMBER: _ClassVar[int]
     cancelled_job_ids: _containers.RepeatedScalarFieldContainer[int]
     lease_expire_time: _timestamp_pb2.Timestamp
-    def __init__(self, cancelled_job_ids: _Optional[_Iterable[int]] = ..., lease_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    released_job_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, cancelled_job_ids: _Optional[_Iterable[int]] = ..., lease_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., released_job_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class JobOutcome(_message.Message):
     __slots__ = ["exit_code", "job_id", "message", "output_tail", "success"]
