@@ -10,6 +10,9 @@ export interface FaultOutcome {
   readonly name: string;
   /** Jobs ended (COMPLETED, FAILED, BLOCKED, CANCELLED) when it was injected; unset when the drain ended first. */
   readonly atEnded?: number;
+  /** Date.now() when its injection began and when the system was whole again. */
+  readonly from?: number;
+  readonly to?: number;
   /** What happened, for the table. */
   readonly detail: string;
   /** Jobs the SIGKILLed worker held (claimed, not finished), whose end the table reports. */
@@ -31,7 +34,7 @@ export interface Fault {
   readonly name: string;
   /** The share of jobs ended at which it is injected. */
   readonly at: number;
-  inject(t: FaultTargets): Promise<Omit<FaultOutcome, "name" | "atEnded">>;
+  inject(t: FaultTargets): Promise<Omit<FaultOutcome, "name" | "atEnded" | "from" | "to">>;
 }
 
 /** How long a replica may take to answer again after a fault before the run counts it as not recovered. */

@@ -18,7 +18,7 @@ export type Stack = (typeof STACKS)[number];
 export type LedgerRecord =
   | { readonly k: "claim" | "begin" | "end" | "finish"; readonly job: number; readonly w: string; readonly t: number }
   | { readonly k: "drop"; readonly job: number; readonly w: string; readonly t: number; readonly rpc: ChaosRpc; readonly code: number }
-  | { readonly k: "call"; readonly w: string; readonly rpc: ChaosRpc; readonly stack: Stack; readonly code: number; readonly msg?: string };
+  | { readonly k: "call"; readonly w: string; readonly t: number; readonly rpc: ChaosRpc; readonly stack: Stack; readonly code: number; readonly msg?: string };
 
 /**
  * Appends records with one write(2) each, so that a record written before a

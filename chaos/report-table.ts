@@ -1,6 +1,7 @@
 import { STACKS } from "./ledger.js";
 import { codeName, RETRYABLE_CODES } from "./retry-policy.js";
-import type { ChaosReport } from "./run-chaos.js";
+import { FAULT_WINDOW_TAIL_MS, type ChaosReport } from "./run-chaos.js";
+import { NO_FAULT } from "./verdict.js";
 
 const n = (x: number) => x.toLocaleString("en-US");
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\s+/g, " ");
@@ -64,8 +65,8 @@ export function renderReport(report: ChaosReport): string {
   );
   out.push(
     table(
-      ["status code⁴", "answers", "retryable", "by RPC", "by client stack", "most frequent message"],
-      v.codes.map((c) => [c.name, n(c.count), c.code === 0 ? "—" : c.retryable ? "yes" : "NO", breakdown(c.byRpc), breakdown(c.byStack), cell(c.example.slice(0, 90))]),
+      ["status code⁴", "answers", "retryable", "by RPC", "by client stack", "during⁵", "most frequent message"],
+      v.codes.map((c) => [c.name, n(c.count), c.code === 0 ? "—" : c.retryable ? "yes" : "NO", breakdown(c.byRpc), breakdown(c.byStack), breakdown(c.byFault), cell(c.example.slice(0, 90))]),
       new Set([1]),
     ),
     "",
@@ -85,6 +86,7 @@ export function renderReport(report: ChaosReport): string {
       "At once = the begin–end intervals of two workers' executions overlap (a killed execution ends at the kill).",
     `³ stuck: QUEUED or RUNNING when read after the workers stopped and then lease (${o.leaseSeconds} s) + 2 reaper intervals + 1 s passed, so every lease has had time to expire and be reaped.`,
     `⁴ every answer the worker loops and the job creator got, per attempt (a retried call counts once per answer). Retryable = a code the loops retry with backoff on the other replica: ${[...RETRYABLE_CODES].map((c) => codeName(c)).join(", ")} (docs/chaos.md says why); any other code gives the job up.`,
+    `⁵ the fault under way when the answer came: from the fault's start until ${FAULT_WINDOW_TAIL_MS / 1000} s after the system was whole again (the restarted replica or both replicas answering); "${NO_FAULT}" otherwise.`,
     "",
   );
   const reasons = failureReasons(report);

@@ -14,6 +14,9 @@ import { judge, type ChaosVerdict, type StoredStatus } from "./verdict.js";
 import { WorkerFleet } from "./worker-fleet.js";
 import { createWorkload } from "./workload.js";
 
+/** How long after a fault's recovery an answer still counts as that fault's (calls that were in flight or in backoff). */
+export const FAULT_WINDOW_TAIL_MS = 2000;
+
 /** Why the drain phase ended. */
 export type DrainEnd = "every job ended" | "deadline" | "stalled";
 
@@ -125,10 +128,11 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
           continue;
         }
         const atEnded = progress.ended;
+        const from = Date.now();
         log(`fault: ${fault.name} (${atEnded} jobs ended)`);
         const outcome = await fault.inject(targets).catch((err: unknown) => ({ detail: "failed", problem: `${fault.name} failed: ${String(err)}` }));
         log(`fault: ${fault.name}: ${outcome.detail}`);
-        faults.push({ name: fault.name, atEnded, ...outcome });
+        faults.push({ name: fault.name, atEnded, from, to: Date.now(), ...outcome });
       }
     })();
 
@@ -185,7 +189,8 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
         await sleep(500);
       }
     }
-    const verdict = judge(workload.jobIds, finalStatus, fleet.ledgers(), workload.calls);
+    const windows = faults.flatMap((f) => (f.from !== undefined && f.to !== undefined ? [{ name: f.name, from: f.from, to: f.to + FAULT_WINDOW_TAIL_MS }] : []));
+    const verdict = judge(workload.jobIds, finalStatus, fleet.ledgers(), workload.calls, windows);
     const heldJobsEnd: Record<string, number> = {};
     for (const id of faults.flatMap((f) => f.heldJobs ?? [])) {
       const s = (finalStatus.get(id) ?? "absent").toUpperCase();

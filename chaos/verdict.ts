@@ -34,9 +34,21 @@ export interface CodeRow {
   readonly retryable: boolean;
   readonly byRpc: Readonly<Record<string, number>>;
   readonly byStack: Readonly<Record<string, number>>;
+  /** Answers by the fault during whose window they came (FaultWindow), or "no fault". */
+  readonly byFault: Readonly<Record<string, number>>;
   /** The most frequent message with this code (empty for OK). */
   readonly example: string;
 }
+
+/** When a fault was being injected and recovered from, widened by the settle time the report names. */
+export interface FaultWindow {
+  readonly name: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Outside every fault window: the answer came while nothing was being broken. */
+export const NO_FAULT = "no fault";
 
 /** What a run comes to; see docs/chaos.md for each definition. */
 export interface ChaosVerdict {
@@ -104,15 +116,20 @@ function overlaps(a: Execution, b: Execution, killedAt: ReadonlyMap<string, numb
 }
 
 /** Counts the clients' answers by status code, worst (not retryable) first, then by count. */
-export function codeRows(records: Iterable<LedgerRecord>): CodeRow[] {
-  const rows = new Map<number, { count: number; byRpc: Record<string, number>; byStack: Record<string, number>; messages: Map<string, number> }>();
+export function codeRows(records: Iterable<LedgerRecord>, faultWindows: readonly FaultWindow[] = []): CodeRow[] {
+  const rows = new Map<number, { count: number; byRpc: Record<string, number>; byStack: Record<string, number>; byFault: Record<string, number>; messages: Map<string, number> }>();
   for (const r of records) {
     if (r.k !== "call") continue;
     let row = rows.get(r.code);
-    if (!row) rows.set(r.code, (row = { count: 0, byRpc: {}, byStack: {}, messages: new Map() }));
+    if (!row) rows.set(r.code, (row = { count: 0, byRpc: {}, byStack: {}, byFault: {}, messages: new Map() }));
     row.count++;
     row.byRpc[r.rpc] = (row.byRpc[r.rpc] ?? 0) + 1;
     row.byStack[r.stack] = (row.byStack[r.stack] ?? 0) + 1;
+    // Windows may overlap (a fault can start within the tail of the one before): the latest to start wins.
+    let fault = NO_FAULT;
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const w of faultWindows) if (w.from <= r.t && r.t <= w.to && w.from > latest) [fault, latest] = [w.name, w.from];
+    row.byFault[fault] = (row.byFault[fault] ?? 0) + 1;
     if (r.msg) row.messages.set(r.msg, (row.messages.get(r.msg) ?? 0) + 1);
   }
   return [...rows.entries()]
@@ -123,6 +140,7 @@ export function codeRows(records: Iterable<LedgerRecord>): CodeRow[] {
       retryable: isRetryable(code as Code | 0),
       byRpc: row.byRpc,
       byStack: row.byStack,
+      byFault: row.byFault,
       example: [...row.messages.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "",
     }))
     .sort((a, b) => Number(a.retryable) - Number(b.retryable) || (a.code === 0 ? -1 : 0) - (b.code === 0 ? -1 : 0) || b.count - a.count);
@@ -130,9 +148,16 @@ export function codeRows(records: Iterable<LedgerRecord>): CodeRow[] {
 
 /**
  * Judges a run from the jobs it created, their statuses read from
- * PostgreSQL at the end, the worker ledgers and the creator's own answers.
+ * PostgreSQL at the end, the worker ledgers, the creator's own answers and
+ * when each fault was under way.
  */
-export function judge(created: readonly number[], finalStatus: ReadonlyMap<number, StoredStatus>, ledgers: readonly ProcessLedger[], creatorCalls: readonly LedgerRecord[] = []): ChaosVerdict {
+export function judge(
+  created: readonly number[],
+  finalStatus: ReadonlyMap<number, StoredStatus>,
+  ledgers: readonly ProcessLedger[],
+  creatorCalls: readonly LedgerRecord[] = [],
+  faultWindows: readonly FaultWindow[] = [],
+): ChaosVerdict {
   const killedAt = new Map(ledgers.filter((l) => l.killedAt !== undefined).map((l) => [l.label, l.killedAt!]));
   const byJob = new Map<number, Execution[]>();
   for (const e of executionsOf(ledgers)) {
@@ -193,7 +218,7 @@ export function judge(created: readonly number[], finalStatus: ReadonlyMap<numbe
     }
   }
 
-  const codes = codeRows([...creatorCalls, ...ledgers.flatMap((l) => l.records)]);
+  const codes = codeRows([...creatorCalls, ...ledgers.flatMap((l) => l.records)], faultWindows);
   const lost = Object.values(lostByStatus).reduce((a, b) => a + b, 0);
   const stuck = Object.values(stuckByStatus).reduce((a, b) => a + b, 0);
   duplicatedJobs.sort((a, b) => a - b);

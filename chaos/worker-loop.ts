@@ -158,11 +158,11 @@ export class WorkerLoop {
     const { workerId: w, stack } = this.settings;
     try {
       const value = await fn(this.clients[this.current].client);
-      this.ledger.write({ k: "call", w, rpc, stack, code: 0 });
+      this.ledger.write({ k: "call", w, t: Date.now(), rpc, stack, code: 0 });
       return value;
     } catch (err) {
       const e = ConnectError.from(err);
-      this.ledger.write({ k: "call", w, rpc, stack, code: e.code, msg: e.rawMessage.slice(0, 160) });
+      this.ledger.write({ k: "call", w, t: Date.now(), rpc, stack, code: e.code, msg: e.rawMessage.slice(0, 160) });
       throw e;
     }
   }

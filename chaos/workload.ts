@@ -31,11 +31,11 @@ export async function createWorkload(serverUrl: string, jobs: number, dependency
   const record = async <T>(rpc: "CreateProject" | "CreateTask" | "BatchCreateJobs", p: Promise<T>): Promise<T> => {
     try {
       const value = await p;
-      calls.push({ k: "call", w: "creator", rpc, stack: "connect-node gRPC", code: 0 });
+      calls.push({ k: "call", w: "creator", t: Date.now(), rpc, stack: "connect-node gRPC", code: 0 });
       return value;
     } catch (err) {
       const e = ConnectError.from(err);
-      calls.push({ k: "call", w: "creator", rpc, stack: "connect-node gRPC", code: e.code, msg: e.rawMessage.slice(0, 160) });
+      calls.push({ k: "call", w: "creator", t: Date.now(), rpc, stack: "connect-node gRPC", code: e.code, msg: e.rawMessage.slice(0, 160) });
       throw new Error(`${rpc} failed while creating the workload: ${e.message}`);
     }
   };

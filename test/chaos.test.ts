@@ -88,11 +88,14 @@ describe("chaos verdict", () => {
 
   it("tables every status code with its count and fails on one a client does not retry", () => {
     const calls: LedgerRecord[] = [
-      { k: "call", w: "a", rpc: "FetchJob", stack: "grpc-js", code: 0 },
-      { k: "call", w: "a", rpc: "FetchJob", stack: "grpc-js", code: Code.Unavailable, msg: "down" },
-      { k: "call", w: "a", rpc: "FinishJob", stack: "connect-node Connect", code: Code.Internal, msg: "internal error (request id x)" },
+      { k: "call", w: "a", t: 1, rpc: "FetchJob", stack: "grpc-js", code: 0 },
+      { k: "call", w: "a", t: 1, rpc: "FetchJob", stack: "grpc-js", code: Code.Unavailable, msg: "down" },
+      { k: "call", w: "a", t: 50, rpc: "FinishJob", stack: "connect-node Connect", code: Code.Internal, msg: "internal error (request id x)" },
     ];
-    const v = judge([], new Map(), [{ label: "p0", records: calls }]);
+    const v = judge([], new Map(), [{ label: "p0", records: calls }], [], [
+      { name: "SIGKILL a replica, restart it", from: 10, to: 55 },
+      { name: "pg_ctl restart -m fast", from: 40, to: 60 },
+    ]);
     assert.deepEqual(
       v.codes.map((c) => [c.name, c.count, c.retryable]),
       [
@@ -102,6 +105,8 @@ describe("chaos verdict", () => {
       ],
     );
     assert.equal(v.codes[0]!.example, "internal error (request id x)");
+    assert.deepEqual(v.codes[0]!.byFault, { "pg_ctl restart -m fast": 1 });
+    assert.deepEqual(v.codes[1]!.byFault, { "no fault": 1 });
     assert.equal(v.clean, false);
   });
 
