@@ -9,7 +9,7 @@
  */
 import { ChaosUsageError, parseChaosArgs } from "./options.js";
 import { renderReport } from "./report-table.js";
-import { runChaos } from "./run-chaos.js";
+import { PostgresMissingError, runChaos } from "./run-chaos.js";
 
 let options;
 try {
@@ -34,6 +34,7 @@ try {
   process.stdout.write(`${renderReport(report)}\n`);
   process.exit(report.pass ? 0 : 1);
 } catch (err) {
-  process.stderr.write(`${interrupt.signal.aborted ? "interrupted" : `chaos run failed: ${(err as Error).stack ?? String(err)}`}\n`);
+  const why = interrupt.signal.aborted ? "interrupted" : err instanceof PostgresMissingError ? err.message : `chaos run failed: ${(err as Error).stack ?? String(err)}`;
+  process.stderr.write(`${why}\n`);
   process.exit(interrupt.signal.aborted ? 130 : 1);
 }

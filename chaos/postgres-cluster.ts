@@ -15,30 +15,34 @@ export interface PostgresBinaries {
 const PREFERRED_MAJOR = 15;
 
 /**
- * The PostgreSQL server binaries of this machine: CHAOS_PG_BIN when set, else
- * /usr/lib/postgresql/<major>/bin (Debian; 15 preferred, else the newest),
- * else `pg_config --bindir`. Returns the reason when none is found.
+ * The PostgreSQL server binaries of this machine: CHAOS_PG_BIN when set (and
+ * then only there), else /usr/lib/postgresql/<major>/bin (Debian; 15
+ * preferred, else the newest), else `pg_config --bindir`. Returns the reason
+ * when none is found.
  */
 export function findPostgresBinaries(): PostgresBinaries | { missing: string } {
   const candidates: string[] = [];
-  if (process.env.CHAOS_PG_BIN) candidates.push(process.env.CHAOS_PG_BIN);
   const debian = "/usr/lib/postgresql";
-  if (existsSync(debian)) {
+  if (process.env.CHAOS_PG_BIN) candidates.push(process.env.CHAOS_PG_BIN);
+  else if (existsSync(debian)) {
     const majors = readdirSync(debian)
       .map(Number)
       .filter((n) => Number.isInteger(n))
       .sort((a, b) => (a === PREFERRED_MAJOR ? -1 : b === PREFERRED_MAJOR ? 1 : b - a));
     candidates.push(...majors.map((m) => join(debian, String(m), "bin")));
   }
-  const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
-  if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
+  if (!process.env.CHAOS_PG_BIN) {
+    const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
+    if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
+  }
   for (const dir of candidates) {
     if (!["initdb", "pg_ctl", "postgres"].every((b) => existsSync(join(dir, b)))) continue;
     const version = spawnSync(join(dir, "postgres"), ["--version"], { encoding: "utf8" });
     const major = Number(/(\d+)(?:\.\d+)?/.exec(version.stdout ?? "")?.[1]);
     if (version.status === 0 && Number.isInteger(major)) return { dir, major };
   }
-  return { missing: `no PostgreSQL server binaries (initdb, pg_ctl, postgres) in ${candidates.length ? candidates.join(", ") : "/usr/lib/postgresql/*/bin or pg_config --bindir"}; set CHAOS_PG_BIN` };
+  const looked = candidates.length ? candidates.join(", ") : "/usr/lib/postgresql/*/bin or pg_config --bindir";
+  return { missing: `no PostgreSQL server binaries (initdb, pg_ctl, postgres) in ${looked}; install them or set CHAOS_PG_BIN to their folder` };
 }
 
 /** The user the cluster runs as: ourselves, or `postgres` when we are root (initdb and postgres refuse root). */

@@ -50,6 +50,57 @@ async function statusCounts(pool: pg.Pool, projectId: bigint): Promise<Record<St
 }
 
 /**
+ * Polls the job counts (straight from PostgreSQL) every 250 ms, publishing
+ * the number of ended jobs to the fault injector, until no job is PENDING,
+ * QUEUED or RUNNING, the deadline passes, or no job has ended for stallMs.
+ * A read that fails (PostgreSQL restarting) is skipped.
+ */
+async function watchDrain(
+  monitor: pg.Pool,
+  projectId: bigint,
+  options: ChaosOptions,
+  drainStarted: number,
+  progress: { ended: number },
+  log: (line: string) => void,
+  checkAborted: () => void,
+): Promise<DrainEnd> {
+  let lastEnded = -1;
+  let lastChange = performance.now();
+  let lastLog = 0;
+  for (;;) {
+    checkAborted();
+    const counts = await statusCounts(monitor, projectId).catch(() => undefined);
+    const now = performance.now();
+    if (counts) {
+      const ended = counts.completed + counts.failed + counts.blocked + counts.cancelled;
+      progress.ended = ended;
+      if (ended !== lastEnded) [lastEnded, lastChange] = [ended, now];
+      if (now - lastLog > 5000) {
+        lastLog = now;
+        log(`${ended}/${options.jobs} ended (pending ${counts.pending}, queued ${counts.queued}, running ${counts.running}, failed ${counts.failed}, blocked ${counts.blocked})`);
+      }
+      if (counts.pending + counts.queued + counts.running === 0) return "every job ended";
+    }
+    if (now - drainStarted > options.drainDeadlineMs) return "deadline";
+    if (now - lastChange > options.stallMs) return "stalled";
+    await sleep(250);
+  }
+}
+
+/** Every job's status at the end, straight from PostgreSQL (retried for 30 s, in case it is still recovering). */
+async function readFinalStatuses(monitor: pg.Pool, projectId: bigint): Promise<Map<number, StoredStatus>> {
+  for (let tries = 0; ; tries++) {
+    try {
+      const { rows } = await monitor.query<{ id: string; status: StoredStatus }>("select id, status from job where project_id = $1", [String(projectId)]);
+      return new Map(rows.map((r) => [Number(r.id), r.status]));
+    } catch (err) {
+      if (tries >= 60) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+/**
  * One chaos run: a PostgreSQL cluster of its own in a temporary folder, two
  * server replicas, worker processes running options.loops loops over three
  * client stacks, options.jobs jobs created through the API and drained while
@@ -136,37 +187,7 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
       }
     })();
 
-    let endedBy: DrainEnd;
-    let lastEnded = -1;
-    let lastChange = performance.now();
-    let lastLog = 0;
-    for (;;) {
-      checkAborted();
-      const counts = await statusCounts(monitor, workload.projectId).catch(() => undefined);
-      const now = performance.now();
-      if (counts) {
-        const ended = counts.completed + counts.failed + counts.blocked + counts.cancelled;
-        progress.ended = ended;
-        if (ended !== lastEnded) [lastEnded, lastChange] = [ended, now];
-        if (now - lastLog > 5000) {
-          lastLog = now;
-          log(`${ended}/${options.jobs} ended (pending ${counts.pending}, queued ${counts.queued}, running ${counts.running}, failed ${counts.failed}, blocked ${counts.blocked})`);
-        }
-        if (counts.pending + counts.queued + counts.running === 0) {
-          endedBy = "every job ended";
-          break;
-        }
-      }
-      if (now - drainStarted > options.drainDeadlineMs) {
-        endedBy = "deadline";
-        break;
-      }
-      if (now - lastChange > options.stallMs) {
-        endedBy = "stalled";
-        break;
-      }
-      await sleep(250);
-    }
+    const endedBy = await watchDrain(monitor, workload.projectId, options, drainStarted, progress, log, checkAborted);
     progress.drained = true;
     const drainSeconds = (performance.now() - drainStarted) / 1000;
     log(`drain ended (${endedBy}) after ${drainSeconds.toFixed(1)} s; waiting for the fault in progress`);
@@ -178,17 +199,7 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
     await sleep(settleMs, undefined, { signal: opts.signal }).catch(checkAborted);
     checkAborted();
 
-    const finalStatus = new Map<number, StoredStatus>();
-    for (let tries = 0; ; tries++) {
-      try {
-        const { rows } = await monitor.query<{ id: string; status: StoredStatus }>("select id, status from job where project_id = $1", [String(workload.projectId)]);
-        for (const r of rows) finalStatus.set(Number(r.id), r.status);
-        break;
-      } catch (err) {
-        if (tries >= 60) throw err;
-        await sleep(500);
-      }
-    }
+    const finalStatus = await readFinalStatuses(monitor, workload.projectId);
     const windows = faults.flatMap((f) => (f.from !== undefined && f.to !== undefined ? [{ name: f.name, from: f.from, to: f.to + FAULT_WINDOW_TAIL_MS }] : []));
     const verdict = judge(workload.jobIds, finalStatus, fleet.ledgers(), workload.calls, windows);
     const heldJobsEnd: Record<string, number> = {};
