@@ -36,7 +36,7 @@ export const FULL_RUN: ChaosOptions = {
   leaseSeconds: 5,
   reaperIntervalMs: 250,
   replicaDownMs: 2000,
-  drainDeadlineMs: 15 * 60_000,
+  drainDeadlineMs: 30 * 60_000,
   stallMs: 60_000,
 };
 
@@ -52,7 +52,7 @@ export const SHORT_RUN: ChaosOptions = {
   workerProcesses: 2,
   workMinMs: 40,
   workMaxMs: 80,
-  drainDeadlineMs: 3 * 60_000,
+  drainDeadlineMs: 4 * 60_000,
   stallMs: 45_000,
 };
 

@@ -10,6 +10,8 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 export class ProcessGroups {
   private readonly alive = new Map<number, ChildProcess>();
   private readonly external = new Set<number>();
+  /** Every group leader ever tracked, so a caller can check that none outlived the run. */
+  readonly leaders = new Set<number>();
 
   /** Spawns command as the leader of a new process group and tracks it until it exits. */
   spawn(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
@@ -17,6 +19,7 @@ export class ProcessGroups {
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     const pid = child.pid;
     this.alive.set(pid, child);
+    this.leaders.add(pid);
     child.once("exit", () => this.alive.delete(pid));
     return child;
   }
@@ -24,6 +27,7 @@ export class ProcessGroups {
   /** Tracks a group the harness did not spawn itself (the postmaster, which pg_ctl detaches). */
   adopt(groupLeaderPid: number): void {
     this.external.add(groupLeaderPid);
+    this.leaders.add(groupLeaderPid);
   }
 
   /** Forgets an adopted group (it was stopped cleanly). */

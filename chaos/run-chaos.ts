@@ -34,6 +34,8 @@ export interface ChaosReport {
   readonly problems: readonly string[];
   /** verdict.clean and no problem. */
   readonly pass: boolean;
+  /** The temporary folders and process groups the run used; all gone by the time runChaos returns. */
+  readonly footprint: { readonly folders: readonly string[]; readonly processGroups: ReadonlySet<number> };
 }
 
 /** Thrown when the machine has no PostgreSQL server binaries; the message says what was looked for. */
@@ -218,6 +220,7 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
       totalSeconds: (performance.now() - started) / 1000,
       problems,
       pass: verdict.clean && problems.length === 0,
+      footprint: { folders: [dir, clusterDir], processGroups: groups.leaders },
     };
   } finally {
     progress.drained = true; // a fault still waiting for its moment gives up

@@ -84,7 +84,7 @@ export class WorkerLoop {
       c.fetchJob({ workerId, project: { case: "projectId", value: projectId }, waitSeconds, maxJobs: 1 }, { timeoutMs: waitSeconds * 1000 + CALL_TIMEOUT_MS }),
     );
     if (!("ok" in fetched)) {
-      // Not a job lost: nothing was handed over. Pause as after a retry, then ask again.
+      // A claim whose answer was lost cannot be known here: that job waits for its lease. Pause, then ask again.
       await sleep(backoffMs(4));
       return;
     }

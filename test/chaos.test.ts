@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
 import type { LedgerRecord } from "../chaos/ledger.js";
@@ -20,6 +19,16 @@ function run(job: number, w: string, begin: number, end: number | undefined, fin
   if (end !== undefined) records.push({ k: "end", job, w, t: end });
   if (finished && end !== undefined) records.push({ k: "finish", job, w, t: end + 1 });
   return records;
+}
+
+/** Whether any process of the group led by pid is still there. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
 
 const completedAll = (ids: number[]) => new Map<number, StoredStatus>(ids.map((id) => [id, "completed"]));
@@ -130,13 +139,13 @@ const binaries = findPostgresBinaries();
 const skip = "missing" in binaries && process.env.CI !== "true" ? `the chaos run needs PostgreSQL server binaries: ${binaries.missing}` : false;
 
 describe("chaos run, short form (npm run chaos -- --short)", { skip }, () => {
-  it("drains every job exactly once through a killed worker, a killed replica and two PostgreSQL restarts, seeing only retryable codes", { timeout: 300_000 }, async () => {
-    const ours = () => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith("wn-chaos-")));
-    const before = ours();
+  it("drains every job exactly once through a killed worker, a killed replica and two PostgreSQL restarts, seeing only retryable codes", { timeout: 480_000 }, async () => {
     const report = await runChaos(SHORT_RUN, { log: (line) => process.stderr.write(`${line}\n`) });
     const table = renderReport(report);
     process.stderr.write(`${table}\n`);
-    assert.deepEqual([...ours()].filter((f) => !before.has(f)), [], "the run removed its temporary folders");
+    assert.deepEqual(report.footprint.folders.filter((f) => existsSync(f)), [], "the run removed its temporary folders");
+    assert.ok(report.footprint.processGroups.size >= 6, "replicas, worker processes, pg_ctl and the postmaster were tracked");
+    assert.deepEqual([...report.footprint.processGroups].filter(groupAlive), [], "no process group the run started is left");
     assert.deepEqual(report.problems, [], `every fault was injected and recovered from\n${table}`);
     assert.equal(report.verdict.lost.count, 0, `no job lost\n${table}`);
     assert.equal(report.verdict.duplicated.count, 0, `no job duplicated\n${table}`);
