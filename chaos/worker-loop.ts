@@ -41,7 +41,8 @@ export class WorkerLoop {
   private stopping = false;
   /** The job the loop holds a lease on (between a claim and its finish or drop). */
   private held: bigint | undefined;
-  private heartbeatInFlight = false;
+  /** The heartbeat under way, awaited before the connections close (closing them would cancel it). */
+  private heartbeatInFlight: Promise<void> | undefined;
 
   constructor(
     private readonly settings: WorkerLoopSettings,
@@ -69,11 +70,15 @@ export class WorkerLoop {
       if (this.stopping) return this.close();
       await sleep(backoffMs(4));
     }
-    const heartbeat = setInterval(() => void this.heartbeat(), heartbeatMs);
+    const heartbeat = setInterval(() => {
+      if (this.held === undefined || this.heartbeatInFlight) return;
+      this.heartbeatInFlight = this.heartbeat().finally(() => (this.heartbeatInFlight = undefined));
+    }, heartbeatMs);
     try {
       while (!this.stopping) await this.oneJob();
     } finally {
       clearInterval(heartbeat);
+      await this.heartbeatInFlight;
       this.close();
     }
   }
@@ -116,8 +121,6 @@ export class WorkerLoop {
 
   /** Extends the lease of the job in hand every heartbeat interval, as a worker must; it matters when a call about the job is retried through an outage. */
   private async heartbeat(): Promise<void> {
-    if (this.held === undefined || this.heartbeatInFlight) return;
-    this.heartbeatInFlight = true;
     try {
       const { workerId } = this.settings;
       const beat = (c: Client<typeof WorkerService>) => c.heartbeat({ workerId }, { timeoutMs: CALL_TIMEOUT_MS });
@@ -131,8 +134,6 @@ export class WorkerLoop {
       }
     } catch {
       // recorded; the next tick tries again
-    } finally {
-      this.heartbeatInFlight = false;
     }
   }
 
