@@ -148,6 +148,19 @@ export class TemporaryCluster {
     this.postmasterPid = undefined;
   }
 
+  /** stop() without waiting on the event loop, for a signal or exit handler: the postmaster removes its shared memory. */
+  stopNow(): void {
+    if (this.postmasterPid === undefined) return;
+    spawnSync(join(this.bin.dir, "pg_ctl"), ["stop", "-w", "-t", "10", "-m", "immediate", "-D", this.dataDir], { stdio: "ignore", cwd: this.dir, env: this.env(), ...(this.user ?? {}) });
+    this.groups.release(this.postmasterPid);
+    this.postmasterPid = undefined;
+  }
+
+  /** The environment the cluster's binaries run with: nothing of the caller's PG* settings. */
+  private env(): NodeJS.ProcessEnv {
+    return { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" };
+  }
+
   private adoptPostmaster(): void {
     const pid = Number(readFileSync(join(this.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
     if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no postmaster pid in ${join(this.dataDir, "postmaster.pid")}`);
@@ -160,7 +173,7 @@ export class TemporaryCluster {
     const options: SpawnOptions = {
       stdio: ["ignore", "pipe", "pipe"],
       cwd: this.dir,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
+      env: this.env(),
       ...(this.user ?? {}),
     };
     const child = this.groups.spawn(join(this.bin.dir, binary), args, options);

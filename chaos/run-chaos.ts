@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,7 +8,7 @@ import { FAULTS, type FaultOutcome, type FaultTargets } from "./faults.js";
 import { freePort } from "./free-port.js";
 import type { ChaosOptions } from "./options.js";
 import { findPostgresBinaries, TemporaryCluster } from "./postgres-cluster.js";
-import { ProcessGroups } from "./process-groups.js";
+import { killGroup, ProcessGroups } from "./process-groups.js";
 import { Replica } from "./replica.js";
 import { judge, type ChaosVerdict, type StoredStatus } from "./verdict.js";
 import { WorkerFleet } from "./worker-fleet.js";
@@ -51,6 +51,16 @@ async function statusCounts(pool: pg.Pool, projectId: bigint): Promise<Record<St
   return counts;
 }
 
+/** A postmaster pg_ctl was still starting when the run was stopped (not yet tracked): its group goes too. */
+function killStartingPostmaster(clusterDir: string): void {
+  try {
+    const pid = Number(readFileSync(join(clusterDir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    if (Number.isInteger(pid) && pid > 0) killGroup(pid);
+  } catch {
+    // no postmaster was started
+  }
+}
+
 /**
  * Polls the job counts (straight from PostgreSQL) every 250 ms, publishing
  * the number of ended jobs to the fault injector, until no job is PENDING,
@@ -64,13 +74,11 @@ async function watchDrain(
   drainStarted: number,
   progress: { ended: number },
   log: (line: string) => void,
-  checkAborted: () => void,
 ): Promise<DrainEnd> {
   let lastEnded = -1;
   let lastChange = performance.now();
   let lastLog = 0;
   for (;;) {
-    checkAborted();
     const counts = await statusCounts(monitor, projectId).catch(() => undefined);
     const now = performance.now();
     if (counts) {
@@ -109,15 +117,12 @@ async function readFinalStatuses(monitor: pg.Pool, projectId: bigint): Promise<M
  * the faults of faults.ts are injected one after another; then every lease is
  * let expire, the final statuses are read from PostgreSQL and judged against
  * the workers' ledgers. Every process it started is killed (by process
- * group) and the folder removed before it returns or throws, also when
- * signal aborts it.
+ * group) and the folders removed before it returns or throws, and on SIGINT
+ * or SIGTERM (after which the process dies of that signal).
  */
-export async function runChaos(options: ChaosOptions, opts: { log?: (line: string) => void; signal?: AbortSignal } = {}): Promise<ChaosReport> {
+export async function runChaos(options: ChaosOptions, opts: { log?: (line: string) => void } = {}): Promise<ChaosReport> {
   const started = performance.now();
   const log = (line: string) => opts.log?.(`[chaos ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-  const checkAborted = () => {
-    if (opts.signal?.aborted) throw new Error("the chaos run was interrupted");
-  };
   const bin = findPostgresBinaries();
   if ("missing" in bin) throw new PostgresMissingError(bin.missing);
 
@@ -131,24 +136,38 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
   let monitor: pg.Pool | undefined;
   const progress = { ended: 0, drained: false };
   let cleaned = false;
-  // Last resort when the process exits without reaching `finally` (an exit() elsewhere): nothing async runs there.
-  const exitCleanup = () => {
+  // Ctrl-C, a kill, or an exit() elsewhere never reaches `finally`: clean up synchronously there, then die of the signal as usual.
+  const cleanUpNow = () => {
     if (cleaned) return;
+    cleaned = true;
+    cluster?.stopNow();
     groups.killAllNow();
+    killStartingPostmaster(clusterDir);
     for (const d of [dir, clusterDir]) rmSync(d, { recursive: true, force: true });
   };
-  process.once("exit", exitCleanup);
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: killing every process group the run started and removing its folders`);
+    cleanUpNow();
+    unhook();
+    process.kill(process.pid, signal);
+  };
+  const unhook = () => {
+    process.removeListener("exit", cleanUpNow);
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  };
+  process.once("exit", cleanUpNow);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     log(`PostgreSQL ${bin.major} from ${bin.dir}: initdb in ${clusterDir}`);
     cluster = await TemporaryCluster.create(clusterDir, bin, groups);
     const databaseUrl = await cluster.createDatabase("whatsnext");
-    checkAborted();
 
     const settings = { databaseUrl, leaseSeconds: options.leaseSeconds, reaperIntervalMs: options.reaperIntervalMs };
     const replicas = [new Replica("A", await freePort(), settings, groups, join(logDir, "replica-A.log")), new Replica("B", await freePort(), settings, groups, join(logDir, "replica-B.log"))] as const;
     await Promise.all(replicas.map((r) => r.start()));
     log(`replicas A ${replicas[0].url} and B ${replicas[1].url} answering`);
-    checkAborted();
 
     const workload = await createWorkload(replicas[0].url, options.jobs, options.dependencyEvery);
     log(`created ${workload.jobIds.length} jobs in project ${workload.projectId}`);
@@ -189,7 +208,7 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
       }
     })();
 
-    const endedBy = await watchDrain(monitor, workload.projectId, options, drainStarted, progress, log, checkAborted);
+    const endedBy = await watchDrain(monitor, workload.projectId, options, drainStarted, progress, log);
     progress.drained = true;
     const drainSeconds = (performance.now() - drainStarted) / 1000;
     log(`drain ended (${endedBy}) after ${drainSeconds.toFixed(1)} s; waiting for the fault in progress`);
@@ -198,8 +217,7 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
     await fleet.stopAll(30_000);
     const settleMs = options.leaseSeconds * 1000 + 2 * options.reaperIntervalMs + 1000;
     log(`workers stopped; letting every lease expire (${(settleMs / 1000).toFixed(1)} s)`);
-    await sleep(settleMs, undefined, { signal: opts.signal }).catch(checkAborted);
-    checkAborted();
+    await sleep(settleMs);
 
     const finalStatus = await readFinalStatuses(monitor, workload.projectId);
     const windows = faults.flatMap((f) => (f.from !== undefined && f.to !== undefined ? [{ name: f.name, from: f.from, to: f.to + FAULT_WINDOW_TAIL_MS }] : []));
@@ -230,6 +248,6 @@ export async function runChaos(options: ChaosOptions, opts: { log?: (line: strin
     if (cluster && options.keepDir && existsSync(cluster.logFile)) copyFileSync(cluster.logFile, join(options.keepDir, "postgresql.log"));
     for (const d of [dir, clusterDir]) rmSync(d, { recursive: true, force: true });
     cleaned = true;
-    process.removeListener("exit", exitCleanup);
+    unhook();
   }
 }
