@@ -26,9 +26,9 @@ export function createGrpcJsClient<S extends DescService>(service: S, address: s
   for (const method of service.methods) {
     const fn = raw[method.localName]!.bind(raw);
     if (method.methodKind === "unary") {
-      client[method.localName] = (input: MessageInitShape<DescMessage>, callOptions?: { headers?: Record<string, string>; signal?: AbortSignal }) =>
+      client[method.localName] = (input: MessageInitShape<DescMessage>, callOptions?: { headers?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number }) =>
         new Promise((resolve, reject) => {
-          const call = fn(create(method.input, input), metadataOf(callOptions?.headers), (err: grpc.ServiceError | null, res: unknown) =>
+          const call = fn(create(method.input, input), metadataOf(callOptions?.headers), callOptionsOf(callOptions?.timeoutMs), (err: grpc.ServiceError | null, res: unknown) =>
             err ? reject(toConnectError(err)) : resolve(res),
           );
           callOptions?.signal?.addEventListener("abort", () => call.cancel());
@@ -49,6 +49,11 @@ export function createGrpcJsClient<S extends DescService>(service: S, address: s
     }
   }
   return client as Client<S> & { close(): void };
+}
+
+/** timeoutMs as a grpc-js deadline, so that it ends the call with DEADLINE_EXCEEDED as connect-es's timeoutMs does. */
+function callOptionsOf(timeoutMs: number | undefined): grpc.CallOptions {
+  return timeoutMs === undefined ? {} : { deadline: Date.now() + timeoutMs };
 }
 
 function metadataOf(headers: Record<string, string> | undefined): grpc.Metadata {
