@@ -1,5 +1,5 @@
 import type { Code } from "@connectrpc/connect";
-import type { ChaosRpc, LedgerRecord, Stack } from "./ledger.js";
+import type { ChaosRpc, LedgerRecord } from "./ledger.js";
 import { codeName, isRetryable } from "./retry-policy.js";
 
 /** One worker process's ledger, and when the harness SIGKILLed it (if it did). */
