@@ -146,10 +146,27 @@ export class PooledExecutor implements SqlDatabase {
     return translated.error;
   }
 
-  /** A pooled connection; failing to get one (refused, not accepting connections, login refused) is Unavailable. */
-  private async connect(): Promise<pg.PoolClient> {
+  /**
+   * A pooled connection; failing to get one (refused, not accepting
+   * connections, login refused) is Unavailable. While it is checked out the
+   * pool listens no more for its errors, so a connection that breaks between
+   * two statements (a database restart in the middle of a transaction) would
+   * throw from an event: it is listened to here until released.
+   */
+  private async connect(): Promise<pg.PoolClient & { broken?: Error }> {
     try {
-      return await this.pool.connect();
+      const client: pg.PoolClient & { broken?: Error } = await this.pool.connect();
+      const onError = (err: Error) => {
+        client.broken = err;
+        this.observer?.unreachable(err);
+      };
+      client.on("error", onError);
+      const release = client.release.bind(client);
+      client.release = (err?: Error | boolean) => {
+        client.off("error", onError);
+        release(err ?? client.broken);
+      };
+      return client;
     } catch (err) {
       const translated = this.failed(err);
       if (translated instanceof UnavailableError) throw translated;
