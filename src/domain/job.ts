@@ -47,6 +47,13 @@ export interface Job {
   runs: number;
   /** Leases that expired under the job (its worker was lost). */
   lostLeases: number;
+  /** The sweep the job belongs to, and the canonical hash of its parameters there. */
+  sweepId: number | null;
+  paramsHash: string | null;
+  /** How long it is expected to run (its own, or its task's when created); null when not known. */
+  expectedSeconds: number | null;
+  /** What the last preempted attempt left for the next one. */
+  checkpoint: string;
   /** Dependencies not yet COMPLETED; the claim index covers only jobs where it is 0. */
   unmetDependencies: number;
   /** Copied from the task so that a claim reads one index and no join. */
@@ -74,7 +81,7 @@ export interface Job {
 }
 
 /** How an attempt ended; "claimed" and "running" while it has not. */
-export const ATTEMPT_OUTCOMES = ["claimed", "running", "completed", "failed", "released", "lost", "cancelled"] as const;
+export const ATTEMPT_OUTCOMES = ["claimed", "running", "completed", "failed", "released", "lost", "cancelled", "preempted"] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 /** One claim of a job and what came of it: the provenance of a run. */
@@ -84,11 +91,14 @@ export interface JobAttempt {
   number: number;
   workerId: string | null;
   workerName: string;
+  workerHost: string;
   claimedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
   outcome: AttemptOutcome;
   command: string;
+  /** The accelerator (GPU) ids the worker gave the attempt. */
+  acceleratorIds: string[];
   /** What the worker reported (FinishJob's success); null until it reported. */
   success: boolean | null;
   exitCode: number | null;

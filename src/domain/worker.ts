@@ -4,6 +4,8 @@ export interface Worker {
   name: string;
   entity: string;
   description: string;
+  /** The host it said it runs on. */
+  host: string;
   /** Null when the worker did not report it (then it is not filtered on). */
   availableCpu: number | null;
   availableAccelerators: number | null;

@@ -26,6 +26,8 @@ export interface NewJob {
   maxAttempts: number;
   /** Null when not given. */
   idempotencyKey: string | null;
+  /** The job's own expected duration in seconds; null takes the task's. */
+  expectedSeconds: number | null;
 }
 
 /** An item of a batch: a NewJob that may also depend on earlier items by name. */
@@ -57,6 +59,9 @@ export function independentInsert(input: NewJob): JobInsert {
     maxAttempts: input.maxAttempts,
     unmetDependencies: 0,
     idempotencyKey: input.idempotencyKey,
+    sweepId: null,
+    paramsHash: null,
+    expectedSeconds: input.expectedSeconds,
   };
 }
 
@@ -157,6 +162,9 @@ export async function batchCreateJobs(db: SqlDatabase, events: QueueEvents, proj
           maxAttempts: item.maxAttempts,
           unmetDependencies: plan.unmet[i]!,
           idempotencyKey: item.idempotencyKey,
+          sweepId: null,
+          paramsHash: null,
+          expectedSeconds: item.expectedSeconds,
         };
       });
       const inserted = await insertJobs(tx, projectId, rows, false);

@@ -140,19 +140,29 @@ export async function finishJobs(
 }
 
 /**
- * QUEUED/RUNNING → PENDING without using an attempt, by the lease holder. A
- * job cancelled under the worker is acknowledged and stays CANCELLED, as with
- * finishJobs; a release the worker already made answers as the first did.
+ * QUEUED/RUNNING → PENDING without using an attempt, by the lease holder;
+ * a preempted worker's attempt ends as preempted, leaving a checkpoint for
+ * the next one. A job cancelled under the worker is acknowledged and stays
+ * CANCELLED, as with finishJobs; a release the worker already made answers as
+ * the first did.
  */
-export async function releaseJob(sql: SqlExecutor, events: QueueEvents, actor: WorkerActor, jobId: number, reason: string): Promise<Job> {
-  const message = reason ? `released by worker ${actor.workerId}: ${reason}` : `released by worker ${actor.workerId}`;
-  let [job] = await releaseJobs(sql, actor, [jobId], message);
+export async function releaseJob(
+  sql: SqlExecutor,
+  events: QueueEvents,
+  actor: WorkerActor,
+  jobId: number,
+  reason: string,
+  preemption: { preempted: boolean; checkpoint: string } = { preempted: false, checkpoint: "" },
+): Promise<Job> {
+  const how = preemption.preempted ? "preempted on" : "released by";
+  const message = reason ? `${how} worker ${actor.workerId}: ${reason}` : `${how} worker ${actor.workerId}`;
+  let [job] = await releaseJobs(sql, actor, [jobId], message, preemption);
   if (!job) [job] = await acknowledgeCancelledJobs(sql, actor, [{ jobId, success: null, exitCode: null, message, outputTail: "" }], "release");
   if (job) {
     await events.jobsChanged([changeOf(job)]);
     return job;
   }
-  const [repeated] = await repeatedReports(sql, actor, [jobId], (a) => a.outcome === "released" || (a.outcome === "cancelled" && a.success === null));
+  const [repeated] = await repeatedReports(sql, actor, [jobId], (a) => a.outcome === "released" || a.outcome === "preempted" || (a.outcome === "cancelled" && a.success === null));
   if (repeated) return repeated;
   const refused = await explainRefusals(sql, actor, [jobId], () => "pending", ["queued", "running"]);
   throw refused.get(jobId) ?? new NotFoundError("job", jobId);

@@ -2,10 +2,11 @@ import type { SqlExecutor } from "../db/executor.js";
 import { countJobsByStatus } from "../db/statements/jobs/count-jobs-by-status.js";
 import { listJobs as listJobRows, type JobFilter } from "../db/statements/jobs/list-jobs.js";
 import { selectJob } from "../db/statements/jobs/select-job.js";
+import { listJobAttempts as listJobAttemptRows } from "../db/statements/jobs/list-job-attempts.js";
 import { selectJobDependencies } from "../db/statements/jobs/select-job-dependencies.js";
 import { countWorkers } from "../db/statements/workers/count-workers.js";
 import { NotFoundError } from "../domain/errors.js";
-import type { DependencyState, Job, JobStatus } from "../domain/job.js";
+import type { DependencyState, Job, JobAttempt, JobStatus } from "../domain/job.js";
 import { getProject } from "./projects.js";
 
 /** One job with its task name, command template and dependency ids. */
@@ -31,6 +32,13 @@ export async function getJobDependencies(sql: SqlExecutor, id: number): Promise<
   const deps = await selectJobDependencies(sql, id);
   if (!deps) throw new NotFoundError("job", id);
   return deps;
+}
+
+/** Every attempt of a job with its provenance, oldest first; NotFound when the job does not exist. */
+export async function listJobAttempts(sql: SqlExecutor, id: number): Promise<JobAttempt[]> {
+  const attempts = await listJobAttemptRows(sql, id);
+  if (!attempts) throw new NotFoundError("job", id);
+  return attempts;
 }
 
 /** Counts per status and worker counts for a project's dashboard. */

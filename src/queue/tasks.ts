@@ -42,6 +42,7 @@ export async function updateTask(sql: SqlExecutor, id: number, changes: Partial<
       commandTemplate: changes.commandTemplate ?? null,
       requiredCpu: changes.requiredCpu ?? null,
       requiredAccelerators: changes.requiredAccelerators ?? null,
+      expectedSeconds: changes.expectedSeconds === undefined ? null : (changes.expectedSeconds ?? 0),
     });
   } catch (err) {
     if (err instanceof AlreadyExistsError && changes.name !== undefined) {

@@ -1,6 +1,7 @@
 import type { SqlExecutor } from "../db/executor.js";
 import { selectJobProjects } from "../db/statements/jobs/select-job-projects.js";
 import { selectProjectIdByName } from "../db/statements/projects/select-project-id-by-name.js";
+import { selectSweep } from "../db/statements/sweeps/select-sweep.js";
 import { selectTask } from "../db/statements/tasks/select-task.js";
 import type { ProjectScope } from "./roles.js";
 
@@ -79,6 +80,16 @@ export async function touchedProjects(scope: ProjectScope, message: unknown, sql
       }
       const projectId = asId(msg.projectId);
       return projectId ? { ids: [projectId] } : { ids: [] };
+    }
+    case "sweep": {
+      const ref = (msg.sweep ?? {}) as Fields;
+      const oneof = ref.sweep as { case?: string; value?: unknown } | undefined;
+      if (oneof?.case === "id") {
+        const sweep = await selectSweep(sql, { id: asId(oneof.value) ?? 0 });
+        return { ids: sweep ? [sweep.projectId] : [] };
+      }
+      const projectId = asId(ref.projectId);
+      return projectId ? { ids: [projectId] } : "unnamed";
     }
     default:
       return { ids: [] };

@@ -1,5 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { IdentityService } from "../../gen/whatsnext/v1/identity_pb.js";
+import { SweepService } from "../../gen/whatsnext/v1/sweep_pb.js";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
 import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
@@ -16,10 +17,11 @@ export { ROLE_NAMES, type RoleName } from "../domain/api-key.js";
  * - `project-self`: a ProjectService method whose id/name is the project itself.
  * - `job`: the request names jobs by id / job_id (also inside repeated items); their project counts.
  * - `task`: the request names a task by id (or project_id + name); its project counts.
+ * - `sweep`: the request names a sweep (SweepRef: id, or name with project_id); its project counts.
  * - `list-projects`: allowed, and the answer is cut to the principal's project.
  * - `unrestricted`: refused to restricted principals (it would reach beyond one project).
  */
-export type ProjectScope = "global" | "project" | "project-self" | "job" | "task" | "list-projects" | "unrestricted";
+export type ProjectScope = "global" | "project" | "project-self" | "job" | "task" | "sweep" | "list-projects" | "unrestricted";
 
 /** What a method needs: the least role, and how a project restriction applies. */
 export interface MethodRule {
@@ -64,6 +66,13 @@ export const ROLE_MATRIX: Readonly<Record<string, MethodRule>> = {
   "whatsnext.v1.JobService/ClearQueue": rule("admin", "project"),
   "whatsnext.v1.JobService/GetQueueStats": rule("viewer", "project"),
   "whatsnext.v1.JobService/WatchJobs": rule("viewer", "project"),
+  "whatsnext.v1.JobService/ListJobAttempts": rule("viewer", "job"),
+  "whatsnext.v1.SweepService/CreateSweep": rule("submitter", "project"),
+  "whatsnext.v1.SweepService/GetSweep": rule("viewer", "sweep"),
+  "whatsnext.v1.SweepService/ListSweeps": rule("viewer", "project"),
+  "whatsnext.v1.SweepService/CancelSweep": rule("submitter", "sweep"),
+  "whatsnext.v1.SweepService/RetrySweep": rule("submitter", "sweep"),
+  "whatsnext.v1.SweepService/ExtendSweep": rule("submitter", "sweep"),
 
   "whatsnext.v1.WorkerService/RegisterWorker": rule("worker", "global"),
   "whatsnext.v1.WorkerService/Heartbeat": rule("worker", "global"),
@@ -87,7 +96,7 @@ export const ROLE_MATRIX: Readonly<Record<string, MethodRule>> = {
 };
 
 /** Every whatsnext.v1 service in gen/, so tests can check the matrix covers each method. */
-export const WHATSNEXT_SERVICES: readonly DescService[] = [ProjectService, TaskService, JobService, WorkerService, KeyService, IdentityService];
+export const WHATSNEXT_SERVICES: readonly DescService[] = [ProjectService, TaskService, JobService, WorkerService, SweepService, KeyService, IdentityService];
 
 /** Services anyone may call, with or without credentials. */
 const PUBLIC_SERVICES = new Set(["grpc.health.v1.Health"]);

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { DurationSchema, timestampFromDate, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ProjectStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import { ProjectSchema as ProjectMessageSchema, type Project as ProjectMessage } from "../../gen/whatsnext/v1/project_pb.js";
 import { TaskSchema as TaskMessageSchema, type Task as TaskMessage } from "../../gen/whatsnext/v1/task_pb.js";
@@ -9,6 +9,11 @@ import { InvalidArgumentError } from "../domain/errors.js";
 /** A Timestamp, or undefined for a missing date. */
 export function timestamp(date: Date | null | undefined): Timestamp | undefined {
   return date ? timestampFromDate(date) : undefined;
+}
+
+/** A Duration of whole seconds, or undefined when not known. */
+export function duration(seconds: number | null | undefined): Duration | undefined {
+  return seconds === null || seconds === undefined ? undefined : create(DurationSchema, { seconds: BigInt(seconds) });
 }
 
 const projectStatusToProto: Record<ProjectStatusValue, ProjectStatus> = {
@@ -47,6 +52,7 @@ export function taskToProto(t: Task): TaskMessage {
     commandTemplate: t.commandTemplate,
     requiredCpu: t.requiredCpu,
     requiredAccelerators: t.requiredAccelerators,
+    expectedDuration: duration(t.expectedSeconds),
     createTime: timestamp(t.createdAt),
     updateTime: timestamp(t.updatedAt),
   });

@@ -1,9 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
-import { JobSchema as JobMessageSchema, type Job as JobMessage } from "../../gen/whatsnext/v1/job_pb.js";
+import {
+  AttemptOutcome as AttemptOutcomeMessage,
+  JobAttemptSchema,
+  JobSchema as JobMessageSchema,
+  type Job as JobMessage,
+  type JobAttempt as JobAttemptMessage,
+} from "../../gen/whatsnext/v1/job_pb.js";
 import { InvalidArgumentError } from "../domain/errors.js";
-import type { Job, JobStatus as JobStatusValue } from "../domain/job.js";
-import { timestamp } from "./convert.js";
+import type { AttemptOutcome, Job, JobAttempt, JobStatus as JobStatusValue } from "../domain/job.js";
+import { duration, timestamp } from "./convert.js";
 
 /** Stored status → wire enum; a Record so that a new stored status fails to compile until mapped. */
 export const jobStatusToProto: Readonly<Record<JobStatusValue, JobStatus>> = {
@@ -55,5 +61,39 @@ export function jobToProto(row: Job): JobMessage {
     requiredAccelerators: row.requiredAccelerators,
     lostLeases: row.lostLeases,
     runs: row.runs,
+    sweepId: BigInt(row.sweepId ?? 0),
+    expectedDuration: duration(row.expectedSeconds),
+    checkpoint: row.checkpoint,
+  });
+}
+
+const attemptOutcomeToProto: Readonly<Record<AttemptOutcome, AttemptOutcomeMessage>> = {
+  claimed: AttemptOutcomeMessage.CLAIMED,
+  running: AttemptOutcomeMessage.RUNNING,
+  completed: AttemptOutcomeMessage.COMPLETED,
+  failed: AttemptOutcomeMessage.FAILED,
+  released: AttemptOutcomeMessage.RELEASED,
+  lost: AttemptOutcomeMessage.LOST,
+  cancelled: AttemptOutcomeMessage.CANCELLED,
+  preempted: AttemptOutcomeMessage.PREEMPTED,
+};
+
+/** The wire JobAttempt of an attempt. */
+export function attemptToProto(a: JobAttempt): JobAttemptMessage {
+  return create(JobAttemptSchema, {
+    jobId: BigInt(a.jobId),
+    number: a.number,
+    workerId: a.workerId ?? "",
+    workerName: a.workerName,
+    workerHost: a.workerHost,
+    claimTime: timestamp(a.claimedAt),
+    startTime: timestamp(a.startedAt),
+    finishTime: timestamp(a.finishedAt),
+    outcome: attemptOutcomeToProto[a.outcome],
+    command: a.command,
+    acceleratorIds: a.acceleratorIds,
+    exitCode: a.exitCode ?? undefined,
+    message: a.message,
+    outputTail: a.outputTail,
   });
 }

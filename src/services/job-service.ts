@@ -12,9 +12,9 @@ import * as creation from "../queue/job-creation.js";
 import * as reads from "../queue/job-reads.js";
 import { getProject } from "../queue/projects.js";
 import type { App } from "../server/app.js";
-import { jobStatusFromProto, jobStatusToProto, jobToProto } from "./job-convert.js";
+import { attemptToProto, jobStatusFromProto, jobStatusToProto, jobToProto } from "./job-convert.js";
 import { afterId, cutPage, requirePage } from "./page-token.js";
-import { LIMITS, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
+import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
 
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
@@ -99,6 +99,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
         dependsOn: requireDependsOn("depends_on", req.dependsOn),
         maxAttempts: requireMaxAttempts("max_attempts", req.maxAttempts),
         idempotencyKey: requireIdempotencyKey("idempotency_key", req.idempotencyKey),
+        expectedSeconds: requireDurationSeconds("expected_duration", req.expectedDuration),
       });
       return { job: jobToProto(job), existing };
     },
@@ -123,6 +124,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
           dependsOnNames,
           maxAttempts: requireMaxAttempts(`${p}max_attempts`, spec.maxAttempts),
           idempotencyKey: requireIdempotencyKey(`${p}idempotency_key`, spec.idempotencyKey),
+          expectedSeconds: requireDurationSeconds(`${p}expected_duration`, spec.expectedDuration),
         };
       });
       const ids = await creation.batchCreateJobs(app.db.sql, events, projectId, items);
@@ -140,6 +142,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
         projectId,
         statuses: req.statuses.map((s, i) => jobStatusFromProto(s, `statuses[${i}]`)),
         taskName: req.taskName === "" ? null : requireName("task_name", req.taskName),
+        sweepId: req.sweepId === 0n ? null : requireId("sweep_id", req.sweepId),
         afterId: afterId(page.after),
         limit: page.limit,
       });
@@ -171,6 +174,11 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
       const reason = requireText("reason", req.reason, LIMITS.messageLength);
       const { job, blocked } = await control.cancelJob(app.db.sql, events, requireId("id", req.id), reason);
       return { job: jobToProto(job), blockedJobIds: blocked.map((id) => BigInt(id)) };
+    },
+
+    async listJobAttempts(req) {
+      const attempts = await reads.listJobAttempts(app.db.sql, requireId("job_id", req.jobId));
+      return { attempts: attempts.map(attemptToProto) };
     },
 
     async getJobDependencies(req, ctx) {

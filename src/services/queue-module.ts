@@ -1,15 +1,17 @@
 import { Counter, Gauge } from "prom-client";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
+import { SweepService } from "../../gen/whatsnext/v1/sweep_pb.js";
 import { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
 import { createQueueEvents } from "../queue/events/create-queue-events.js";
 import { LeaseReaper } from "../queue/leases.js";
 import { PendingEstimate } from "../queue/pending-estimate.js";
 import type { App, ServerModule } from "../server/app.js";
 import { createJobService } from "./job-service.js";
+import { createSweepService } from "./sweep-service.js";
 import { createWorkerService } from "./worker-service.js";
 
 /**
- * The queue: JobService and WorkerService over one QueueEvents (LISTEN/NOTIFY
+ * The queue: JobService, WorkerService and SweepService over one QueueEvents (LISTEN/NOTIFY
  * or in-process), plus this replica's lease reaper. The listener starts before
  * the port accepts calls, so no early change goes unheard.
  */
@@ -51,6 +53,7 @@ export function queueModule(app: App): ServerModule {
     routes(router) {
       router.service(JobService, createJobService(app, events));
       router.service(WorkerService, createWorkerService(app, events, estimate));
+      router.service(SweepService, createSweepService(app, events));
     },
     async start() {
       await events.start();

@@ -4,7 +4,7 @@ import type { SqlExecutor } from "../db/executor.js";
 import * as tasks from "../queue/tasks.js";
 import { taskToProto } from "./convert.js";
 import { afterId, cutPage, requirePage } from "./page-token.js";
-import { LIMITS, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
+import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
 
 const requireResource = (field: string, value: number) => requireIntInRange(field, value, 0, LIMITS.requiredResourceMax);
 
@@ -16,6 +16,7 @@ export const taskService = (sql: SqlExecutor): ServiceImpl<typeof TaskService> =
       commandTemplate: requireText("command_template", req.commandTemplate, LIMITS.commandTemplateLength),
       requiredCpu: requireResource("required_cpu", req.requiredCpu),
       requiredAccelerators: requireResource("required_accelerators", req.requiredAccelerators),
+      expectedSeconds: requireDurationSeconds("expected_duration", req.expectedDuration),
     });
     return { task: taskToProto(task) };
   },
@@ -43,6 +44,8 @@ export const taskService = (sql: SqlExecutor): ServiceImpl<typeof TaskService> =
       commandTemplate: req.commandTemplate === undefined ? undefined : requireText("command_template", req.commandTemplate, LIMITS.commandTemplateLength),
       requiredCpu: req.requiredCpu === undefined ? undefined : requireResource("required_cpu", req.requiredCpu),
       requiredAccelerators: req.requiredAccelerators === undefined ? undefined : requireResource("required_accelerators", req.requiredAccelerators),
+      // A zero duration clears it; unset leaves it.
+      expectedSeconds: req.expectedDuration === undefined ? undefined : requireDurationSeconds("expected_duration", req.expectedDuration, true) || null,
     });
     return { task: taskToProto(task) };
   },

@@ -51,3 +51,22 @@ export function requireId(field: string, value: bigint): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError(field, `is out of range: ${value}`);
   return Number(value);
 }
+
+/** The longest expected duration or available time a request may give: a year and a day. */
+export const MAX_DURATION_SECONDS = 366 * 86_400;
+
+/**
+ * A google.protobuf.Duration as whole seconds: unset is null; otherwise 1
+ * second to MAX_DURATION_SECONDS (a fraction is rounded up, so a job never
+ * looks shorter than it is). With allowZero, a zero duration is 0 (for
+ * "clear it").
+ */
+export function requireDurationSeconds(field: string, value: { seconds: bigint; nanos: number } | undefined, allowZero = false): number | null {
+  if (value === undefined) return null;
+  const total = Number(value.seconds) + value.nanos / 1e9;
+  if (!Number.isFinite(total) || total < 0) throw new InvalidArgumentError(field, `must not be negative, got ${total} s`);
+  if (total === 0 && allowZero) return 0;
+  const seconds = Math.ceil(total);
+  if (seconds < 1 || seconds > MAX_DURATION_SECONDS) throw new InvalidArgumentError(field, `must be between 1 s and ${MAX_DURATION_SECONDS} s (366 days), got ${total} s`);
+  return seconds;
+}

@@ -14,7 +14,7 @@ import { jobToProto } from "./job-convert.js";
 import { timestamp } from "./convert.js";
 import { lastUtf8Bytes } from "../utf8-tail.js";
 import { cutPage, requirePage } from "./page-token.js";
-import { LIMITS, requireId, requireIntInRange, requireText } from "./validation.js";
+import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireText } from "./validation.js";
 import { workerToProto } from "./worker-convert.js";
 
 const WORKER_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -92,6 +92,15 @@ function requireBatchIds(field: string, ids: readonly bigint[]): number[] {
   return out;
 }
 
+/** Accelerator ids a worker reports: at most 64, each 1 to 64 printable characters. */
+function requireAcceleratorIds(field: string, ids: readonly string[]): string[] {
+  if (ids.length > 64) throw new InvalidArgumentError(field, `must list at most 64 ids, got ${ids.length}`);
+  return ids.map((id, i) => {
+    if (id.length === 0 || id.length > 64 || /[\u0000-\u001f\u007f]/.test(id)) throw new InvalidArgumentError(`${field}[${i}]`, "must be 1 to 64 printable characters");
+    return id;
+  });
+}
+
 /** Per-item results of a batch call: the canonical code name of each item's error, empty on success. */
 function toJobResults(results: readonly outcomes.ItemResult[]) {
   return results.map((r) => ({ jobId: BigInt(r.jobId), errorCode: r.error ? r.error.kind : "", errorMessage: r.error ? r.error.message : "" }));
@@ -137,6 +146,7 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
         project,
         availableCpu: optionalResource(`${prefix}available_cpu`, req.availableCpu),
         availableAccelerators: optionalResource(`${prefix}available_accelerators`, req.availableAccelerators),
+        availableSeconds: requireDurationSeconds(`${prefix}available_time`, req.availableTime, true),
         maxJobs,
         leaseSeconds,
         start: req.start,
@@ -166,6 +176,7 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
         name: withoutNul(requireText("name", req.name, 256)),
         entity: withoutNul(requireText("entity", req.entity, 256)),
         description: withoutNul(requireText("description", req.description, LIMITS.descriptionLength)),
+        host: withoutNul(requireText("host", req.host, 256)),
         availableCpu: optionalResource("available_cpu", req.availableCpu),
         availableAccelerators: optionalResource("available_accelerators", req.availableAccelerators),
       }, boundPrincipal(ctx.values.get(principalKey)));
@@ -212,7 +223,8 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     async startJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);
       const workerId = requireWorkerId("worker_id", req.workerId);
-      const [r] = await outcomes.startJobs(app.db.sql, events, actor(workerId, ctx), [{ jobId, command: withoutNul(requireText("command", req.command, LIMITS.commandTemplateLength)) }], leaseSeconds);
+      const start = { jobId, command: withoutNul(requireText("command", req.command, LIMITS.commandTemplateLength)), acceleratorIds: requireAcceleratorIds("accelerator_ids", req.acceleratorIds) };
+      const [r] = await outcomes.startJobs(app.db.sql, events, actor(workerId, ctx), [start], leaseSeconds);
       if (r!.error) throw r!.error;
       return { job: jobToProto(r!.job) };
     },
@@ -220,7 +232,11 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     async startJobs(req, ctx) {
       const workerId = requireWorkerId("worker_id", req.workerId);
       const ids = requireBatch("starts", req.starts, (s) => s.jobId);
-      const starts = req.starts.map((s, i) => ({ jobId: ids[i]!, command: withoutNul(requireText(`starts[${i}].command`, s.command, LIMITS.commandTemplateLength)) }));
+      const starts = req.starts.map((s, i) => ({
+        jobId: ids[i]!,
+        command: withoutNul(requireText(`starts[${i}].command`, s.command, LIMITS.commandTemplateLength)),
+        acceleratorIds: requireAcceleratorIds(`starts[${i}].accelerator_ids`, s.acceleratorIds),
+      }));
       return { results: toJobResults(await outcomes.startJobs(app.db.sql, events, actor(workerId, ctx), starts, leaseSeconds)) };
     },
 
@@ -257,7 +273,10 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     async releaseJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);
       const workerId = requireWorkerId("worker_id", req.workerId);
-      const job = await outcomes.releaseJob(app.db.sql, events, actor(workerId, ctx), jobId, withoutNul(requireText("reason", req.reason, LIMITS.messageLength)));
+      const job = await outcomes.releaseJob(app.db.sql, events, actor(workerId, ctx), jobId, withoutNul(requireText("reason", req.reason, LIMITS.messageLength)), {
+        preempted: req.preempted,
+        checkpoint: withoutNul(requireText("checkpoint", req.checkpoint, LIMITS.messageLength)),
+      });
       return { job: jobToProto(job) };
     },
   };

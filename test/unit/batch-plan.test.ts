@@ -5,7 +5,7 @@ import { itemsToCreate, planBatch, type KeyedJob } from "../../src/queue/batch-p
 import type { NewBatchJob } from "../../src/queue/job-creation.js";
 
 function item(name: string, more: Partial<NewBatchJob> = {}): NewBatchJob {
-  return { task: { name: "t" }, name, parameters: {}, priority: 0, dependsOn: [], dependsOnNames: [], maxAttempts: 1, idempotencyKey: null, ...more };
+  return { task: { name: "t" }, name, parameters: {}, priority: 0, dependsOn: [], dependsOnNames: [], maxAttempts: 1, idempotencyKey: null, expectedSeconds: null, ...more };
 }
 
 describe("batch plan (no server)", () => {

@@ -4,15 +4,15 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file whatsnext/v1/task.proto.
  */
 export const file_whatsnext_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("Chd3aGF0c25leHQvdjEvdGFzay5wcm90bxIMd2hhdHNuZXh0LnYxIuUBCgRUYXNrEgoKAmlkGAEgASgDEhIKCnByb2plY3RfaWQYAiABKAMSDAoEbmFtZRgDIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGAQgASgJEhQKDHJlcXVpcmVkX2NwdRgFIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKEAQoRQ3JlYXRlVGFza1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIMCgRuYW1lGAIgASgJEhgKEGNvbW1hbmRfdGVtcGxhdGUYAyABKAkSFAoMcmVxdWlyZWRfY3B1GAQgASgFEh0KFXJlcXVpcmVkX2FjY2VsZXJhdG9ycxgFIAEoBSI2ChJDcmVhdGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLndoYXRzbmV4dC52MS5UYXNrIj4KDkdldFRhc2tSZXF1ZXN0EgoKAmlkGAEgASgDEhIKCnByb2plY3RfaWQYAiABKAMSDAoEbmFtZRgDIAEoCSIzCg9HZXRUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLndoYXRzbmV4dC52MS5UYXNrIk0KEExpc3RUYXNrc1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLndoYXRzbmV4dC52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLZAQoRVXBkYXRlVGFza1JlcXVlc3QSCgoCaWQYASABKAMSEQoEbmFtZRgCIAEoCUgAiAEBEh0KEGNvbW1hbmRfdGVtcGxhdGUYAyABKAlIAYgBARIZCgxyZXF1aXJlZF9jcHUYBCABKAVIAogBARIiChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBSABKAVIA4gBAUIHCgVfbmFtZUITChFfY29tbWFuZF90ZW1wbGF0ZUIPCg1fcmVxdWlyZWRfY3B1QhgKFl9yZXF1aXJlZF9hY2NlbGVyYXRvcnMiNgoSVXBkYXRlVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi53aGF0c25leHQudjEuVGFzayIfChFEZWxldGVUYXNrUmVxdWVzdBIKCgJpZBgBIAEoAyIUChJEZWxldGVUYXNrUmVzcG9uc2UyoAMKC1Rhc2tTZXJ2aWNlEk8KCkNyZWF0ZVRhc2sSHy53aGF0c25leHQudjEuQ3JlYXRlVGFza1JlcXVlc3QaIC53aGF0c25leHQudjEuQ3JlYXRlVGFza1Jlc3BvbnNlEksKB0dldFRhc2sSHC53aGF0c25leHQudjEuR2V0VGFza1JlcXVlc3QaHS53aGF0c25leHQudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESUQoJTGlzdFRhc2tzEh4ud2hhdHNuZXh0LnYxLkxpc3RUYXNrc1JlcXVlc3QaHy53aGF0c25leHQudjEuTGlzdFRhc2tzUmVzcG9uc2UiA5ACARJPCgpVcGRhdGVUYXNrEh8ud2hhdHNuZXh0LnYxLlVwZGF0ZVRhc2tSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJPCgpEZWxldGVUYXNrEh8ud2hhdHNuZXh0LnYxLkRlbGV0ZVRhc2tSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkRlbGV0ZVRhc2tSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Chd3aGF0c25leHQvdjEvdGFzay5wcm90bxIMd2hhdHNuZXh0LnYxIpsCCgRUYXNrEgoKAmlkGAEgASgDEhIKCnByb2plY3RfaWQYAiABKAMSDAoEbmFtZRgDIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGAQgASgJEhQKDHJlcXVpcmVkX2NwdRgFIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChFleHBlY3RlZF9kdXJhdGlvbhgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiK6AQoRQ3JlYXRlVGFza1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIMCgRuYW1lGAIgASgJEhgKEGNvbW1hbmRfdGVtcGxhdGUYAyABKAkSFAoMcmVxdWlyZWRfY3B1GAQgASgFEh0KFXJlcXVpcmVkX2FjY2VsZXJhdG9ycxgFIAEoBRI0ChFleHBlY3RlZF9kdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI2ChJDcmVhdGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLndoYXRzbmV4dC52MS5UYXNrIj4KDkdldFRhc2tSZXF1ZXN0EgoKAmlkGAEgASgDEhIKCnByb2plY3RfaWQYAiABKAMSDAoEbmFtZRgDIAEoCSIzCg9HZXRUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLndoYXRzbmV4dC52MS5UYXNrIk0KEExpc3RUYXNrc1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLndoYXRzbmV4dC52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKPAgoRVXBkYXRlVGFza1JlcXVlc3QSCgoCaWQYASABKAMSEQoEbmFtZRgCIAEoCUgAiAEBEh0KEGNvbW1hbmRfdGVtcGxhdGUYAyABKAlIAYgBARIZCgxyZXF1aXJlZF9jcHUYBCABKAVIAogBARIiChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBSABKAVIA4gBARI0ChFleHBlY3RlZF9kdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIHCgVfbmFtZUITChFfY29tbWFuZF90ZW1wbGF0ZUIPCg1fcmVxdWlyZWRfY3B1QhgKFl9yZXF1aXJlZF9hY2NlbGVyYXRvcnMiNgoSVXBkYXRlVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi53aGF0c25leHQudjEuVGFzayIfChFEZWxldGVUYXNrUmVxdWVzdBIKCgJpZBgBIAEoAyIUChJEZWxldGVUYXNrUmVzcG9uc2UyoAMKC1Rhc2tTZXJ2aWNlEk8KCkNyZWF0ZVRhc2sSHy53aGF0c25leHQudjEuQ3JlYXRlVGFza1JlcXVlc3QaIC53aGF0c25leHQudjEuQ3JlYXRlVGFza1Jlc3BvbnNlEksKB0dldFRhc2sSHC53aGF0c25leHQudjEuR2V0VGFza1JlcXVlc3QaHS53aGF0c25leHQudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESUQoJTGlzdFRhc2tzEh4ud2hhdHNuZXh0LnYxLkxpc3RUYXNrc1JlcXVlc3QaHy53aGF0c25leHQudjEuTGlzdFRhc2tzUmVzcG9uc2UiA5ACARJPCgpVcGRhdGVUYXNrEh8ud2hhdHNuZXh0LnYxLlVwZGF0ZVRhc2tSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJPCgpEZWxldGVUYXNrEh8ud2hhdHNuZXh0LnYxLkRlbGV0ZVRhc2tSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkRlbGV0ZVRhc2tSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message whatsnext.v1.Task
@@ -59,6 +59,14 @@ export type Task = Message<"whatsnext.v1.Task"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 8;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * How long a job of this task is expected to run; unset when not known.
+   * FetchJob with available_time hands out only jobs expected to fit.
+   *
+   * @generated from field: google.protobuf.Duration expected_duration = 9;
+   */
+  expectedDuration?: Duration | undefined;
 };
 
 /**
@@ -102,6 +110,13 @@ export type CreateTaskRequest = Message<"whatsnext.v1.CreateTaskRequest"> & {
    * @generated from field: int32 required_accelerators = 5;
    */
   requiredAccelerators: number;
+
+  /**
+   * How long a job is expected to run (whole seconds, up to 366 days); unset: not known.
+   *
+   * @generated from field: google.protobuf.Duration expected_duration = 6;
+   */
+  expectedDuration?: Duration | undefined;
 };
 
 /**
@@ -251,6 +266,14 @@ export type UpdateTaskRequest = Message<"whatsnext.v1.UpdateTaskRequest"> & {
    * @generated from field: optional int32 required_accelerators = 5;
    */
   requiredAccelerators?: number | undefined;
+
+  /**
+   * Set: the new expected duration (a zero duration clears it). Copied onto
+   * PENDING and BLOCKED jobs that do not set their own.
+   *
+   * @generated from field: google.protobuf.Duration expected_duration = 6;
+   */
+  expectedDuration?: Duration | undefined;
 };
 
 /**

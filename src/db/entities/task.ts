@@ -14,6 +14,7 @@ export const TaskSchema = new EntitySchema<Task>({
     commandTemplate: { type: "text", default: "" },
     requiredCpu: { type: "integer", default: 0 },
     requiredAccelerators: { type: "integer", default: 0 },
+    expectedSeconds: { type: "integer", nullable: true },
     createdAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()", onCreate: () => new Date() },
     updatedAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()", onCreate: () => new Date(), onUpdate: () => new Date() },
   },

@@ -10,6 +10,7 @@ export const WorkerSchema = new EntitySchema<Worker>({
     name: { type: "string", length: 256, default: "" },
     entity: { type: "string", length: 256, default: "" },
     description: { type: "text", default: "" },
+    host: { type: "string", length: 256, default: "" },
     availableCpu: { type: "integer", nullable: true },
     availableAccelerators: { type: "integer", nullable: true },
     lastHeartbeatAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()" },

@@ -11,6 +11,8 @@ export interface ClaimRequest {
   readonly project: { readonly id: number } | { readonly name: string };
   readonly availableCpu: number | null;
   readonly availableAccelerators: number | null;
+  /** Seconds the worker has left: only jobs expected to fit are claimed (unknown durations fit); null: no limit. */
+  readonly availableSeconds: number | null;
   /** 1..1000. */
   readonly maxJobs: number;
   readonly leaseSeconds: number;
@@ -88,6 +90,10 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
     resourceSql.push("and j.required_accelerators <= ?");
     params.push(req.availableAccelerators);
   }
+  if (req.availableSeconds !== null) {
+    resourceSql.push("and (j.expected_seconds is null or j.expected_seconds <= ?)");
+    params.push(req.availableSeconds);
+  }
   params.push(candidateLimit(req.maxJobs, greedy));
   let chosenSql = "chosen as (select id from locked)";
   if (greedy) {
@@ -126,11 +132,11 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
   };
   const rows = await sql.query<ClaimRow>(
     `with recursive known as (
-       select w.id, w.name, w.deactivated_at is not null as deactivated, ${principalMayActSql("w")} as yours,
+       select w.id, w.name, w.host, w.deactivated_at is not null as deactivated, ${principalMayActSql("w")} as yours,
               (not w.active or w.last_heartbeat_at < now() - interval '1 second') as stale
        from worker w where w.id = ?
      ),
-     me as (select id, name, stale from known where not deactivated and yours),
+     me as (select id, name, host, stale from known where not deactivated and yours),
      touch as (
        update worker set active = true, last_heartbeat_at = now()
        where id = (select id from me where stale)
@@ -158,8 +164,8 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
        returning j.*
      ),
      attempt as (
-       insert into job_attempt (job_id, number, worker_id, worker_name, started_at, outcome)
-       select c.id, c.runs, ?, (select name from me), case when c.status = 'running' then c.started_at end,
+       insert into job_attempt (job_id, number, worker_id, worker_name, worker_host, started_at, outcome)
+       select c.id, c.runs, ?, (select name from me), (select host from me), case when c.status = 'running' then c.started_at end,
               case when c.status = 'running' then 'running' else 'claimed' end
        from claimed c
      ),

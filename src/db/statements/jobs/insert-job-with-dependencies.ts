@@ -12,6 +12,8 @@ export interface DependentJobInsert {
   readonly priority: number;
   readonly maxAttempts: number;
   readonly idempotencyKey: string | null;
+  /** The job's own expected duration; null takes the task's. */
+  readonly expectedSeconds: number | null;
   /** Ids of existing jobs; no duplicates, at least one. */
   readonly dependsOn: readonly number[];
 }
@@ -35,10 +37,11 @@ export async function insertJobWithDependencies(sql: SqlExecutor, projectId: num
        insert into job ${JOB_INSERT_COLUMNS}
        select nextval('job_id_seq'), p.id, t.id, ?, ?::jsonb, ?,
               case when exists (select 1 from deps where status in ${BLOCKING_STATUSES_SQL}) then 'blocked' else 'pending' end,
-              ?, (select count(*) from deps where status <> 'completed'), t.required_cpu, t.required_accelerators, ?
+              ?, (select count(*) from deps where status <> 'completed'), t.required_cpu, t.required_accelerators, ?,
+              null, null, coalesce(?::int, t.expected_seconds)
        from project p join task t on t.project_id = p.id and ${taskMatch}
        where p.id = ? and p.status = 'active' and (select count(*) from deps where project_id = p.id) = ?
-       on conflict (project_id, idempotency_key) do nothing
+       on conflict do nothing
        returning *
      ), edges as (
        insert into job_dependency (job_id, depends_on_id) select ins.id, deps.id from ins cross join deps
@@ -52,6 +55,7 @@ export async function insertJobWithDependencies(sql: SqlExecutor, projectId: num
       job.priority,
       job.maxAttempts,
       job.idempotencyKey,
+      job.expectedSeconds,
       "id" in job.task ? job.task.id : job.task.name,
       projectId,
       job.dependsOn.length,

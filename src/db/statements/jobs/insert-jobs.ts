@@ -16,28 +16,35 @@ export interface JobInsert {
   readonly maxAttempts: number;
   readonly unmetDependencies: number;
   readonly idempotencyKey: string | null;
+  /** The sweep and the canonical hash of the parameters in it; null for a job of no sweep. */
+  readonly sweepId: number | null;
+  readonly paramsHash: string | null;
+  /** The job's own expected duration; null takes the task's. */
+  readonly expectedSeconds: number | null;
 }
 
 const INSERT = `with v as materialized (
      select x.*, coalesce(x.id, nextval('job_id_seq')) as new_id
      from jsonb_to_recordset(?::jsonb) as x(i int, id bigint, task_id bigint, task_name text, name text, parameters jsonb,
-                                           priority int, status text, max_attempts int, unmet_dependencies int, idempotency_key text)
+                                           priority int, status text, max_attempts int, unmet_dependencies int, idempotency_key text,
+                                           sweep_id bigint, params_hash text, expected_seconds int)
      order by x.i
    ), ins as (
      insert into job ${JOB_INSERT_COLUMNS}
      select v.new_id, p.id, t.id, v.name, v.parameters, v.priority, v.status, v.max_attempts, v.unmet_dependencies,
-            t.required_cpu, t.required_accelerators, v.idempotency_key
+            t.required_cpu, t.required_accelerators, v.idempotency_key, v.sweep_id, v.params_hash, coalesce(v.expected_seconds, t.expected_seconds)
      from v join project p on p.id = ? and p.status = 'active'
      join task t on t.project_id = p.id and (t.id = v.task_id or t.name = v.task_name)
      order by v.i
-     on conflict (project_id, idempotency_key) do nothing
+     on conflict do nothing
      returning *
    )`;
 
 /**
  * Inserts jobs of an active project in one statement, in the order given (ids
- * keep that order). Rows whose task is not in the project, or whose
- * idempotency key is taken, are not inserted; an archived or missing project
+ * keep that order). Rows whose task is not in the project, whose idempotency
+ * key is taken, or whose parameters their sweep already has (any unique
+ * conflict) are not inserted; an archived or missing project
  * takes none. With `returnJobs` the inserted jobs come back by their index in
  * `rows`; without, only how many were inserted (a batch knows its ids).
  */
@@ -57,6 +64,9 @@ export async function insertJobs(sql: SqlExecutor, projectId: number, rows: read
       max_attempts: r.maxAttempts,
       unmet_dependencies: r.unmetDependencies,
       idempotency_key: r.idempotencyKey,
+      sweep_id: r.sweepId,
+      params_hash: r.paramsHash,
+      expected_seconds: r.expectedSeconds,
     })),
   );
   if (!returnJobs) {

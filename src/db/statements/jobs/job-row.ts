@@ -13,6 +13,10 @@ export interface JobSqlRow {
   max_attempts: number;
   runs: number;
   lost_leases: number;
+  sweep_id: number | null;
+  params_hash: string | null;
+  expected_seconds: number | null;
+  checkpoint: string;
   unmet_dependencies: number;
   required_cpu: number;
   required_accelerators: number;
@@ -59,6 +63,10 @@ export function jobFromRow(r: JobSqlRow): Job {
     maxAttempts: r.max_attempts,
     runs: r.runs,
     lostLeases: r.lost_leases,
+    sweepId: r.sweep_id,
+    paramsHash: r.params_hash,
+    expectedSeconds: r.expected_seconds,
+    checkpoint: r.checkpoint,
     unmetDependencies: r.unmet_dependencies,
     requiredCpu: r.required_cpu,
     requiredAccelerators: r.required_accelerators,

@@ -9,6 +9,8 @@ export interface JobFilter {
   readonly statuses: readonly JobStatus[];
   /** Jobs of this task only; null: every task. */
   readonly taskName: string | null;
+  /** Jobs of this sweep only; null: any. */
+  readonly sweepId: number | null;
   /** Keyset cursor: ids after this one. */
   readonly afterId: number;
   /** Rows to read (the caller asks one more than a page to learn whether another follows). */
@@ -22,6 +24,10 @@ export async function listJobs(sql: SqlExecutor, filter: JobFilter): Promise<Job
   if (filter.statuses.length > 0) {
     where.push(`j.status = any(array[?]::text[])`);
     params.push([...filter.statuses]);
+  }
+  if (filter.sweepId !== null) {
+    where.push(`j.sweep_id = ?`);
+    params.push(filter.sweepId);
   }
   if (filter.taskName !== null) {
     where.push(`t.name = ?`);

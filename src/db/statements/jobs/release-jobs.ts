@@ -6,23 +6,30 @@ import { JOB_COLUMNS, jobFromRow, type JobSqlRow } from "./job-row.js";
 /**
  * QUEUED/RUNNING → PENDING without using an attempt (graceful stop,
  * preemption): the attempt the claim counted is given back and the lease
- * cleared; the attempt row ends as released. Guarded on the lease holder (and
+ * cleared; the attempt row ends as released, or preempted (with the
+ * checkpoint the next attempt starts from, when one is given). Guarded on the lease holder (and
  * the principal acting as it) and the status. Returns the rows changed.
  */
-export async function releaseJobs(sql: SqlExecutor, actor: WorkerActor, jobIds: readonly number[], message: string): Promise<Job[]> {
+export async function releaseJobs(
+  sql: SqlExecutor,
+  actor: WorkerActor,
+  jobIds: readonly number[],
+  message: string,
+  preemption: { preempted: boolean; checkpoint: string } = { preempted: false, checkpoint: "" },
+): Promise<Job[]> {
   if (jobIds.length === 0) return [];
   const rows = await sql.query<JobSqlRow>(
     `with u as (
        update job j set status = 'pending', attempts = greatest(j.attempts - 1, 0), worker_id = null,
-         lease_expires_at = null, message = ?, updated_at = now()
+         lease_expires_at = null, message = ?, checkpoint = case when ? = '' then j.checkpoint else ? end, updated_at = now()
        where j.id = any(array[?]::bigint[]) and ${heldByActorSql("j")} and j.status in ('queued', 'running')
        returning j.*
      ), attempt as (
-       update job_attempt a set finished_at = now(), outcome = 'released', message = u.message
+       update job_attempt a set finished_at = now(), outcome = ?, message = u.message
        from u where a.job_id = u.id and a.number = u.runs
      )
      select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
-    [message, [...jobIds], ...heldByActorParams(actor)],
+    [message, preemption.checkpoint, preemption.checkpoint, [...jobIds], ...heldByActorParams(actor), preemption.preempted ? "preempted" : "released"],
   );
   return rows.map(jobFromRow);
 }

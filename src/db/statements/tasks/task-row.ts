@@ -8,6 +8,7 @@ export interface TaskSqlRow {
   command_template: string;
   required_cpu: number;
   required_accelerators: number;
+  expected_seconds: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -20,6 +21,7 @@ export function taskFromRow(r: TaskSqlRow): Task {
     commandTemplate: r.command_template,
     requiredCpu: r.required_cpu,
     requiredAccelerators: r.required_accelerators,
+    expectedSeconds: r.expected_seconds,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

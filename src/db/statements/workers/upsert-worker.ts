@@ -8,6 +8,7 @@ export interface WorkerFields {
   readonly name: string;
   readonly entity: string;
   readonly description: string;
+  readonly host: string;
   readonly availableCpu: number | null;
   readonly availableAccelerators: number | null;
 }
@@ -23,16 +24,16 @@ export interface WorkerFields {
 export async function upsertWorker(sql: SqlExecutor, w: WorkerFields, principal: string | null): Promise<WorkerWithJobs | null> {
   const rows = await sql.query<WorkerSqlRow>(
     `with w as (
-       insert into worker (id, name, entity, description, available_cpu, available_accelerators, last_heartbeat_at, active, principal)
-       values (?, ?, ?, ?, ?, ?, now(), true, ?)
-       on conflict (id) do update set name = excluded.name, entity = excluded.entity, description = excluded.description,
+       insert into worker (id, name, entity, description, host, available_cpu, available_accelerators, last_heartbeat_at, active, principal)
+       values (?, ?, ?, ?, ?, ?, ?, now(), true, ?)
+       on conflict (id) do update set name = excluded.name, entity = excluded.entity, description = excluded.description, host = excluded.host,
          available_cpu = excluded.available_cpu, available_accelerators = excluded.available_accelerators,
          last_heartbeat_at = now(), active = true, deactivated_at = null, principal = coalesce(worker.principal, excluded.principal)
        where worker.principal is null or excluded.principal is null or worker.principal = excluded.principal
        returning *
      )
      select ${WORKER_COLUMNS} from w`,
-    [w.id, w.name, w.entity, w.description, w.availableCpu, w.availableAccelerators, principal],
+    [w.id, w.name, w.entity, w.description, w.host, w.availableCpu, w.availableAccelerators, principal],
   );
   return rows[0] ? workerFromRow(rows[0]) : null;
 }

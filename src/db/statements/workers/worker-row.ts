@@ -6,6 +6,7 @@ export interface WorkerSqlRow {
   name: string;
   entity: string;
   description: string;
+  host: string;
   available_cpu: number | null;
   available_accelerators: number | null;
   last_heartbeat_at: Date;
@@ -25,6 +26,7 @@ export function workerFromRow(r: WorkerSqlRow): WorkerWithJobs {
     name: r.name,
     entity: r.entity,
     description: r.description,
+    host: r.host,
     availableCpu: r.available_cpu,
     availableAccelerators: r.available_accelerators,
     lastHeartbeatAt: r.last_heartbeat_at,

@@ -1,3 +1,4 @@
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from . import common_pb2 as _common_pb2
@@ -7,6 +8,15 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
+ATTEMPT_OUTCOME_CANCELLED: AttemptOutcome
+ATTEMPT_OUTCOME_CLAIMED: AttemptOutcome
+ATTEMPT_OUTCOME_COMPLETED: AttemptOutcome
+ATTEMPT_OUTCOME_FAILED: AttemptOutcome
+ATTEMPT_OUTCOME_LOST: AttemptOutcome
+ATTEMPT_OUTCOME_PREEMPTED: AttemptOutcome
+ATTEMPT_OUTCOME_RELEASED: AttemptOutcome
+ATTEMPT_OUTCOME_RUNNING: AttemptOutcome
+ATTEMPT_OUTCOME_UNSPECIFIED: AttemptOutcome
 DESCRIPTOR: _descriptor.FileDescriptor
 JOB_EVENT_TYPE_CREATED: JobEventType
 JOB_EVENT_TYPE_DELETED: JobEventType
@@ -29,9 +39,10 @@ class BatchCreateJobsResponse(_message.Message):
     def __init__(self, job_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class BatchJobSpec(_message.Message):
-    __slots__ = ["depends_on", "depends_on_names", "idempotency_key", "max_attempts", "name", "parameters", "priority", "task_id", "task_name"]
+    __slots__ = ["depends_on", "depends_on_names", "expected_duration", "idempotency_key", "max_attempts", "name", "parameters", "priority", "task_id", "task_name"]
     DEPENDS_ON_FIELD_NUMBER: _ClassVar[int]
     DEPENDS_ON_NAMES_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DURATION_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +52,7 @@ class BatchJobSpec(_message.Message):
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     depends_on: _containers.RepeatedScalarFieldContainer[int]
     depends_on_names: _containers.RepeatedScalarFieldContainer[str]
+    expected_duration: _duration_pb2.Duration
     idempotency_key: str
     max_attempts: int
     name: str
@@ -48,7 +60,7 @@ class BatchJobSpec(_message.Message):
     priority: int
     task_id: int
     task_name: str
-    def __init__(self, task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., depends_on: _Optional[_Iterable[int]] = ..., depends_on_names: _Optional[_Iterable[str]] = ..., max_attempts: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    def __init__(self, task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., depends_on: _Optional[_Iterable[int]] = ..., depends_on_names: _Optional[_Iterable[str]] = ..., max_attempts: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CancelJobRequest(_message.Message):
     __slots__ = ["id", "reason"]
@@ -79,8 +91,9 @@ class ClearQueueResponse(_message.Message):
     def __init__(self, deleted: _Optional[int] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
-    __slots__ = ["depends_on", "idempotency_key", "max_attempts", "name", "parameters", "priority", "project_id", "task_id", "task_name"]
+    __slots__ = ["depends_on", "expected_duration", "idempotency_key", "max_attempts", "name", "parameters", "priority", "project_id", "task_id", "task_name"]
     DEPENDS_ON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DURATION_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +103,7 @@ class CreateJobRequest(_message.Message):
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     depends_on: _containers.RepeatedScalarFieldContainer[int]
+    expected_duration: _duration_pb2.Duration
     idempotency_key: str
     max_attempts: int
     name: str
@@ -98,7 +112,7 @@ class CreateJobRequest(_message.Message):
     project_id: int
     task_id: int
     task_name: str
-    def __init__(self, project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., depends_on: _Optional[_Iterable[int]] = ..., max_attempts: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    def __init__(self, project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., depends_on: _Optional[_Iterable[int]] = ..., max_attempts: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateJobResponse(_message.Message):
     __slots__ = ["existing", "job"]
@@ -177,13 +191,15 @@ class GetQueueStatsResponse(_message.Message):
     def __init__(self, pending: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., blocked: _Optional[int] = ..., cancelled: _Optional[int] = ..., total: _Optional[int] = ..., active_workers: _Optional[int] = ..., registered_workers: _Optional[int] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ["attempts", "command", "command_template", "create_time", "depends_on", "exit_code", "finish_time", "id", "idempotency_key", "lease_expire_time", "lost_leases", "max_attempts", "message", "name", "not_before_time", "output_tail", "parameters", "priority", "project_id", "required_accelerators", "required_cpu", "runs", "start_time", "status", "task_id", "task_name", "update_time", "worker_id"]
+    __slots__ = ["attempts", "checkpoint", "command", "command_template", "create_time", "depends_on", "exit_code", "expected_duration", "finish_time", "id", "idempotency_key", "lease_expire_time", "lost_leases", "max_attempts", "message", "name", "not_before_time", "output_tail", "parameters", "priority", "project_id", "required_accelerators", "required_cpu", "runs", "start_time", "status", "sweep_id", "task_id", "task_name", "update_time", "worker_id"]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     COMMAND_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     DEPENDS_ON_FIELD_NUMBER: _ClassVar[int]
     EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DURATION_FIELD_NUMBER: _ClassVar[int]
     FINISH_TIME_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -202,16 +218,19 @@ class Job(_message.Message):
     RUNS_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    SWEEP_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     attempts: int
+    checkpoint: str
     command: str
     command_template: str
     create_time: _timestamp_pb2.Timestamp
     depends_on: _containers.RepeatedScalarFieldContainer[int]
     exit_code: int
+    expected_duration: _duration_pb2.Duration
     finish_time: _timestamp_pb2.Timestamp
     id: int
     idempotency_key: str
@@ -230,11 +249,44 @@ class Job(_message.Message):
     runs: int
     start_time: _timestamp_pb2.Timestamp
     status: _common_pb2.JobStatus
+    sweep_id: int
     task_id: int
     task_name: str
     update_time: _timestamp_pb2.Timestamp
     worker_id: str
-    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.JobStatus, str]] = ..., depends_on: _Optional[_Iterable[int]] = ..., attempts: _Optional[int] = ..., max_attempts: _Optional[int] = ..., worker_id: _Optional[str] = ..., lease_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., command: _Optional[str] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., lost_leases: _Optional[int] = ..., runs: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.JobStatus, str]] = ..., depends_on: _Optional[_Iterable[int]] = ..., attempts: _Optional[int] = ..., max_attempts: _Optional[int] = ..., worker_id: _Optional[str] = ..., lease_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., command: _Optional[str] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., lost_leases: _Optional[int] = ..., runs: _Optional[int] = ..., sweep_id: _Optional[int] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., checkpoint: _Optional[str] = ...) -> None: ...
+
+class JobAttempt(_message.Message):
+    __slots__ = ["accelerator_ids", "claim_time", "command", "exit_code", "finish_time", "job_id", "message", "number", "outcome", "output_tail", "start_time", "worker_host", "worker_id", "worker_name"]
+    ACCELERATOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    FINISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TAIL_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    WORKER_HOST_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_NAME_FIELD_NUMBER: _ClassVar[int]
+    accelerator_ids: _containers.RepeatedScalarFieldContainer[str]
+    claim_time: _timestamp_pb2.Timestamp
+    command: str
+    exit_code: int
+    finish_time: _timestamp_pb2.Timestamp
+    job_id: int
+    message: str
+    number: int
+    outcome: AttemptOutcome
+    output_tail: str
+    start_time: _timestamp_pb2.Timestamp
+    worker_host: str
+    worker_id: str
+    worker_name: str
+    def __init__(self, job_id: _Optional[int] = ..., number: _Optional[int] = ..., worker_id: _Optional[str] = ..., worker_name: _Optional[str] = ..., worker_host: _Optional[str] = ..., claim_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., command: _Optional[str] = ..., accelerator_ids: _Optional[_Iterable[str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ...) -> None: ...
 
 class JobDependency(_message.Message):
     __slots__ = ["id", "name", "status"]
@@ -252,19 +304,33 @@ class JobIds(_message.Message):
     ids: _containers.RepeatedScalarFieldContainer[int]
     def __init__(self, ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
+class ListJobAttemptsRequest(_message.Message):
+    __slots__ = ["job_id"]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: int
+    def __init__(self, job_id: _Optional[int] = ...) -> None: ...
+
+class ListJobAttemptsResponse(_message.Message):
+    __slots__ = ["attempts"]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    attempts: _containers.RepeatedCompositeFieldContainer[JobAttempt]
+    def __init__(self, attempts: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ...) -> None: ...
+
 class ListJobsRequest(_message.Message):
-    __slots__ = ["page_size", "page_token", "project_id", "statuses", "task_name"]
+    __slots__ = ["page_size", "page_token", "project_id", "statuses", "sweep_id", "task_name"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     STATUSES_FIELD_NUMBER: _ClassVar[int]
+    SWEEP_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     project_id: int
     statuses: _containers.RepeatedScalarFieldContainer[_common_pb2.JobStatus]
+    sweep_id: int
     task_name: str
-    def __init__(self, project_id: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_common_pb2.JobStatus, str]]] = ..., task_name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, project_id: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_common_pb2.JobStatus, str]]] = ..., task_name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., sweep_id: _Optional[int] = ...) -> None: ...
 
 class ListJobsResponse(_message.Message):
     __slots__ = ["jobs", "next_page_token"]
@@ -321,6 +387,9 @@ class WatchJobsResponse(_message.Message):
     job: Job
     type: JobEventType
     def __init__(self, type: _Optional[_Union[JobEventType, str]] = ..., job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
+
+class AttemptOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
 
 class JobEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -75,6 +75,11 @@ class JobServiceStub(object):
                 request_serializer=whatsnext_dot_v1_dot_job__pb2.WatchJobsRequest.SerializeToString,
                 response_deserializer=whatsnext_dot_v1_dot_job__pb2.WatchJobsResponse.FromString,
                 )
+        self.ListJobAttempts = channel.unary_unary(
+                '/whatsnext.v1.JobService/ListJobAttempts',
+                request_serializer=whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsRequest.SerializeToString,
+                response_deserializer=whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsResponse.FromString,
+                )
 
 
 class JobServiceServicer(object):
@@ -162,6 +167,13 @@ class JobServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJobAttempts(self, request, context):
+        """Every attempt of a job with its provenance, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JobServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -224,6 +236,11 @@ def add_JobServiceServicer_to_server(servicer, server):
                     servicer.WatchJobs,
                     request_deserializer=whatsnext_dot_v1_dot_job__pb2.WatchJobsRequest.FromString,
                     response_serializer=whatsnext_dot_v1_dot_job__pb2.WatchJobsResponse.SerializeToString,
+            ),
+            'ListJobAttempts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobAttempts,
+                    request_deserializer=whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsRequest.FromString,
+                    response_serializer=whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -437,5 +454,22 @@ class JobService(object):
         return grpc.experimental.unary_stream(request, target, '/whatsnext.v1.JobService/WatchJobs',
             whatsnext_dot_v1_dot_job__pb2.WatchJobsRequest.SerializeToString,
             whatsnext_dot_v1_dot_job__pb2.WatchJobsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListJobAttempts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/whatsnext.v1.JobService/ListJobAttempts',
+            whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsRequest.SerializeToString,
+            whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

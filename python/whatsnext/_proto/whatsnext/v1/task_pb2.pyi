@@ -1,3 +1,4 @@
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -7,18 +8,20 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateTaskRequest(_message.Message):
-    __slots__ = ["command_template", "name", "project_id", "required_accelerators", "required_cpu"]
+    __slots__ = ["command_template", "expected_duration", "name", "project_id", "required_accelerators", "required_cpu"]
     COMMAND_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DURATION_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_CPU_FIELD_NUMBER: _ClassVar[int]
     command_template: str
+    expected_duration: _duration_pb2.Duration
     name: str
     project_id: int
     required_accelerators: int
     required_cpu: int
-    def __init__(self, project_id: _Optional[int] = ..., name: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ...) -> None: ...
+    def __init__(self, project_id: _Optional[int] = ..., name: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateTaskResponse(_message.Message):
     __slots__ = ["task"]
@@ -71,9 +74,10 @@ class ListTasksResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ["command_template", "create_time", "id", "name", "project_id", "required_accelerators", "required_cpu", "update_time"]
+    __slots__ = ["command_template", "create_time", "expected_duration", "id", "name", "project_id", "required_accelerators", "required_cpu", "update_time"]
     COMMAND_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DURATION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -82,27 +86,30 @@ class Task(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     command_template: str
     create_time: _timestamp_pb2.Timestamp
+    expected_duration: _duration_pb2.Duration
     id: int
     name: str
     project_id: int
     required_accelerators: int
     required_cpu: int
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., name: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., name: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class UpdateTaskRequest(_message.Message):
-    __slots__ = ["command_template", "id", "name", "required_accelerators", "required_cpu"]
+    __slots__ = ["command_template", "expected_duration", "id", "name", "required_accelerators", "required_cpu"]
     COMMAND_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DURATION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_CPU_FIELD_NUMBER: _ClassVar[int]
     command_template: str
+    expected_duration: _duration_pb2.Duration
     id: int
     name: str
     required_accelerators: int
     required_cpu: int
-    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class UpdateTaskResponse(_message.Message):
     __slots__ = ["task"]

@@ -11,11 +11,12 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from . import job_pb2 as whatsnext_dot_v1_dot_job__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19whatsnext/v1/worker.proto\x12\x0cwhatsnext.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16whatsnext/v1/job.proto\"\xc0\x02\n\x06Worker\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x65ntity\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x1a\n\ravailable_cpu\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12#\n\x16\x61vailable_accelerators\x18\x06 \x01(\x05H\x01\x88\x01\x01\x12\x37\n\x13last_heartbeat_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61\x63tive\x18\x08 \x01(\x08\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07job_ids\x18\n \x03(\x03\x42\x10\n\x0e_available_cpuB\x19\n\x17_available_accelerators\"\xc4\x01\n\x15RegisterWorkerRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x65ntity\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x1a\n\ravailable_cpu\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12#\n\x16\x61vailable_accelerators\x18\x06 \x01(\x05H\x01\x88\x01\x01\x42\x10\n\x0e_available_cpuB\x19\n\x17_available_accelerators\"y\n\x16RegisterWorkerResponse\x12$\n\x06worker\x18\x01 \x01(\x0b\x32\x14.whatsnext.v1.Worker\x12\x15\n\rlease_seconds\x18\x02 \x01(\x05\x12\"\n\x1aheartbeat_interval_seconds\x18\x03 \x01(\x05\"L\n\x10HeartbeatRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12%\n\x07running\x18\x02 \x01(\x0b\x32\x14.whatsnext.v1.JobIds\"\x7f\n\x11HeartbeatResponse\x12\x19\n\x11\x63\x61ncelled_job_ids\x18\x01 \x03(\x03\x12\x35\n\x11lease_expire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10released_job_ids\x18\x03 \x03(\x03\",\n\x17\x44\x65\x61\x63tivateWorkerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\"Z\n\x18\x44\x65\x61\x63tivateWorkerResponse\x12$\n\x06worker\x18\x01 \x01(\x0b\x32\x14.whatsnext.v1.Worker\x12\x18\n\x10released_job_ids\x18\x02 \x03(\x03\"%\n\x10GetWorkerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\"9\n\x11GetWorkerResponse\x12$\n\x06worker\x18\x01 \x01(\x0b\x32\x14.whatsnext.v1.Worker\"U\n\x12ListWorkersRequest\x12\x18\n\x10include_inactive\x18\x01 \x01(\x08\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"U\n\x13ListWorkersResponse\x12%\n\x07workers\x18\x01 \x03(\x0b\x32\x14.whatsnext.v1.Worker\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"(\n\x13\x44\x65leteWorkerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\"\x16\n\x14\x44\x65leteWorkerResponse\"\x82\x02\n\x0f\x46\x65tchJobRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x14\n\nproject_id\x18\x02 \x01(\x03H\x00\x12\x16\n\x0cproject_name\x18\x03 \x01(\tH\x00\x12\x1a\n\ravailable_cpu\x18\x04 \x01(\x05H\x01\x88\x01\x01\x12#\n\x16\x61vailable_accelerators\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x14\n\x0cwait_seconds\x18\x06 \x01(\x05\x12\x10\n\x08max_jobs\x18\x07 \x01(\x05\x12\r\n\x05start\x18\x08 \x01(\x08\x42\t\n\x07projectB\x10\n\x0e_available_cpuB\x19\n\x17_available_accelerators\"H\n\x10\x46\x65tchJobResponse\x12\x1f\n\x04jobs\x18\x01 \x03(\x0b\x32\x11.whatsnext.v1.Job\x12\x13\n\x0bnum_pending\x18\x02 \x01(\x03\"E\n\x0fStartJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x03 \x01(\t\"2\n\x10StartJobResponse\x12\x1e\n\x03job\x18\x01 \x01(\x0b\x32\x11.whatsnext.v1.Job\"M\n\x10StartJobsRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12&\n\x06starts\x18\x02 \x03(\x0b\x32\x16.whatsnext.v1.JobStart\"+\n\x08JobStart\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x0f\n\x07\x63ommand\x18\x02 \x01(\t\"=\n\x11StartJobsResponse\x12(\n\x07results\x18\x01 \x03(\x0b\x32\x17.whatsnext.v1.JobResult\"\xbf\x01\n\x10\x46inishJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0f\n\x07success\x18\x03 \x01(\x08\x12\x16\n\texit_code\x18\x04 \x01(\x05H\x00\x88\x01\x01\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x13\n\x0boutput_tail\x18\x06 \x01(\t\x12+\n\x04next\x18\x07 \x01(\x0b\x32\x1d.whatsnext.v1.FetchJobRequestB\x0c\n\n_exit_code\"a\n\x11\x46inishJobResponse\x12\x1e\n\x03job\x18\x01 \x01(\x0b\x32\x11.whatsnext.v1.Job\x12,\n\x04next\x18\x02 \x01(\x0b\x32\x1e.whatsnext.v1.FetchJobResponse\"\x7f\n\x11\x46inishJobsRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12*\n\x08outcomes\x18\x02 \x03(\x0b\x32\x18.whatsnext.v1.JobOutcome\x12+\n\x04next\x18\x03 \x01(\x0b\x32\x1d.whatsnext.v1.FetchJobRequest\"y\n\nJobOutcome\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x0f\n\x07success\x18\x02 \x01(\x08\x12\x16\n\texit_code\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x13\n\x0boutput_tail\x18\x05 \x01(\tB\x0c\n\n_exit_code\"l\n\x12\x46inishJobsResponse\x12(\n\x07results\x18\x01 \x03(\x0b\x32\x17.whatsnext.v1.JobResult\x12,\n\x04next\x18\x02 \x01(\x0b\x32\x1e.whatsnext.v1.FetchJobResponse\"F\n\tJobResult\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x12\n\nerror_code\x18\x02 \x01(\t\x12\x15\n\rerror_message\x18\x03 \x01(\t\"F\n\x11ReleaseJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"4\n\x12ReleaseJobResponse\x12\x1e\n\x03job\x18\x01 \x01(\x0b\x32\x11.whatsnext.v1.Job2\xf4\x07\n\rWorkerService\x12[\n\x0eRegisterWorker\x12#.whatsnext.v1.RegisterWorkerRequest\x1a$.whatsnext.v1.RegisterWorkerResponse\x12L\n\tHeartbeat\x12\x1e.whatsnext.v1.HeartbeatRequest\x1a\x1f.whatsnext.v1.HeartbeatResponse\x12\x61\n\x10\x44\x65\x61\x63tivateWorker\x12%.whatsnext.v1.DeactivateWorkerRequest\x1a&.whatsnext.v1.DeactivateWorkerResponse\x12Q\n\tGetWorker\x12\x1e.whatsnext.v1.GetWorkerRequest\x1a\x1f.whatsnext.v1.GetWorkerResponse\"\x03\x90\x02\x01\x12W\n\x0bListWorkers\x12 .whatsnext.v1.ListWorkersRequest\x1a!.whatsnext.v1.ListWorkersResponse\"\x03\x90\x02\x01\x12U\n\x0c\x44\x65leteWorker\x12!.whatsnext.v1.DeleteWorkerRequest\x1a\".whatsnext.v1.DeleteWorkerResponse\x12I\n\x08\x46\x65tchJob\x12\x1d.whatsnext.v1.FetchJobRequest\x1a\x1e.whatsnext.v1.FetchJobResponse\x12I\n\x08StartJob\x12\x1d.whatsnext.v1.StartJobRequest\x1a\x1e.whatsnext.v1.StartJobResponse\x12L\n\tStartJobs\x12\x1e.whatsnext.v1.StartJobsRequest\x1a\x1f.whatsnext.v1.StartJobsResponse\x12L\n\tFinishJob\x12\x1e.whatsnext.v1.FinishJobRequest\x1a\x1f.whatsnext.v1.FinishJobResponse\x12O\n\nFinishJobs\x12\x1f.whatsnext.v1.FinishJobsRequest\x1a .whatsnext.v1.FinishJobsResponse\x12O\n\nReleaseJob\x12\x1f.whatsnext.v1.ReleaseJobRequest\x1a .whatsnext.v1.ReleaseJobResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19whatsnext/v1/worker.proto\x12\x0cwhatsnext.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16whatsnext/v1/job.proto\"\xc0\x02\n\x06Worker\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x65ntity\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x1a\n\ravailable_cpu\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12#\n\x16\x61vailable_accelerators\x18\x06 \x01(\x05H\x01\x88\x01\x01\x12\x37\n\x13last_heartbeat_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61\x63tive\x18\x08 \x01(\x08\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07job_ids\x18\n \x03(\x03\x42\x10\n\x0e_available_cpuB\x19\n\x17_available_accelerators\"\xd2\x01\n\x15RegisterWorkerRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x65ntity\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x1a\n\ravailable_cpu\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12#\n\x16\x61vailable_accelerators\x18\x06 \x01(\x05H\x01\x88\x01\x01\x12\x0c\n\x04host\x18\x07 \x01(\tB\x10\n\x0e_available_cpuB\x19\n\x17_available_accelerators\"y\n\x16RegisterWorkerResponse\x12$\n\x06worker\x18\x01 \x01(\x0b\x32\x14.whatsnext.v1.Worker\x12\x15\n\rlease_seconds\x18\x02 \x01(\x05\x12\"\n\x1aheartbeat_interval_seconds\x18\x03 \x01(\x05\"L\n\x10HeartbeatRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12%\n\x07running\x18\x02 \x01(\x0b\x32\x14.whatsnext.v1.JobIds\"\x7f\n\x11HeartbeatResponse\x12\x19\n\x11\x63\x61ncelled_job_ids\x18\x01 \x03(\x03\x12\x35\n\x11lease_expire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10released_job_ids\x18\x03 \x03(\x03\",\n\x17\x44\x65\x61\x63tivateWorkerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\"Z\n\x18\x44\x65\x61\x63tivateWorkerResponse\x12$\n\x06worker\x18\x01 \x01(\x0b\x32\x14.whatsnext.v1.Worker\x12\x18\n\x10released_job_ids\x18\x02 \x03(\x03\"%\n\x10GetWorkerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\"9\n\x11GetWorkerResponse\x12$\n\x06worker\x18\x01 \x01(\x0b\x32\x14.whatsnext.v1.Worker\"U\n\x12ListWorkersRequest\x12\x18\n\x10include_inactive\x18\x01 \x01(\x08\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"U\n\x13ListWorkersResponse\x12%\n\x07workers\x18\x01 \x03(\x0b\x32\x14.whatsnext.v1.Worker\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"(\n\x13\x44\x65leteWorkerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\"\x16\n\x14\x44\x65leteWorkerResponse\"\xb5\x02\n\x0f\x46\x65tchJobRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x14\n\nproject_id\x18\x02 \x01(\x03H\x00\x12\x16\n\x0cproject_name\x18\x03 \x01(\tH\x00\x12\x1a\n\ravailable_cpu\x18\x04 \x01(\x05H\x01\x88\x01\x01\x12#\n\x16\x61vailable_accelerators\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x14\n\x0cwait_seconds\x18\x06 \x01(\x05\x12\x10\n\x08max_jobs\x18\x07 \x01(\x05\x12\r\n\x05start\x18\x08 \x01(\x08\x12\x31\n\x0e\x61vailable_time\x18\t \x01(\x0b\x32\x19.google.protobuf.DurationB\t\n\x07projectB\x10\n\x0e_available_cpuB\x19\n\x17_available_accelerators\"H\n\x10\x46\x65tchJobResponse\x12\x1f\n\x04jobs\x18\x01 \x03(\x0b\x32\x11.whatsnext.v1.Job\x12\x13\n\x0bnum_pending\x18\x02 \x01(\x03\"^\n\x0fStartJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x03 \x01(\t\x12\x17\n\x0f\x61\x63\x63\x65lerator_ids\x18\x04 \x03(\t\"2\n\x10StartJobResponse\x12\x1e\n\x03job\x18\x01 \x01(\x0b\x32\x11.whatsnext.v1.Job\"M\n\x10StartJobsRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12&\n\x06starts\x18\x02 \x03(\x0b\x32\x16.whatsnext.v1.JobStart\"D\n\x08JobStart\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x0f\n\x07\x63ommand\x18\x02 \x01(\t\x12\x17\n\x0f\x61\x63\x63\x65lerator_ids\x18\x03 \x03(\t\"=\n\x11StartJobsResponse\x12(\n\x07results\x18\x01 \x03(\x0b\x32\x17.whatsnext.v1.JobResult\"\xbf\x01\n\x10\x46inishJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0f\n\x07success\x18\x03 \x01(\x08\x12\x16\n\texit_code\x18\x04 \x01(\x05H\x00\x88\x01\x01\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x13\n\x0boutput_tail\x18\x06 \x01(\t\x12+\n\x04next\x18\x07 \x01(\x0b\x32\x1d.whatsnext.v1.FetchJobRequestB\x0c\n\n_exit_code\"a\n\x11\x46inishJobResponse\x12\x1e\n\x03job\x18\x01 \x01(\x0b\x32\x11.whatsnext.v1.Job\x12,\n\x04next\x18\x02 \x01(\x0b\x32\x1e.whatsnext.v1.FetchJobResponse\"\x7f\n\x11\x46inishJobsRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12*\n\x08outcomes\x18\x02 \x03(\x0b\x32\x18.whatsnext.v1.JobOutcome\x12+\n\x04next\x18\x03 \x01(\x0b\x32\x1d.whatsnext.v1.FetchJobRequest\"y\n\nJobOutcome\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x0f\n\x07success\x18\x02 \x01(\x08\x12\x16\n\texit_code\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x13\n\x0boutput_tail\x18\x05 \x01(\tB\x0c\n\n_exit_code\"l\n\x12\x46inishJobsResponse\x12(\n\x07results\x18\x01 \x03(\x0b\x32\x17.whatsnext.v1.JobResult\x12,\n\x04next\x18\x02 \x01(\x0b\x32\x1e.whatsnext.v1.FetchJobResponse\"F\n\tJobResult\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x12\n\nerror_code\x18\x02 \x01(\t\x12\x15\n\rerror_message\x18\x03 \x01(\t\"m\n\x11ReleaseJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\x03\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x11\n\tpreempted\x18\x04 \x01(\x08\x12\x12\n\ncheckpoint\x18\x05 \x01(\t\"4\n\x12ReleaseJobResponse\x12\x1e\n\x03job\x18\x01 \x01(\x0b\x32\x11.whatsnext.v1.Job2\xf4\x07\n\rWorkerService\x12[\n\x0eRegisterWorker\x12#.whatsnext.v1.RegisterWorkerRequest\x1a$.whatsnext.v1.RegisterWorkerResponse\x12L\n\tHeartbeat\x12\x1e.whatsnext.v1.HeartbeatRequest\x1a\x1f.whatsnext.v1.HeartbeatResponse\x12\x61\n\x10\x44\x65\x61\x63tivateWorker\x12%.whatsnext.v1.DeactivateWorkerRequest\x1a&.whatsnext.v1.DeactivateWorkerResponse\x12Q\n\tGetWorker\x12\x1e.whatsnext.v1.GetWorkerRequest\x1a\x1f.whatsnext.v1.GetWorkerResponse\"\x03\x90\x02\x01\x12W\n\x0bListWorkers\x12 .whatsnext.v1.ListWorkersRequest\x1a!.whatsnext.v1.ListWorkersResponse\"\x03\x90\x02\x01\x12U\n\x0c\x44\x65leteWorker\x12!.whatsnext.v1.DeleteWorkerRequest\x1a\".whatsnext.v1.DeleteWorkerResponse\x12I\n\x08\x46\x65tchJob\x12\x1d.whatsnext.v1.FetchJobRequest\x1a\x1e.whatsnext.v1.FetchJobResponse\x12I\n\x08StartJob\x12\x1d.whatsnext.v1.StartJobRequest\x1a\x1e.whatsnext.v1.StartJobResponse\x12L\n\tStartJobs\x12\x1e.whatsnext.v1.StartJobsRequest\x1a\x1f.whatsnext.v1.StartJobsResponse\x12L\n\tFinishJob\x12\x1e.whatsnext.v1.FinishJobRequest\x1a\x1f.whatsnext.v1.FinishJobResponse\x12O\n\nFinishJobs\x12\x1f.whatsnext.v1.FinishJobsRequest\x1a .whatsnext.v1.FinishJobsResponse\x12O\n\nReleaseJob\x12\x1f.whatsnext.v1.ReleaseJobRequest\x1a .whatsnext.v1.ReleaseJobResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'whatsnext._proto.whatsnext.v1.worker_pb2', globals())
@@ -26,62 +27,62 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _WORKERSERVICE.methods_by_name['GetWorker']._serialized_options = b'\220\002\001'
   _WORKERSERVICE.methods_by_name['ListWorkers']._options = None
   _WORKERSERVICE.methods_by_name['ListWorkers']._serialized_options = b'\220\002\001'
-  _WORKER._serialized_start=101
-  _WORKER._serialized_end=421
-  _REGISTERWORKERREQUEST._serialized_start=424
-  _REGISTERWORKERREQUEST._serialized_end=620
-  _REGISTERWORKERRESPONSE._serialized_start=622
-  _REGISTERWORKERRESPONSE._serialized_end=743
-  _HEARTBEATREQUEST._serialized_start=745
-  _HEARTBEATREQUEST._serialized_end=821
-  _HEARTBEATRESPONSE._serialized_start=823
-  _HEARTBEATRESPONSE._serialized_end=950
-  _DEACTIVATEWORKERREQUEST._serialized_start=952
-  _DEACTIVATEWORKERREQUEST._serialized_end=996
-  _DEACTIVATEWORKERRESPONSE._serialized_start=998
-  _DEACTIVATEWORKERRESPONSE._serialized_end=1088
-  _GETWORKERREQUEST._serialized_start=1090
-  _GETWORKERREQUEST._serialized_end=1127
-  _GETWORKERRESPONSE._serialized_start=1129
-  _GETWORKERRESPONSE._serialized_end=1186
-  _LISTWORKERSREQUEST._serialized_start=1188
-  _LISTWORKERSREQUEST._serialized_end=1273
-  _LISTWORKERSRESPONSE._serialized_start=1275
-  _LISTWORKERSRESPONSE._serialized_end=1360
-  _DELETEWORKERREQUEST._serialized_start=1362
-  _DELETEWORKERREQUEST._serialized_end=1402
-  _DELETEWORKERRESPONSE._serialized_start=1404
-  _DELETEWORKERRESPONSE._serialized_end=1426
-  _FETCHJOBREQUEST._serialized_start=1429
-  _FETCHJOBREQUEST._serialized_end=1687
-  _FETCHJOBRESPONSE._serialized_start=1689
-  _FETCHJOBRESPONSE._serialized_end=1761
-  _STARTJOBREQUEST._serialized_start=1763
-  _STARTJOBREQUEST._serialized_end=1832
-  _STARTJOBRESPONSE._serialized_start=1834
-  _STARTJOBRESPONSE._serialized_end=1884
-  _STARTJOBSREQUEST._serialized_start=1886
-  _STARTJOBSREQUEST._serialized_end=1963
-  _JOBSTART._serialized_start=1965
-  _JOBSTART._serialized_end=2008
-  _STARTJOBSRESPONSE._serialized_start=2010
-  _STARTJOBSRESPONSE._serialized_end=2071
-  _FINISHJOBREQUEST._serialized_start=2074
-  _FINISHJOBREQUEST._serialized_end=2265
-  _FINISHJOBRESPONSE._serialized_start=2267
-  _FINISHJOBRESPONSE._serialized_end=2364
-  _FINISHJOBSREQUEST._serialized_start=2366
-  _FINISHJOBSREQUEST._serialized_end=2493
-  _JOBOUTCOME._serialized_start=2495
-  _JOBOUTCOME._serialized_end=2616
-  _FINISHJOBSRESPONSE._serialized_start=2618
-  _FINISHJOBSRESPONSE._serialized_end=2726
-  _JOBRESULT._serialized_start=2728
-  _JOBRESULT._serialized_end=2798
-  _RELEASEJOBREQUEST._serialized_start=2800
-  _RELEASEJOBREQUEST._serialized_end=2870
-  _RELEASEJOBRESPONSE._serialized_start=2872
-  _RELEASEJOBRESPONSE._serialized_end=2924
-  _WORKERSERVICE._serialized_start=2927
-  _WORKERSERVICE._serialized_end=3939
+  _WORKER._serialized_start=133
+  _WORKER._serialized_end=453
+  _REGISTERWORKERREQUEST._serialized_start=456
+  _REGISTERWORKERREQUEST._serialized_end=666
+  _REGISTERWORKERRESPONSE._serialized_start=668
+  _REGISTERWORKERRESPONSE._serialized_end=789
+  _HEARTBEATREQUEST._serialized_start=791
+  _HEARTBEATREQUEST._serialized_end=867
+  _HEARTBEATRESPONSE._serialized_start=869
+  _HEARTBEATRESPONSE._serialized_end=996
+  _DEACTIVATEWORKERREQUEST._serialized_start=998
+  _DEACTIVATEWORKERREQUEST._serialized_end=1042
+  _DEACTIVATEWORKERRESPONSE._serialized_start=1044
+  _DEACTIVATEWORKERRESPONSE._serialized_end=1134
+  _GETWORKERREQUEST._serialized_start=1136
+  _GETWORKERREQUEST._serialized_end=1173
+  _GETWORKERRESPONSE._serialized_start=1175
+  _GETWORKERRESPONSE._serialized_end=1232
+  _LISTWORKERSREQUEST._serialized_start=1234
+  _LISTWORKERSREQUEST._serialized_end=1319
+  _LISTWORKERSRESPONSE._serialized_start=1321
+  _LISTWORKERSRESPONSE._serialized_end=1406
+  _DELETEWORKERREQUEST._serialized_start=1408
+  _DELETEWORKERREQUEST._serialized_end=1448
+  _DELETEWORKERRESPONSE._serialized_start=1450
+  _DELETEWORKERRESPONSE._serialized_end=1472
+  _FETCHJOBREQUEST._serialized_start=1475
+  _FETCHJOBREQUEST._serialized_end=1784
+  _FETCHJOBRESPONSE._serialized_start=1786
+  _FETCHJOBRESPONSE._serialized_end=1858
+  _STARTJOBREQUEST._serialized_start=1860
+  _STARTJOBREQUEST._serialized_end=1954
+  _STARTJOBRESPONSE._serialized_start=1956
+  _STARTJOBRESPONSE._serialized_end=2006
+  _STARTJOBSREQUEST._serialized_start=2008
+  _STARTJOBSREQUEST._serialized_end=2085
+  _JOBSTART._serialized_start=2087
+  _JOBSTART._serialized_end=2155
+  _STARTJOBSRESPONSE._serialized_start=2157
+  _STARTJOBSRESPONSE._serialized_end=2218
+  _FINISHJOBREQUEST._serialized_start=2221
+  _FINISHJOBREQUEST._serialized_end=2412
+  _FINISHJOBRESPONSE._serialized_start=2414
+  _FINISHJOBRESPONSE._serialized_end=2511
+  _FINISHJOBSREQUEST._serialized_start=2513
+  _FINISHJOBSREQUEST._serialized_end=2640
+  _JOBOUTCOME._serialized_start=2642
+  _JOBOUTCOME._serialized_end=2763
+  _FINISHJOBSRESPONSE._serialized_start=2765
+  _FINISHJOBSRESPONSE._serialized_end=2873
+  _JOBRESULT._serialized_start=2875
+  _JOBRESULT._serialized_end=2945
+  _RELEASEJOBREQUEST._serialized_start=2947
+  _RELEASEJOBREQUEST._serialized_end=3056
+  _RELEASEJOBRESPONSE._serialized_start=3058
+  _RELEASEJOBRESPONSE._serialized_end=3110
+  _WORKERSERVICE._serialized_start=3113
+  _WORKERSERVICE._serialized_end=4125
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from . import job_pb2 as _job_pb2
 from google.protobuf.internal import containers as _containers
@@ -32,9 +33,10 @@ class DeleteWorkerResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class FetchJobRequest(_message.Message):
-    __slots__ = ["available_accelerators", "available_cpu", "max_jobs", "project_id", "project_name", "start", "wait_seconds", "worker_id"]
+    __slots__ = ["available_accelerators", "available_cpu", "available_time", "max_jobs", "project_id", "project_name", "start", "wait_seconds", "worker_id"]
     AVAILABLE_ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_CPU_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_TIME_FIELD_NUMBER: _ClassVar[int]
     MAX_JOBS_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -43,13 +45,14 @@ class FetchJobRequest(_message.Message):
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     available_accelerators: int
     available_cpu: int
+    available_time: _duration_pb2.Duration
     max_jobs: int
     project_id: int
     project_name: str
     start: bool
     wait_seconds: int
     worker_id: str
-    def __init__(self, worker_id: _Optional[str] = ..., project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., available_cpu: _Optional[int] = ..., available_accelerators: _Optional[int] = ..., wait_seconds: _Optional[int] = ..., max_jobs: _Optional[int] = ..., start: bool = ...) -> None: ...
+    def __init__(self, worker_id: _Optional[str] = ..., project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., available_cpu: _Optional[int] = ..., available_accelerators: _Optional[int] = ..., wait_seconds: _Optional[int] = ..., max_jobs: _Optional[int] = ..., start: bool = ..., available_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class FetchJobResponse(_message.Message):
     __slots__ = ["jobs", "num_pending"]
@@ -158,12 +161,14 @@ class JobResult(_message.Message):
     def __init__(self, job_id: _Optional[int] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
 
 class JobStart(_message.Message):
-    __slots__ = ["command", "job_id"]
+    __slots__ = ["accelerator_ids", "command", "job_id"]
+    ACCELERATOR_IDS_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    accelerator_ids: _containers.RepeatedScalarFieldContainer[str]
     command: str
     job_id: int
-    def __init__(self, job_id: _Optional[int] = ..., command: _Optional[str] = ...) -> None: ...
+    def __init__(self, job_id: _Optional[int] = ..., command: _Optional[str] = ..., accelerator_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListWorkersRequest(_message.Message):
     __slots__ = ["include_inactive", "page_size", "page_token"]
@@ -184,20 +189,22 @@ class ListWorkersResponse(_message.Message):
     def __init__(self, workers: _Optional[_Iterable[_Union[Worker, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RegisterWorkerRequest(_message.Message):
-    __slots__ = ["available_accelerators", "available_cpu", "description", "entity", "id", "name"]
+    __slots__ = ["available_accelerators", "available_cpu", "description", "entity", "host", "id", "name"]
     AVAILABLE_ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_CPU_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ENTITY_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     available_accelerators: int
     available_cpu: int
     description: str
     entity: str
+    host: str
     id: str
     name: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., entity: _Optional[str] = ..., description: _Optional[str] = ..., available_cpu: _Optional[int] = ..., available_accelerators: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., entity: _Optional[str] = ..., description: _Optional[str] = ..., available_cpu: _Optional[int] = ..., available_accelerators: _Optional[int] = ..., host: _Optional[str] = ...) -> None: ...
 
 class RegisterWorkerResponse(_message.Message):
     __slots__ = ["heartbeat_interval_seconds", "lease_seconds", "worker"]
@@ -210,14 +217,18 @@ class RegisterWorkerResponse(_message.Message):
     def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., lease_seconds: _Optional[int] = ..., heartbeat_interval_seconds: _Optional[int] = ...) -> None: ...
 
 class ReleaseJobRequest(_message.Message):
-    __slots__ = ["job_id", "reason", "worker_id"]
+    __slots__ = ["checkpoint", "job_id", "preempted", "reason", "worker_id"]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    PREEMPTED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: str
     job_id: int
+    preempted: bool
     reason: str
     worker_id: str
-    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., reason: _Optional[str] = ..., preempted: bool = ..., checkpoint: _Optional[str] = ...) -> None: ...
 
 class ReleaseJobResponse(_message.Message):
     __slots__ = ["job"]
@@ -226,14 +237,16 @@ class ReleaseJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
 
 class StartJobRequest(_message.Message):
-    __slots__ = ["command", "job_id", "worker_id"]
+    __slots__ = ["accelerator_ids", "command", "job_id", "worker_id"]
+    ACCELERATOR_IDS_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    accelerator_ids: _containers.RepeatedScalarFieldContainer[str]
     command: str
     job_id: int
     worker_id: str
-    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., command: _Optional[str] = ...) -> None: ...
+    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., command: _Optional[str] = ..., accelerator_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class StartJobResponse(_message.Message):
     __slots__ = ["job"]
