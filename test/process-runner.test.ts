@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { delimiter } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -10,9 +11,12 @@ import {
   runProcess,
   tailLines,
 } from "../src/worker/process-runner.js";
+import { isAlive, killGroup, livingGroupMembers, until } from "./support/process-table.js";
 
 const NODE = process.execPath;
 const FIXTURE_BIN = fileURLToPath(new URL("./fixtures/bin", import.meta.url));
+const REPOSITORY = fileURLToPath(new URL("..", import.meta.url));
+const PARENT = fileURLToPath(new URL("./fixtures/process-runner-parent.ts", import.meta.url));
 
 describe("runProcess", () => {
   test("reports the exit code and keeps stdout and stderr apart as well as interleaved", async () => {
@@ -137,6 +141,66 @@ describe("runProcess", () => {
     const orphan = Number(result.stdoutTail.trim());
     assert.ok(orphan > 0);
     process.kill(orphan, "SIGKILL");
+  });
+});
+
+/**
+ * Starts test/fixtures/process-runner-parent.ts, a stand-in worker running
+ * the commands through runProcess; `line` waits for a line of its output.
+ */
+function startParent(killGraceMs: number, commands: string[][]) {
+  const parent = spawn(NODE, ["--import", "tsx", PARENT, String(killGraceMs), JSON.stringify(commands)], {
+    cwd: REPOSITORY,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  parent.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
+  const ended = new Promise<void>((resolve) => parent.once("close", () => resolve()));
+  return {
+    parent,
+    ended,
+    /** The first match of `pattern` in the output so far or to come. */
+    async line(pattern: RegExp): Promise<RegExpMatchArray> {
+      await until(`the parent to print ${pattern}`, () => pattern.test(output) || parent.exitCode !== null, 30_000, () => `output so far:\n${output}`);
+      const match = output.match(pattern);
+      if (!match) throw new Error(`the parent ended before printing ${pattern}; its output:\n${output}`);
+      return match;
+    },
+  };
+}
+
+/** Waits until none of the pids runs and nothing is left of the groups; SIGKILLs the groups if that does not come. */
+async function expectGone(pids: number[], groups: number[], timeoutMs: number): Promise<void> {
+  try {
+    await until(`processes ${pids.join(", ")} to end`, () => !pids.some(isAlive), timeoutMs, () => `still running: ${pids.filter(isAlive).join(", ")}`);
+    await until(`process groups ${groups.join(", ")} to be empty`, () => groups.every((g) => livingGroupMembers(g).length === 0), timeoutMs, () => `left: ${groups.flatMap(livingGroupMembers).join(", ")}`);
+  } finally {
+    for (const group of groups) killGroup(group);
+  }
+}
+
+describe("runProcess when its parent is SIGKILLed", { skip: process.platform === "win32" ? "process groups are POSIX" : false }, () => {
+  test("ends each job, its children in the group too, within seconds", { timeout: 60_000 }, async () => {
+    const { parent, ended, line } = startParent(1_000, [
+      ["sh", "-c", 'sleep 300 & echo "grandchild $!"; wait'],
+      ["sleep", "300"],
+    ]);
+    const [job, grandchild, second] = await Promise.all([line(/^spawned 0 (\d+)$/m), line(/^grandchild (\d+)$/m), line(/^spawned 1 (\d+)$/m)]);
+    const pids = [job, grandchild, second].map((match) => Number(match[1]));
+    assert.ok(pids.every(isAlive), "every process runs before the parent is killed");
+    parent.kill("SIGKILL");
+    await ended;
+    // Each job is its own process group, led by the job's process.
+    await expectGone(pids, [pids[0]!, pids[2]!], 15_000);
+  });
+
+  test("SIGKILLs the processes that ignore SIGTERM after the kill grace", { timeout: 60_000 }, async () => {
+    const { parent, ended, line } = startParent(1_000, [["sh", "-c", 'trap "" TERM; sleep 300 & echo "grandchild $!"; wait']]);
+    const [job, grandchild] = await Promise.all([line(/^spawned 0 (\d+)$/m), line(/^grandchild (\d+)$/m)]);
+    const pids = [job, grandchild].map((match) => Number(match[1]));
+    parent.kill("SIGKILL");
+    await ended;
+    await expectGone(pids, [pids[0]!], 15_000);
   });
 });
 

@@ -1,18 +1,22 @@
 /**
- * Runs one command for the worker: no shell, a bounded tail of its output,
- * and a cancellation that really stops it (SIGTERM, then SIGKILL).
+ * Runs one command for the worker: no shell interpreting it, a bounded tail
+ * of its output, a cancellation that really stops it (SIGTERM, then
+ * SIGKILL), and nothing of it left running once the worker is gone.
  *
  * Every formatter (cli, slurm, runai) goes through here, both for the job
  * itself and for the scheduler tools it calls (sbatch, squeue, runai …).
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import type { Writable } from "node:stream";
 import { decodeUtf8Tail } from "../utf8-tail.js";
+import { findProgram, LIFELINE_FD, LIFELINE_RELEASE, LIFELINE_SHELL, lifelineArguments } from "./lifeline.js";
 
 /** Default size of the output tail kept per process: enough for a traceback, small enough for a FinishJob message. */
 export const DEFAULT_TAIL_BYTES = 64 * 1024;
 /** Default number of lines kept in the output tail. */
 export const DEFAULT_TAIL_LINES = 200;
-/** Default time a process gets between SIGTERM and SIGKILL, so jobs can write a checkpoint. */
+/** Default time a process gets between SIGTERM and SIGKILL (on a cancel, or after its worker died), so jobs can write a checkpoint. */
 export const DEFAULT_KILL_GRACE_MS = 10_000;
 /**
  * How long to wait for stdout/stderr to close after the process exited.
@@ -33,7 +37,7 @@ export interface RunProcessOptions {
   cwd?: string;
   /** Aborting sends SIGTERM to the process group, then SIGKILL after `killGraceMs`. Already aborted: nothing is started. */
   signal?: AbortSignal;
-  /** Milliseconds between SIGTERM and SIGKILL. */
+  /** Milliseconds between SIGTERM and SIGKILL; after the worker died, whole seconds (rounded up). */
   killGraceMs?: number;
   /** Milliseconds to wait for the output pipes to close after the process exited. */
   closeGraceMs?: number;
@@ -142,14 +146,20 @@ export function describeExit(result: ProcessResult): string {
 }
 
 /**
- * Starts `argv[0]` directly (no shell) in its own process group and resolves
- * when it has ended. Output is kept only as a bounded tail; stdin is closed.
+ * Starts `argv[0]` in its own process group and resolves when it has ended.
+ * No shell interprets the command. Output is kept only as a bounded tail;
+ * stdin is /dev/null.
  *
  * The process group lets a cancel reach the job's children too (a training
  * script's data loaders), not just the process we started. It also keeps a
  * Ctrl-C on the worker's terminal from reaching the job directly: the runtime
- * must abort its runs when it stops (a worker killed with SIGKILL leaves them
- * running until their leases expire).
+ * aborts its runs when it stops. When no code of the worker runs any more
+ * (SIGKILL, a crash), the lifeline (see lifeline.ts) ends the group instead:
+ * SIGTERM at once, SIGKILL `killGraceMs` later. On Linux and macOS the
+ * program is started through /bin/sh for that, which then becomes the
+ * program (same pid, exit code and signal); argv[0] becomes the path the
+ * program was found at, and the shell sets PWD to the working folder. Windows
+ * has no process groups to leave behind this way and starts it directly.
  */
 export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const maxTailBytes = options.maxTailBytes ?? DEFAULT_TAIL_BYTES;
@@ -174,21 +184,45 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     return Promise.resolve(finish({ exitCode: null, signal: null, aborted: true, spawnError: null }));
   }
 
+  const onLifeline = process.platform !== "win32";
+  const withNul = options.argv.findIndex((argument) => argument.includes("\0"));
+  if (onLifeline && withNul >= 0) {
+    // Said here, because the shell's arguments would number it wrongly.
+    const spawnError = `${withNul === 0 ? "the program name" : `argument ${withNul}`} contains a NUL character, which no program argument can hold`;
+    return Promise.resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError }));
+  }
+
   return new Promise<ProcessResult>((resolve) => {
+    const env = { ...(options.env ?? environmentWith()), ...options.extraEnv };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(command, args, {
-        env: { ...(options.env ?? environmentWith()), ...options.extraEnv },
+      let file = command;
+      let fileArgs = args;
+      if (onLifeline) {
+        const cwd = options.cwd === undefined ? process.cwd() : options.cwd.startsWith("/") ? options.cwd : `${process.cwd()}/${options.cwd}`;
+        const found = findProgram(command, env.PATH, cwd);
+        if (!("path" in found)) {
+          resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError: spawnFailure(command, found.errorCode) }));
+          return;
+        }
+        file = LIFELINE_SHELL;
+        fileArgs = lifelineArguments(found.path, args, killGraceMs);
+      }
+      child = spawn(file, fileArgs, {
+        env,
         cwd: options.cwd,
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: process.platform !== "win32",
+        stdio: onLifeline ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
+        detached: onLifeline,
         windowsHide: true,
       });
     } catch (error) {
-      // Synchronous failures: a NUL byte in an argument, an invalid cwd type, …
+      // Synchronous failures: an invalid cwd type, a NUL byte in the environment, …
       resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError: errorMessage(error) }));
       return;
     }
+    const lifeline = child.stdio[LIFELINE_FD] as Writable | null | undefined;
+    // EPIPE: the watcher is gone already (the group was SIGKILLed), so there is nothing to release.
+    lifeline?.on("error", () => {});
 
     let aborted = false;
     let spawned = false;
@@ -202,7 +236,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       if (child.pid === undefined) return;
       try {
         if (process.platform === "win32") child.kill(signal);
-        else process.kill(-child.pid, signal);
+        else process.kill(-child.pid, signal); // the watcher ignores SIGTERM and leaves when the process has ended
       } catch {
         // ESRCH: the group is already gone, which is what we wanted.
       }
@@ -241,14 +275,22 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     });
     child.once("error", (error) => {
       // Emitted instead of "spawn" when the program cannot start (ENOENT, EACCES).
-      if (!spawned) settle(errorMessage(error));
+      if (spawned) return;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!onLifeline || code === undefined) settle(errorMessage(error));
+      else if (code === "ENOENT" && !existsSync(LIFELINE_SHELL)) settle(`${LIFELINE_SHELL} is missing, and jobs are started through it so that they end with their worker`);
+      // Name the program, not the shell, as spawning it directly would (a missing cwd, EAGAIN …).
+      else settle(spawnFailure(command, code));
     });
     child.once("exit", (code, signal) => {
       exited = true;
       exitFields = { exitCode: code, signal };
+      // The job's process ended by itself (or by our cancel): the watcher leaves and kills nothing.
+      lifeline?.end(LIFELINE_RELEASE, () => lifeline.destroy());
       closeTimer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
+        lifeline?.destroy();
         settle(null);
       }, closeGraceMs);
       closeTimer.unref();
@@ -259,6 +301,11 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     });
     options.signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** How Node words a program that could not start: "spawn python ENOENT". */
+function spawnFailure(command: string, code: string): string {
+  return `spawn ${command} ${code}`;
 }
 
 function errorMessage(error: unknown): string {
