@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { delimiter } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { decodeUtf8Tail as decodeTail } from "../src/utf8-tail.js";
@@ -86,6 +88,22 @@ describe("runProcess", () => {
     assert.match(describeExit(result), /^could not start: /);
   });
 
+  test("a program that cannot start is named in the error, whatever stopped it", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "wn-runner-"));
+    writeFileSync(join(folder, "not-executable"), "#!/bin/sh\n", { mode: 0o644 });
+    const [notExecutable, onPath, missingFolder, folderAsProgram] = await Promise.all([
+      runProcess({ argv: [join(folder, "not-executable")] }),
+      runProcess({ argv: ["not-executable"], env: { PATH: folder } }),
+      runProcess({ argv: ["sleep", "0"], cwd: join(folder, "missing") }),
+      runProcess({ argv: [folder] }),
+    ]);
+    assert.equal(notExecutable.spawnError, `spawn ${join(folder, "not-executable")} EACCES`);
+    assert.equal(onPath.spawnError, "spawn not-executable EACCES");
+    assert.equal(missingFolder.spawnError, "spawn sleep ENOENT");
+    assert.equal(folderAsProgram.spawnError, `spawn ${folder} EACCES`);
+    for (const result of [notExecutable, onPath, missingFolder, folderAsProgram]) assert.equal(result.exitCode, null);
+  });
+
   test("abort sends SIGTERM and reports the run as aborted", async () => {
     const controller = new AbortController();
     const result = await runProcess({
@@ -135,12 +153,21 @@ describe("runProcess", () => {
     assert.equal(result.exitCode, null);
   });
 
-  test("does not wait forever for a background child that keeps the pipes open", { timeout: 20_000 }, async () => {
-    const result = await runProcess({ argv: ["sh", "-c", "sleep 30 & echo $!; exit 0"], closeGraceMs: 100 });
+  test("does not wait forever for a background child that keeps the pipes open, and leaves it running", { timeout: 20_000 }, async () => {
+    let pid = 0;
+    const result = await runProcess({ argv: ["sh", "-c", "sleep 30 & echo $!; exit 0"], closeGraceMs: 100, onSpawn: (p) => (pid = p) });
     assert.equal(result.exitCode, 0);
     const orphan = Number(result.stdoutTail.trim());
     assert.ok(orphan > 0);
-    process.kill(orphan, "SIGKILL");
+    try {
+      if (process.platform !== "win32") {
+        // The lifeline's watcher leaves without killing anything when the job's process ended by itself.
+        await until("only the orphan to be left in the group", () => livingGroupMembers(pid).join() === String(orphan), 10_000, () => livingGroupMembers(pid).join(", "));
+      }
+      assert.ok(isAlive(orphan), "what a job leaves behind runs on");
+    } finally {
+      if (isAlive(orphan)) process.kill(orphan, "SIGKILL");
+    }
   });
 });
 

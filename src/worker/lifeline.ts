@@ -32,7 +32,7 @@
  *
  * The shell reports a program it cannot find as exit 127, not as a failure
  * to start; so the program is looked up first (`findProgram`), the way
- * execvp would, and the shell is given the path it found.
+ * execvp would, and one that is not there is reported as Node reports it.
  */
 import { accessSync, constants, statSync } from "node:fs";
 
@@ -46,8 +46,8 @@ export const LIFELINE_FD = 3;
 export const LIFELINE_RELEASE = "done\n";
 
 /**
- * The script; its $1 is the kill grace in seconds, the rest the program's
- * path and arguments. The space in `$( (` matters: `$((` is arithmetic.
+ * The script; its $1 is the kill grace in seconds, the rest the program and
+ * its arguments. The space in `$( (` matters: `$((` is arithmetic.
  * Traps set to '' are ignored signals, which `command -p sleep` inherits too;
  * `command -p` finds sleep on the system's default PATH, not the job's.
  */
@@ -57,19 +57,40 @@ const LIFELINE_SCRIPT =
   `[ "$line" = done ] || { kill -s TERM 0; command -p sleep "$1"; kill -s KILL 0; } ) & )"; ` +
   `shift; exec "$@" ${LIFELINE_FD}<&-`;
 
+/** How to start a command on a lifeline, or why it cannot start (ENOENT, EACCES, … as execvp would fail). */
+export type LifelineCommand = { file: string; args: string[] } | { errorCode: string };
+
 /**
- * The arguments of LIFELINE_SHELL that run `program` with `args` on a
- * lifeline. `program` must be a path (see findProgram): the shell would
- * look a bare name up again, and take one starting with "-" for an option.
+ * The shell command that runs `command` with `args` on a lifeline, for a
+ * process started in `cwd` (an absolute path) with `searchPath` as its PATH;
+ * or the error code of a command that cannot start (see findProgram).
+ *
+ * The shell is given the command as it was (it searches the same PATH in the
+ * same folder, as execvp would), so that the program's argv[0] stays what it
+ * was; only a name starting with "-" (which `exec` would take for an option)
+ * or a search without PATH (the shell's default differs from execvp's) gets
+ * the path found instead.
+ *
  * After the worker died, processes that ignore SIGTERM get `killGraceMs`
- * (rounded up to whole seconds) before SIGKILL, as on a cancel.
+ * (rounded up to whole seconds) before SIGKILL, as on a cancel. `shell` is
+ * for tests that run the script under another POSIX shell.
  */
-export function lifelineArguments(program: string, args: readonly string[], killGraceMs: number): string[] {
+export function lifelineCommand(
+  command: string,
+  args: readonly string[],
+  searchPath: string | undefined,
+  cwd: string,
+  killGraceMs: number,
+  shell: string = LIFELINE_SHELL,
+): LifelineCommand {
+  const found = findProgram(command, searchPath, cwd);
+  if (!("path" in found)) return found;
+  const program = command.startsWith("-") || (searchPath === undefined && !command.includes("/")) ? found.path : command;
   const graceSeconds = Number.isFinite(killGraceMs) && killGraceMs > 0 ? Math.ceil(killGraceMs / 1000) : 0;
-  return ["-c", LIFELINE_SCRIPT, "whatsnext-job", String(graceSeconds), program, ...args];
+  return { file: shell, args: ["-c", LIFELINE_SCRIPT, "whatsnext-job", String(graceSeconds), program, ...args] };
 }
 
-/** Where a program was found, or the error code execvp would have failed with (ENOENT, EACCES, …). */
+/** Where a program was found, or the error code execvp would fail with (ENOENT, EACCES, …). */
 export type FoundProgram = { path: string } | { errorCode: string };
 
 /** The search path execvp uses when the environment has no PATH. */
@@ -80,9 +101,9 @@ const DEFAULT_SEARCH_PATH = "/usr/bin:/bin";
  * absolute path) with `searchPath` as its PATH: a command containing "/" is
  * taken as it is (relative to `cwd`); otherwise each folder of the search
  * path is tried in turn (an empty or relative one is relative to `cwd`) and
- * the first executable regular file wins. When none is found the answer is EACCES if
- * some candidate existed but could not be executed, else ENOENT. The path
- * returned always contains a "/" and never starts with "-".
+ * the first executable regular file wins. When none is found the answer is
+ * EACCES if some candidate existed but could not be executed, else ENOENT.
+ * The path found is absolute.
  */
 export function findProgram(command: string, searchPath: string | undefined, cwd: string): FoundProgram {
   const within = (path: string): string => (path.startsWith("/") ? path : `${cwd}/${path}`);

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { decodeUtf8Tail } from "../utf8-tail.js";
-import { findProgram, LIFELINE_FD, LIFELINE_RELEASE, LIFELINE_SHELL, lifelineArguments } from "./lifeline.js";
+import { LIFELINE_FD, LIFELINE_RELEASE, LIFELINE_SHELL, lifelineCommand } from "./lifeline.js";
 
 /** Default size of the output tail kept per process: enough for a traceback, small enough for a FinishJob message. */
 export const DEFAULT_TAIL_BYTES = 64 * 1024;
@@ -200,13 +200,12 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       let fileArgs = args;
       if (onLifeline) {
         const cwd = options.cwd === undefined ? process.cwd() : options.cwd.startsWith("/") ? options.cwd : `${process.cwd()}/${options.cwd}`;
-        const found = findProgram(command, env.PATH, cwd);
-        if (!("path" in found)) {
-          resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError: spawnFailure(command, found.errorCode) }));
+        const start = lifelineCommand(command, args, env.PATH, cwd, killGraceMs);
+        if ("errorCode" in start) {
+          resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError: spawnFailure(command, start.errorCode) }));
           return;
         }
-        file = LIFELINE_SHELL;
-        fileArgs = lifelineArguments(found.path, args, killGraceMs);
+        ({ file, args: fileArgs } = start);
       }
       child = spawn(file, fileArgs, {
         env,
