@@ -1,21 +1,22 @@
 /**
- * The lifeline on its own: the script under /bin/sh and under bash started
- * as `sh` (what /bin/sh is on macOS), with this test process as the worker.
- * Closing the worker's end of the socket is what the kernel does when the
- * worker dies, SIGKILL included; test/process-runner.test.ts kills a real
- * parent, test/worker.test.ts the real `whatsnext worker`. And findProgram,
- * which must find a program where execvp would.
+ * The lifeline on its own, under /bin/sh and under bash started as `sh`
+ * (what /bin/sh is on macOS): a stand-in worker (test/fixtures/
+ * lifeline-parent.ts) holds a job's lifeline and is SIGKILLed, or releases
+ * it when the job ends by itself. test/process-runner.test.ts does the same
+ * through runProcess, test/worker.test.ts with the real `whatsnext worker`.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { Writable } from "node:stream";
 import { describe, test } from "node:test";
-import { findProgram, LIFELINE_FD, LIFELINE_RELEASE, LIFELINE_SHELL, lifelineCommand } from "../src/worker/lifeline.js";
+import { fileURLToPath } from "node:url";
+import { holdLifeline, LIFELINE_SHELL, lifelineUnavailable } from "../src/worker/lifeline.js";
+import { isAlive, killGroup, lifelineWatchers, livingGroupMembers, until } from "./support/process-table.js";
 import { tempFolder } from "./support/run-cli.js";
-import { isAlive, killGroup, livingGroupMembers, until } from "./support/process-table.js";
 
+const REPOSITORY = fileURLToPath(new URL("..", import.meta.url));
+const PARENT = fileURLToPath(new URL("./fixtures/lifeline-parent.ts", import.meta.url));
 const posix = process.platform !== "win32";
 
 /** Bash behaves as a POSIX sh when started under that name, as macOS's /bin/sh does. */
@@ -27,103 +28,94 @@ function bashAsSh(): string | undefined {
   return link;
 }
 
-const shells: Array<[string, string | undefined]> = posix ? [["/bin/sh", LIFELINE_SHELL], ["bash as sh (macOS's /bin/sh)", bashAsSh()]] : [];
-
 /**
- * Starts `sh -c script` on a lifeline with this process as the worker; the
- * script prints pids, one `name pid` line each, which `pid` waits for.
+ * Starts the stand-in worker: `value` waits for one of its `name value`
+ * lines, `pids` for the job's, its child's and the watcher's, and `cleanUp`
+ * ends whatever is left of them, so that a failing test leaves nothing behind.
  */
-function startOnLifeline(shell: string, script: string, killGraceMs: number) {
-  const start = lifelineCommand("sh", ["-c", script], process.env.PATH, process.cwd(), killGraceMs, shell);
-  assert.ok("file" in start, "sh is found");
-  const child = spawn(start.file, start.args, { stdio: ["ignore", "pipe", "inherit", "pipe"], detached: true });
-  const lifeline = child.stdio[LIFELINE_FD] as Writable;
-  lifeline.on("error", () => {});
+function startParent(shell: string, killGraceMs: number, script: string) {
+  const parent = spawn(process.execPath, ["--import", "tsx", PARENT, shell, String(killGraceMs), script], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
-  child.stdout!.setEncoding("utf8").on("data", (text: string) => (output += text));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  parent.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
+  const ended = new Promise<void>((resolve) => parent.once("exit", () => resolve()));
+  const value = async (name: string): Promise<string> => {
+    const pattern = new RegExp(`^${name}( (\\S+))?$`, "m");
+    await until(`the parent to print ${name}`, () => pattern.test(output) || parent.exitCode !== null || parent.signalCode !== null, 30_000, () => `output: ${output}`);
+    const match = output.match(pattern);
+    if (!match) throw new Error(`the parent ended before printing ${name}; its output:\n${output}`);
+    return match[2] ?? "";
+  };
+  const printed = (name: string): number | undefined => {
+    const match = output.match(new RegExp(`^${name} (\\d+)$`, "m"));
+    return match ? Number(match[1]) : undefined;
+  };
   return {
-    child,
-    lifeline,
-    exited,
-    async pid(name: string): Promise<number> {
-      const pattern = new RegExp(`^${name} (\\d+)$`, "m");
-      await until(`the job to print its ${name}'s pid`, () => pattern.test(output), 30_000, () => `output: ${output}`);
-      return Number(output.match(pattern)![1]);
+    parent,
+    ended,
+    value,
+    pids: async (): Promise<[number, number, number]> => [Number(await value("job")), Number(await value("child")), Number(await value("watcher"))],
+    async cleanUp(): Promise<void> {
+      parent.kill("SIGKILL");
+      const job = printed("job");
+      if (job !== undefined) killGroup(job);
+      const watcher = printed("watcher");
+      if (watcher !== undefined && isAlive(watcher)) process.kill(watcher, "SIGKILL");
+      await ended;
     },
   };
 }
 
-describe("the lifeline script", { skip: posix ? false : "process groups are POSIX" }, () => {
-  for (const [name, shell] of shells) {
-    const skip = shell === undefined ? (process.env.CI === "true" ? false : "needs bash") : false;
+const shells: Array<[string, string | undefined]> = [
+  ["/bin/sh", LIFELINE_SHELL],
+  ["bash as sh (macOS's /bin/sh)", posix ? bashAsSh() : undefined],
+];
 
-    test(`under ${name}: when the worker's end closes, the job's group gets SIGTERM, then SIGKILL after the grace`, { skip, timeout: 60_000 }, async () => {
-      // The job ignores SIGTERM (and so does its child, which inherits that): only the SIGKILL ends them.
-      const job = startOnLifeline(shell!, `trap "" TERM; echo "job $$"; sleep 300 & echo "child $!"; wait`, 1_000);
-      const [pid, child] = [await job.pid("job"), await job.pid("child")];
+describe("a job's lifeline", { skip: posix ? false : "process groups are POSIX" }, () => {
+  for (const [name, shell] of shells) {
+    const skip = shell === undefined && process.env.CI !== "true" ? "needs bash" : false;
+
+    test(`under ${name}: when the worker dies, the job's group gets SIGTERM, then SIGKILL after the grace`, { skip, timeout: 60_000 }, async () => {
+      // The job notes SIGTERM and runs on, so only the SIGKILL ends it; its child ends on SIGTERM.
+      const signals = join(tempFolder("wn-lifeline-"), "signals");
+      const stand = startParent(shell!, 1_000, `trap 'echo TERM >> "${signals}"' TERM; sleep 300 >/dev/null 2>&1 & echo "child $!"; while :; do sleep 1; done`);
       try {
-        assert.equal(job.child.pid, pid, "the job's process is the shell that was started (exec)");
-        job.lifeline.destroy();
-        await until("the job's processes to end", () => !isAlive(pid) && !isAlive(child), 15_000);
-        await until("the job's process group to be empty", () => livingGroupMembers(pid).length === 0, 15_000, () => `left: ${livingGroupMembers(pid).join(", ")}`);
+        const [job, child, watcher] = await stand.pids();
+        assert.ok(isAlive(job) && isAlive(child) && isAlive(watcher));
+        assert.ok(!livingGroupMembers(job).includes(watcher), "the watcher is not in the job's group");
+        stand.parent.kill("SIGKILL");
+        await stand.ended;
+        await until("the job's processes to end", () => !isAlive(job) && !isAlive(child), 15_000);
+        await until("the watcher to leave once the group is gone", () => !isAlive(watcher), 15_000);
+        assert.match(readFileSync(signals, "utf8"), /^TERM\n/, "the job got SIGTERM first");
       } finally {
-        killGroup(pid);
+        await stand.cleanUp();
       }
     });
 
-    test(`under ${name}: the watcher outlives a job that signals its own group at once, and "done" leaves what the job left behind alone`, { skip, timeout: 60_000 }, async () => {
-      // kill 0 reaches every member of the group, the watcher too; and the job's child outlives the job.
-      const job = startOnLifeline(shell!, `trap "" TERM USR1 HUP; kill 0; kill -s USR1 0; kill -s HUP 0; sleep 300 & echo "child $!"; echo "job $$"; exit 3`, 1_000);
-      const [pid, child] = [await job.pid("job"), await job.pid("child")];
+    test(`under ${name}: when the job's process ends by itself, the watcher leaves and kills nothing`, { skip, timeout: 60_000 }, async () => {
+      const stand = startParent(shell!, 1_000, `sleep 300 >/dev/null 2>&1 & echo "child $!"`);
       try {
-        await job.exited;
-        assert.equal(job.child.exitCode, 3);
-        // The watcher is the group's only other member, and it is still there to be released.
-        await until("the job's process to end", () => !isAlive(pid), 15_000);
-        const watchers = livingGroupMembers(pid).filter((member) => member !== child);
-        assert.equal(watchers.length, 1, `one watcher left in the group: ${livingGroupMembers(pid).join(", ")}`);
-        job.lifeline.end(LIFELINE_RELEASE);
-        await until("the watcher to leave", () => !isAlive(watchers[0]!), 15_000);
-        assert.ok(isAlive(child), "the child the job left behind runs on, as it did before lifelines");
+        const [job, child, watcher] = await stand.pids();
+        await stand.value("released");
+        await until("the watcher to leave", () => !isAlive(watcher), 15_000);
+        // Even once its worker is gone, what the job left behind is not the lifeline's business.
+        stand.parent.kill("SIGKILL");
+        await stand.ended;
+        assert.ok(isAlive(child), "the job's child runs on");
+        assert.deepEqual(lifelineWatchers(job), []);
       } finally {
-        killGroup(pid);
+        await stand.cleanUp();
       }
     });
   }
-});
 
-describe("findProgram", { skip: posix ? false : "execvp's search is POSIX" }, () => {
-  const root = tempFolder("wn-find-");
-  const executable = (path: string) => {
-    writeFileSync(path, "#!/bin/sh\necho found\n", { mode: 0o755 });
-    chmodSync(path, 0o755);
-  };
-  for (const folder of ["a", "b", "c/tool", "d"]) mkdirSync(join(root, folder), { recursive: true });
-  writeFileSync(join(root, "a", "tool"), "not executable\n", { mode: 0o644 });
-  executable(join(root, "b", "tool"));
-  executable(join(root, "d", "local"));
-
-  test("takes the first executable file on the PATH, skipping files it may not run and folders", () => {
-    assert.deepEqual(findProgram("tool", `${root}/a:${root}/c:${root}/b`, "/"), { path: `${root}/b/tool` });
-  });
-
-  test("answers EACCES when only something it may not run is there, else ENOENT", () => {
-    assert.deepEqual(findProgram("tool", `${root}/a:${root}/c`, "/"), { errorCode: "EACCES" });
-    assert.deepEqual(findProgram("tool", `${root}/d:/nonexistent`, "/"), { errorCode: "ENOENT" });
-    assert.deepEqual(findProgram(`${root}/a/tool`, undefined, "/"), { errorCode: "EACCES" });
-    assert.deepEqual(findProgram("a/nothing", undefined, root), { errorCode: "ENOENT" });
-  });
-
-  test("reads empty and relative PATH folders, and paths with a slash, from the working folder", () => {
-    assert.deepEqual(findProgram("local", ":/nonexistent", join(root, "d")), { path: `${join(root, "d")}/./local` });
-    assert.deepEqual(findProgram("local", "d", root), { path: `${root}/d/local` });
-    assert.deepEqual(findProgram("d/local", "/nonexistent", root), { path: `${root}/d/local` });
-    assert.deepEqual(findProgram("./d/local", "/nonexistent", root), { path: `${root}/./d/local` });
-  });
-
-  test("searches the system's default folders without a PATH", () => {
-    const found = findProgram("sh", undefined, "/");
-    assert.ok("path" in found && /^\/(usr\/)?bin\/sh$/.test(found.path), JSON.stringify(found));
+  test("cannot be held without its shell, and says so", () => {
+    assert.equal(lifelineUnavailable(), null);
+    assert.match(lifelineUnavailable("/nonexistent/sh") ?? "", /^\/nonexistent\/sh is missing/);
+    const failures: string[] = [];
+    // A group number above any pid a system hands out (2^22), in case a shell did start.
+    const lifeline = holdLifeline(4_194_305, 1_000, (reason) => failures.push(reason), "/nonexistent/sh");
+    lifeline.release();
+    return until("the failure to be reported", () => failures.length > 0, 10_000).then(() => assert.match(failures[0]!, /ENOENT/));
   });
 });

@@ -13,7 +13,7 @@ import {
   runProcess,
   tailLines,
 } from "../src/worker/process-runner.js";
-import { isAlive, killGroup, livingGroupMembers, until } from "./support/process-table.js";
+import { isAlive, killGroup, lifelineWatchers, livingGroupMembers, until } from "./support/process-table.js";
 
 const NODE = process.execPath;
 const FIXTURE_BIN = fileURLToPath(new URL("./fixtures/bin", import.meta.url));
@@ -162,7 +162,7 @@ describe("runProcess", () => {
     try {
       if (process.platform !== "win32") {
         // The lifeline's watcher leaves without killing anything when the job's process ended by itself.
-        await until("only the orphan to be left in the group", () => livingGroupMembers(pid).join() === String(orphan), 10_000, () => livingGroupMembers(pid).join(", "));
+        await until("the lifeline's watcher to leave", () => lifelineWatchers(pid).length === 0, 10_000);
       }
       assert.ok(isAlive(orphan), "what a job leaves behind runs on");
     } finally {
@@ -173,7 +173,9 @@ describe("runProcess", () => {
 
 /**
  * Starts test/fixtures/process-runner-parent.ts, a stand-in worker running
- * the commands through runProcess; `line` waits for a line of its output.
+ * the commands through runProcess: `line` waits for a line of its output,
+ * `cleanUp` ends whatever is left of it and of its jobs (their groups and
+ * lifeline watchers), so that a failing test leaves nothing behind.
  */
 function startParent(killGraceMs: number, commands: string[][]) {
   const parent = spawn(NODE, ["--import", "tsx", PARENT, String(killGraceMs), JSON.stringify(commands)], {
@@ -182,52 +184,65 @@ function startParent(killGraceMs: number, commands: string[][]) {
   });
   let output = "";
   parent.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
-  const ended = new Promise<void>((resolve) => parent.once("close", () => resolve()));
+  const ended = new Promise<void>((resolve) => parent.once("exit", () => resolve()));
   return {
     parent,
     ended,
     /** The first match of `pattern` in the output so far or to come. */
     async line(pattern: RegExp): Promise<RegExpMatchArray> {
-      await until(`the parent to print ${pattern}`, () => pattern.test(output) || parent.exitCode !== null, 30_000, () => `output so far:\n${output}`);
+      await until(`the parent to print ${pattern}`, () => pattern.test(output) || parent.exitCode !== null || parent.signalCode !== null, 30_000, () => `output so far:\n${output}`);
       const match = output.match(pattern);
       if (!match) throw new Error(`the parent ended before printing ${pattern}; its output:\n${output}`);
       return match;
     },
+    async cleanUp(): Promise<void> {
+      parent.kill("SIGKILL");
+      for (const [, pid] of output.matchAll(/^spawned \d+ (\d+)$/gm)) {
+        killGroup(Number(pid));
+        for (const watcher of lifelineWatchers(Number(pid))) process.kill(watcher, "SIGKILL");
+      }
+      await ended;
+    },
   };
 }
 
-/** Waits until none of the pids runs and nothing is left of the groups; SIGKILLs the groups if that does not come. */
+/** Waits until none of the pids runs, nothing is left of the groups and their lifeline watchers have left. */
 async function expectGone(pids: number[], groups: number[], timeoutMs: number): Promise<void> {
-  try {
-    await until(`processes ${pids.join(", ")} to end`, () => !pids.some(isAlive), timeoutMs, () => `still running: ${pids.filter(isAlive).join(", ")}`);
-    await until(`process groups ${groups.join(", ")} to be empty`, () => groups.every((g) => livingGroupMembers(g).length === 0), timeoutMs, () => `left: ${groups.flatMap(livingGroupMembers).join(", ")}`);
-  } finally {
-    for (const group of groups) killGroup(group);
-  }
+  await until(`processes ${pids.join(", ")} to end`, () => !pids.some(isAlive), timeoutMs, () => `still running: ${pids.filter(isAlive).join(", ")}`);
+  await until(`process groups ${groups.join(", ")} to be empty`, () => groups.every((g) => livingGroupMembers(g).length === 0), timeoutMs, () => `left: ${groups.flatMap(livingGroupMembers).join(", ")}`);
+  await until("their lifeline watchers to leave", () => groups.every((g) => lifelineWatchers(g).length === 0), timeoutMs, () => `left: ${groups.flatMap(lifelineWatchers).join(", ")}`);
 }
 
 describe("runProcess when its parent is SIGKILLed", { skip: process.platform === "win32" ? "process groups are POSIX" : false }, () => {
   test("ends each job, its children in the group too, within seconds", { timeout: 60_000 }, async () => {
-    const { parent, ended, line } = startParent(1_000, [
+    const stand = startParent(1_000, [
       ["sh", "-c", 'sleep 300 & echo "grandchild $!"; wait'],
       ["sleep", "300"],
     ]);
-    const [job, grandchild, second] = await Promise.all([line(/^spawned 0 (\d+)$/m), line(/^grandchild (\d+)$/m), line(/^spawned 1 (\d+)$/m)]);
-    const pids = [job, grandchild, second].map((match) => Number(match[1]));
-    assert.ok(pids.every(isAlive), "every process runs before the parent is killed");
-    parent.kill("SIGKILL");
-    await ended;
-    // Each job is its own process group, led by the job's process.
-    await expectGone(pids, [pids[0]!, pids[2]!], 15_000);
+    try {
+      const [job, grandchild, second] = await Promise.all([stand.line(/^spawned 0 (\d+)$/m), stand.line(/^grandchild (\d+)$/m), stand.line(/^spawned 1 (\d+)$/m)]);
+      const pids = [job, grandchild, second].map((match) => Number(match[1]));
+      assert.ok(pids.every(isAlive), "every process runs before the parent is killed");
+      stand.parent.kill("SIGKILL");
+      await stand.ended;
+      // Each job is its own process group, led by the job's process.
+      await expectGone(pids, [pids[0]!, pids[2]!], 15_000);
+    } finally {
+      await stand.cleanUp();
+    }
   });
 
   test("SIGKILLs the processes that ignore SIGTERM after the kill grace", { timeout: 60_000 }, async () => {
-    const { parent, ended, line } = startParent(1_000, [["sh", "-c", 'trap "" TERM; sleep 300 & echo "grandchild $!"; wait']]);
-    const [job, grandchild] = await Promise.all([line(/^spawned 0 (\d+)$/m), line(/^grandchild (\d+)$/m)]);
-    const pids = [job, grandchild].map((match) => Number(match[1]));
-    parent.kill("SIGKILL");
-    await ended;
-    await expectGone(pids, [pids[0]!], 15_000);
+    const stand = startParent(1_000, [["sh", "-c", 'trap "" TERM; sleep 300 & echo "grandchild $!"; wait']]);
+    try {
+      const [job, grandchild] = await Promise.all([stand.line(/^spawned 0 (\d+)$/m), stand.line(/^grandchild (\d+)$/m)]);
+      const pids = [job, grandchild].map((match) => Number(match[1]));
+      stand.parent.kill("SIGKILL");
+      await stand.ended;
+      await expectGone(pids, [pids[0]!], 15_000);
+    } finally {
+      await stand.cleanUp();
+    }
   });
 });
 

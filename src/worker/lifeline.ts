@@ -5,130 +5,96 @@
  * again when the lease expires: the same job twice at once.
  *
  * Node cannot ask the kernel to signal a child when its parent dies
- * (prctl(PR_SET_PDEATHSIG) exists on Linux only, and Node does not offer
- * it), and each job runs in its own process group, out of reach of the
- * worker's terminal. What every POSIX system does offer is end-of-file: the
- * kernel closes a dead process's descriptors, whatever killed it. So on
- * Linux and macOS a job is started as `/bin/sh -c LIFELINE_SCRIPT`, with
- * descriptor 3 a socket whose other end only the worker holds (Node opens
- * its ends close-on-exec, so no other job inherits it). The script
+ * (prctl(PR_SET_PDEATHSIG) is Linux-only, and Node does not offer it), and
+ * each job runs in its own process group, out of reach of the worker's
+ * terminal. What every POSIX system does offer is end-of-file: the kernel
+ * closes a dead process's descriptors, whatever killed it. So for each job
+ * the worker starts a watcher, a /bin/sh reading a pipe whose other end only
+ * the worker holds (Node opens its ends close-on-exec: no job inherits it).
+ * Reading the line "done" means the job's process ended by itself: the
+ * watcher leaves, killing nothing, so background children a job leaves
+ * behind live on as they always did. End-of-file means the worker is gone:
+ * the watcher sends SIGTERM to the job's process group, then SIGKILL after
+ * the kill grace if anything of the group is still there.
  *
- * 1. starts a watcher in the background: it ignores the signals a job
- *    commonly sends its own group (`kill 0` to stop its children, a cancel's
- *    SIGTERM), then blocks reading descriptor 3. Reading the line "done"
- *    means the job ended on its own: the watcher leaves, killing nothing, so
- *    background children a job leaves behind live on as they always did.
- *    End-of-file means the worker is gone: the watcher sends SIGTERM to its
- *    process group, which is the job's (`kill 0`: a group cannot be reused
- *    while the watcher is in it), waits the kill grace, then sends SIGKILL;
- * 2. waits until the watcher ignores those signals (the command
- *    substitution ends when the watcher closes its output) before it
- *    continues, so a job that signals its own group at once cannot end the
- *    watcher. The watcher is a grandchild, not a child of the job: a job
- *    that waits for all of its children does not wait for it;
- * 3. replaces itself with the job's program (`exec`), closing descriptor 3
- *    for it: the job keeps the shell's pid (the group's leader), its
- *    standard streams, and its exit code or signal, as if started directly.
- *
- * The shell reports a program it cannot find as exit 127, not as a failure
- * to start; so the program is looked up first (`findProgram`), the way
- * execvp would, and one that is not there is reported as Node reports it.
+ * The watcher is the worker's own child, in a session of its own: a job
+ * signalling its group (`kill 0`), a cancel's SIGTERM and a Ctrl-C on the
+ * worker's terminal do not reach it, the worker reaps it when it leaves (a
+ * worker that is PID 1 of a container reaps nothing else), and the job is
+ * started exactly as it was before (its pid, argv, environment, exit code
+ * and start errors are untouched). The group is named by its number, which
+ * the system cannot give to another group while any member of it is alive;
+ * the watcher signals it only while it exists (checked each second of the
+ * grace), and not at all once released.
  */
-import { accessSync, constants, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 
-/** The shell that runs the lifeline script: POSIX guarantees it, Linux and macOS have it. */
+/** The shell that runs the watcher: POSIX guarantees it, Linux and macOS have it. */
 export const LIFELINE_SHELL = "/bin/sh";
 
-/** The descriptor of the job's shell that is the worker's end of the lifeline. */
-export const LIFELINE_FD = 3;
-
-/** What the worker writes on the lifeline when the job's process has ended, so that nothing is killed. */
-export const LIFELINE_RELEASE = "done\n";
-
 /**
- * The script; its $1 is the kill grace in seconds, the rest the program and
- * its arguments. The space in `$( (` matters: `$((` is arithmetic.
- * Traps set to '' are ignored signals, which `command -p sleep` inherits too;
- * `command -p` finds sleep on the system's default PATH, not the job's.
+ * The watcher; $1 is the job's process group, $2 the kill grace in whole
+ * seconds. Its environment is empty and `command -p` finds sleep on the
+ * system's default PATH. `kill -s 0` only asks whether the group exists.
  */
-const LIFELINE_SCRIPT =
-  `: "$( ( trap '' HUP INT QUIT TERM USR1 USR2; exec </dev/null >/dev/null 2>&1; ` +
-  `IFS= read -r line <&${LIFELINE_FD}; ` +
-  `[ "$line" = done ] || { kill -s TERM 0; command -p sleep "$1"; kill -s KILL 0; } ) & )"; ` +
-  `shift; exec "$@" ${LIFELINE_FD}<&-`;
+const WATCHER_SCRIPT = [
+  `IFS= read -r line; [ "$line" = done ] && exit 0`,
+  `kill -s TERM -- "-$1" || exit 0`,
+  `left=$2`,
+  `while kill -s 0 -- "-$1"; do [ "$left" -gt 0 ] || { kill -s KILL -- "-$1"; exit 0; }; command -p sleep 1; left=$((left - 1)); done`,
+].join("\n");
 
-/** How to start a command on a lifeline, or why it cannot start (ENOENT, EACCES, … as execvp would fail). */
-export type LifelineCommand = { file: string; args: string[] } | { errorCode: string };
+/** What the worker writes on the lifeline when the job's process has ended. */
+const RELEASE = "done\n";
 
-/**
- * The shell command that runs `command` with `args` on a lifeline, for a
- * process started in `cwd` (an absolute path) with `searchPath` as its PATH;
- * or the error code of a command that cannot start (see findProgram).
- *
- * The shell is given the command as it was (it searches the same PATH in the
- * same folder, as execvp would), so that the program's argv[0] stays what it
- * was; only a name starting with "-" (which `exec` would take for an option)
- * or a search without PATH (the shell's default differs from execvp's) gets
- * the path found instead.
- *
- * After the worker died, processes that ignore SIGTERM get `killGraceMs`
- * (rounded up to whole seconds) before SIGKILL, as on a cancel. `shell` is
- * for tests that run the script under another POSIX shell.
- */
-export function lifelineCommand(
-  command: string,
-  args: readonly string[],
-  searchPath: string | undefined,
-  cwd: string,
-  killGraceMs: number,
-  shell: string = LIFELINE_SHELL,
-): LifelineCommand {
-  const found = findProgram(command, searchPath, cwd);
-  if (!("path" in found)) return found;
-  const program = command.startsWith("-") || (searchPath === undefined && !command.includes("/")) ? found.path : command;
-  const graceSeconds = Number.isFinite(killGraceMs) && killGraceMs > 0 ? Math.ceil(killGraceMs / 1000) : 0;
-  return { file: shell, args: ["-c", LIFELINE_SCRIPT, "whatsnext-job", String(graceSeconds), program, ...args] };
+/** The worker's end of one job's lifeline. */
+export interface Lifeline {
+  /** The watcher's pid, for diagnostics. */
+  readonly watcherPid: number | undefined;
+  /** The job's process has ended by itself (or by a cancel): the watcher leaves and kills nothing. */
+  release(): void;
 }
 
-/** Where a program was found, or the error code execvp would fail with (ENOENT, EACCES, …). */
-export type FoundProgram = { path: string } | { errorCode: string };
-
-/** The search path execvp uses when the environment has no PATH. */
-const DEFAULT_SEARCH_PATH = "/usr/bin:/bin";
-
 /**
- * Finds `command` the way execvp does for a process started in `cwd` (an
- * absolute path) with `searchPath` as its PATH: a command containing "/" is
- * taken as it is (relative to `cwd`); otherwise each folder of the search
- * path is tried in turn (an empty or relative one is relative to `cwd`) and
- * the first executable regular file wins. When none is found the answer is
- * EACCES if some candidate existed but could not be executed, else ENOENT.
- * The path found is absolute.
+ * Why jobs cannot be given a lifeline here (no /bin/sh), or null. Checked
+ * before a job starts, so that a job is not started unguarded.
  */
-export function findProgram(command: string, searchPath: string | undefined, cwd: string): FoundProgram {
-  const within = (path: string): string => (path.startsWith("/") ? path : `${cwd}/${path}`);
-  if (command.includes("/")) return checkProgram(within(command));
-  let refusal: string | undefined;
-  for (const folder of (searchPath ?? DEFAULT_SEARCH_PATH).split(":")) {
-    const found = checkProgram(`${within(folder === "" ? "." : folder)}/${command}`);
-    if ("path" in found) return found;
-    if (found.errorCode === "EACCES") refusal = "EACCES";
-    else if (found.errorCode !== "ENOENT" && found.errorCode !== "ENOTDIR") return found;
-  }
-  return { errorCode: refusal ?? "ENOENT" };
-}
-
-/** Whether `path` is something execve would run: an existing regular file this process may execute. */
-function checkProgram(path: string): FoundProgram {
+export function lifelineUnavailable(shell: string = LIFELINE_SHELL): string | null {
   try {
-    // execve refuses a folder, a device or a pipe with EACCES.
-    if (!statSync(path).isFile()) return { errorCode: "EACCES" };
-    accessSync(path, constants.X_OK);
-    return { path };
-  } catch (error) {
-    const { code, errno } = error as NodeJS.ErrnoException;
-    // Not an answer of the system (a NUL byte in the path): the caller reports it.
-    if (errno === undefined || code === undefined) throw error;
-    return { errorCode: code };
+    accessSync(shell, constants.X_OK);
+    return null;
+  } catch {
+    return `${shell} is missing, and every job is watched by a ${shell} that ends it when its worker dies`;
   }
+}
+
+/**
+ * Starts the watcher of the process group `processGroup` (a job started
+ * detached: its pid). After the worker died, the group's processes that
+ * ignore SIGTERM get `killGraceMs` (rounded up to whole seconds) before
+ * SIGKILL, as on a cancel. `onFailure` hears, with the reason, that the
+ * watcher could not start: the caller must then stop the job itself.
+ * `shell` is for tests that run the watcher under another POSIX shell.
+ */
+export function holdLifeline(processGroup: number, killGraceMs: number, onFailure: (reason: string) => void, shell: string = LIFELINE_SHELL): Lifeline {
+  const graceSeconds = Number.isFinite(killGraceMs) && killGraceMs > 0 ? Math.ceil(killGraceMs / 1000) : 0;
+  let watcher: ReturnType<typeof spawn>;
+  try {
+    watcher = spawn(shell, ["-c", WATCHER_SCRIPT, "whatsnext-lifeline", String(processGroup), String(graceSeconds)], {
+      stdio: ["pipe", "ignore", "ignore"],
+      detached: true,
+      env: {},
+    });
+  } catch (error) {
+    onFailure(error instanceof Error ? error.message : String(error));
+    return { watcherPid: undefined, release: () => {} };
+  }
+  watcher.once("error", (error) => onFailure(error.message));
+  // EPIPE: the watcher is gone already; there is nothing left to release.
+  watcher.stdin?.on("error", () => {});
+  return {
+    watcherPid: watcher.pid,
+    release: () => watcher.stdin?.end(RELEASE),
+  };
 }

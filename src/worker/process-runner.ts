@@ -1,16 +1,14 @@
 /**
- * Runs one command for the worker: no shell interpreting it, a bounded tail
- * of its output, a cancellation that really stops it (SIGTERM, then
- * SIGKILL), and nothing of it left running once the worker is gone.
+ * Runs one command for the worker: no shell, a bounded tail of its output,
+ * a cancellation that really stops it (SIGTERM, then SIGKILL), and nothing of
+ * it left running once the worker is gone.
  *
  * Every formatter (cli, slurm, runai) goes through here, both for the job
  * itself and for the scheduler tools it calls (sbatch, squeue, runai …).
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import type { Writable } from "node:stream";
 import { decodeUtf8Tail } from "../utf8-tail.js";
-import { LIFELINE_FD, LIFELINE_RELEASE, LIFELINE_SHELL, lifelineCommand } from "./lifeline.js";
+import { holdLifeline, type Lifeline, lifelineUnavailable } from "./lifeline.js";
 
 /** Default size of the output tail kept per process: enough for a traceback, small enough for a FinishJob message. */
 export const DEFAULT_TAIL_BYTES = 64 * 1024;
@@ -146,20 +144,17 @@ export function describeExit(result: ProcessResult): string {
 }
 
 /**
- * Starts `argv[0]` in its own process group and resolves when it has ended.
- * No shell interprets the command. Output is kept only as a bounded tail;
- * stdin is /dev/null.
+ * Starts `argv[0]` directly (no shell) in its own process group and resolves
+ * when it has ended. Output is kept only as a bounded tail; stdin is closed.
  *
  * The process group lets a cancel reach the job's children too (a training
  * script's data loaders), not just the process we started. It also keeps a
  * Ctrl-C on the worker's terminal from reaching the job directly: the runtime
  * aborts its runs when it stops. When no code of the worker runs any more
- * (SIGKILL, a crash), the lifeline (see lifeline.ts) ends the group instead:
- * SIGTERM at once, SIGKILL `killGraceMs` later. On Linux and macOS the
- * program is started through /bin/sh for that, which then becomes the
- * program (same pid, exit code and signal); argv[0] becomes the path the
- * program was found at, and the shell sets PWD to the working folder. Windows
- * has no process groups to leave behind this way and starts it directly.
+ * (SIGKILL, a crash), the group's lifeline (lifeline.ts) ends it instead:
+ * SIGTERM at once, SIGKILL `killGraceMs` later. On Linux and macOS a process
+ * is not started at all when its lifeline cannot be held (no /bin/sh), and is
+ * stopped if its watcher fails to start; Windows has neither.
  */
 export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const maxTailBytes = options.maxTailBytes ?? DEFAULT_TAIL_BYTES;
@@ -183,47 +178,30 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   if (options.signal?.aborted) {
     return Promise.resolve(finish({ exitCode: null, signal: null, aborted: true, spawnError: null }));
   }
-
-  const onLifeline = process.platform !== "win32";
-  const withNul = options.argv.findIndex((argument) => argument.includes("\0"));
-  if (onLifeline && withNul >= 0) {
-    // Said here, because the shell's arguments would number it wrongly.
-    const spawnError = `${withNul === 0 ? "the program name" : `argument ${withNul}`} contains a NUL character, which no program argument can hold`;
-    return Promise.resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError }));
+  const withLifeline = process.platform !== "win32";
+  const unguarded = withLifeline ? lifelineUnavailable() : null;
+  if (unguarded !== null) {
+    return Promise.resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError: unguarded }));
   }
 
   return new Promise<ProcessResult>((resolve) => {
-    const env = { ...(options.env ?? environmentWith()), ...options.extraEnv };
     let child: ReturnType<typeof spawn>;
     try {
-      let file = command;
-      let fileArgs = args;
-      if (onLifeline) {
-        const cwd = options.cwd === undefined ? process.cwd() : options.cwd.startsWith("/") ? options.cwd : `${process.cwd()}/${options.cwd}`;
-        const start = lifelineCommand(command, args, env.PATH, cwd, killGraceMs);
-        if ("errorCode" in start) {
-          resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError: spawnFailure(command, start.errorCode) }));
-          return;
-        }
-        ({ file, args: fileArgs } = start);
-      }
-      child = spawn(file, fileArgs, {
-        env,
+      child = spawn(command, args, {
+        env: { ...(options.env ?? environmentWith()), ...options.extraEnv },
         cwd: options.cwd,
-        stdio: onLifeline ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
-        detached: onLifeline,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: withLifeline,
         windowsHide: true,
       });
     } catch (error) {
-      // Synchronous failures: an invalid cwd type, a NUL byte in the environment, …
+      // Synchronous failures: a NUL byte in an argument, an invalid cwd type, …
       resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError: errorMessage(error) }));
       return;
     }
-    const lifeline = child.stdio[LIFELINE_FD] as Writable | null | undefined;
-    // EPIPE: the watcher is gone already (the group was SIGKILLed), so there is nothing to release.
-    lifeline?.on("error", () => {});
 
     let aborted = false;
+    let lifelineFailure: string | null = null;
     let spawned = false;
     let exited = false;
     let settled = false;
@@ -235,7 +213,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       if (child.pid === undefined) return;
       try {
         if (process.platform === "win32") child.kill(signal);
-        else process.kill(-child.pid, signal); // the watcher ignores SIGTERM and leaves when the process has ended
+        else process.kill(-child.pid, signal);
       } catch {
         // ESRCH: the group is already gone, which is what we wanted.
       }
@@ -255,8 +233,17 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       if (!aborted) clearTimeout(killTimer);
       clearTimeout(closeTimer);
       options.signal?.removeEventListener("abort", onAbort);
-      resolve(finish({ ...exitFields, aborted, spawnError }));
+      resolve(finish({ ...exitFields, aborted, spawnError: spawnError ?? lifelineFailure }));
     };
+    // Only a process that exists has a group to watch; one that could not start ends with "error".
+    const lifeline: Lifeline | undefined =
+      withLifeline && child.pid !== undefined
+        ? holdLifeline(child.pid, killGraceMs, (reason) => {
+            // Never leave a job running that would outlive a dead worker.
+            lifelineFailure = `could not watch the process, so it was stopped: ${reason}`;
+            signalGroup("SIGKILL");
+          })
+        : undefined;
 
     child.stdout?.on("data", (chunk: Buffer) => {
       combined.push(chunk);
@@ -274,22 +261,15 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     });
     child.once("error", (error) => {
       // Emitted instead of "spawn" when the program cannot start (ENOENT, EACCES).
-      if (spawned) return;
-      const code = (error as NodeJS.ErrnoException).code;
-      if (!onLifeline || code === undefined) settle(errorMessage(error));
-      else if (code === "ENOENT" && !existsSync(LIFELINE_SHELL)) settle(`${LIFELINE_SHELL} is missing, and jobs are started through it so that they end with their worker`);
-      // Name the program, not the shell, as spawning it directly would (a missing cwd, EAGAIN …).
-      else settle(spawnFailure(command, code));
+      if (!spawned) settle(errorMessage(error));
     });
     child.once("exit", (code, signal) => {
       exited = true;
       exitFields = { exitCode: code, signal };
-      // The job's process ended by itself (or by our cancel): the watcher leaves and kills nothing.
-      lifeline?.end(LIFELINE_RELEASE, () => lifeline.destroy());
+      lifeline?.release();
       closeTimer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
-        lifeline?.destroy();
         settle(null);
       }, closeGraceMs);
       closeTimer.unref();
@@ -300,11 +280,6 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     });
     options.signal?.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-/** How Node words a program that could not start: "spawn python ENOENT". */
-function spawnFailure(command: string, code: string): string {
-  return `spawn ${command} ${code}`;
 }
 
 function errorMessage(error: unknown): string {

@@ -5,14 +5,20 @@
  */
 import { spawnSync } from "node:child_process";
 
-/** The processes that have not ended, as pid → process group, from `ps` (Linux and macOS alike). */
-function livingProcesses(): Map<number, number> {
-  const ps = spawnSync("ps", ["-A", "-o", "pid=,pgid=,stat="], { encoding: "utf8" });
+interface ProcessRow {
+  pid: number;
+  pgid: number;
+  args: string;
+}
+
+/** The processes that have not ended, from `ps` (Linux and macOS alike). */
+function livingProcesses(): ProcessRow[] {
+  const ps = spawnSync("ps", ["-A", "-o", "pid=,pgid=,stat=,args="], { encoding: "utf8" });
   if (ps.status !== 0) throw new Error(`ps failed: ${ps.stderr}`);
-  const living = new Map<number, number>();
+  const living: ProcessRow[] = [];
   for (const line of ps.stdout.split("\n")) {
-    const [pid, pgid, stat] = line.trim().split(/\s+/);
-    if (pid && pgid && stat && !stat.startsWith("Z")) living.set(Number(pid), Number(pgid));
+    const match = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (match && !match[3]!.startsWith("Z")) living.push({ pid: Number(match[1]), pgid: Number(match[2]), args: match[4]! });
   }
   return living;
 }
@@ -25,12 +31,21 @@ export function isAlive(pid: number): boolean {
     if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
     throw error;
   }
-  return livingProcesses().has(pid);
+  return livingProcesses().some((row) => row.pid === pid);
 }
 
 /** The pids of the group's members that have not ended. */
 export function livingGroupMembers(pgid: number): number[] {
-  return [...livingProcesses()].filter(([, group]) => group === pgid).map(([pid]) => pid);
+  return livingProcesses()
+    .filter((row) => row.pgid === pgid)
+    .map((row) => row.pid);
+}
+
+/** The pids of the lifeline watchers (src/worker/lifeline.ts) of a process group that have not ended. */
+export function lifelineWatchers(pgid: number): number[] {
+  return livingProcesses()
+    .filter((row) => / whatsnext-lifeline (\d+) \d+$/.exec(row.args)?.[1] === String(pgid))
+    .map((row) => row.pid);
 }
 
 /** SIGKILLs a whole process group, if anything of it is left: the cleanup of a test whose assertion failed. */
