@@ -171,17 +171,20 @@ if [ "$1" = fail ]; then echo "Traceback: something broke" >&2; exit 3; fi`,
     const projectId = await project("w-sigkill", [{ name: "long", command: `bash ${long}` }]);
     const job = await addJob(projectId, "long", "long");
     const worker = startCli(["worker", "--project", "w-sigkill", "--once", "--wait", "5"], { env: { WHATSNEXT_SERVER: t.url } });
-    const pids = (await until("the job to start", () => existsSync(join(dir, "pids")) && readFileSync(join(dir, "pids"), "utf8"))).trim().split(" ").map(Number);
-    const [sleeper, child] = pids as [number, number];
+    let sleeper: number | undefined;
     try {
+      const pids = await until("the job to start", () => existsSync(join(dir, "pids")) && readFileSync(join(dir, "pids"), "utf8"));
+      const [leader, child] = pids.trim().split(" ").map(Number) as [number, number];
+      sleeper = leader;
       await untilStatus(job.id, JobStatus.RUNNING);
       assert.ok(isAlive(sleeper), "the job's process runs");
       assert.ok(livingGroupMembers(sleeper).includes(child), "its child runs, in the job's process group");
       worker.child.kill("SIGKILL");
       await worker.done;
-      await until("the job's processes to end", () => !isAlive(sleeper) && !isAlive(child), 15_000);
+      await until("the job's processes to end", () => !isAlive(sleeper!) && !isAlive(child), 15_000);
     } finally {
-      killGroup(sleeper);
+      worker.child.kill("SIGKILL");
+      if (sleeper !== undefined) killGroup(sleeper);
     }
   });
 
