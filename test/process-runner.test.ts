@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { delimiter } from "node:path";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { decodeUtf8Tail as decodeTail } from "../src/utf8-tail.js";
@@ -10,9 +13,12 @@ import {
   runProcess,
   tailLines,
 } from "../src/worker/process-runner.js";
+import { isAlive, killGroup, lifelineWatchers, livingGroupMembers, until } from "./support/process-table.js";
 
 const NODE = process.execPath;
 const FIXTURE_BIN = fileURLToPath(new URL("./fixtures/bin", import.meta.url));
+const REPOSITORY = fileURLToPath(new URL("..", import.meta.url));
+const PARENT = fileURLToPath(new URL("./fixtures/process-runner-parent.ts", import.meta.url));
 
 describe("runProcess", () => {
   test("reports the exit code and keeps stdout and stderr apart as well as interleaved", async () => {
@@ -82,6 +88,22 @@ describe("runProcess", () => {
     assert.match(describeExit(result), /^could not start: /);
   });
 
+  test("a program that cannot start is named in the error, whatever stopped it", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "wn-runner-"));
+    writeFileSync(join(folder, "not-executable"), "#!/bin/sh\n", { mode: 0o644 });
+    const [notExecutable, onPath, missingFolder, folderAsProgram] = await Promise.all([
+      runProcess({ argv: [join(folder, "not-executable")] }),
+      runProcess({ argv: ["not-executable"], env: { PATH: folder } }),
+      runProcess({ argv: ["sleep", "0"], cwd: join(folder, "missing") }),
+      runProcess({ argv: [folder] }),
+    ]);
+    assert.equal(notExecutable.spawnError, `spawn ${join(folder, "not-executable")} EACCES`);
+    assert.equal(onPath.spawnError, "spawn not-executable EACCES");
+    assert.equal(missingFolder.spawnError, "spawn sleep ENOENT");
+    assert.equal(folderAsProgram.spawnError, `spawn ${folder} EACCES`);
+    for (const result of [notExecutable, onPath, missingFolder, folderAsProgram]) assert.equal(result.exitCode, null);
+  });
+
   test("abort sends SIGTERM and reports the run as aborted", async () => {
     const controller = new AbortController();
     const result = await runProcess({
@@ -131,12 +153,96 @@ describe("runProcess", () => {
     assert.equal(result.exitCode, null);
   });
 
-  test("does not wait forever for a background child that keeps the pipes open", { timeout: 20_000 }, async () => {
-    const result = await runProcess({ argv: ["sh", "-c", "sleep 30 & echo $!; exit 0"], closeGraceMs: 100 });
+  test("does not wait forever for a background child that keeps the pipes open, and leaves it running", { timeout: 20_000 }, async () => {
+    let pid = 0;
+    const result = await runProcess({ argv: ["sh", "-c", "sleep 30 & echo $!; exit 0"], closeGraceMs: 100, onSpawn: (p) => (pid = p) });
     assert.equal(result.exitCode, 0);
     const orphan = Number(result.stdoutTail.trim());
     assert.ok(orphan > 0);
-    process.kill(orphan, "SIGKILL");
+    try {
+      if (process.platform !== "win32") {
+        // The lifeline's watcher leaves without killing anything when the job's process ended by itself.
+        await until("the lifeline's watcher to leave", () => lifelineWatchers(pid).length === 0, 10_000);
+      }
+      assert.ok(isAlive(orphan), "what a job leaves behind runs on");
+    } finally {
+      if (isAlive(orphan)) process.kill(orphan, "SIGKILL");
+    }
+  });
+});
+
+/**
+ * Starts test/fixtures/process-runner-parent.ts, a stand-in worker running
+ * the commands through runProcess: `line` waits for a line of its output,
+ * `cleanUp` ends whatever is left of it and of its jobs (their groups and
+ * lifeline watchers), so that a failing test leaves nothing behind.
+ */
+function startParent(killGraceMs: number, commands: string[][]) {
+  const parent = spawn(NODE, ["--import", "tsx", PARENT, String(killGraceMs), JSON.stringify(commands)], {
+    cwd: REPOSITORY,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  parent.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
+  const ended = new Promise<void>((resolve) => parent.once("exit", () => resolve()));
+  return {
+    parent,
+    ended,
+    /** The first match of `pattern` in the output so far or to come. */
+    async line(pattern: RegExp): Promise<RegExpMatchArray> {
+      await until(`the parent to print ${pattern}`, () => pattern.test(output) || parent.exitCode !== null || parent.signalCode !== null, 30_000, () => `output so far:\n${output}`);
+      const match = output.match(pattern);
+      if (!match) throw new Error(`the parent ended before printing ${pattern}; its output:\n${output}`);
+      return match;
+    },
+    async cleanUp(): Promise<void> {
+      parent.kill("SIGKILL");
+      for (const [, pid] of output.matchAll(/^spawned \d+ (\d+)$/gm)) {
+        killGroup(Number(pid));
+        for (const watcher of lifelineWatchers(Number(pid))) process.kill(watcher, "SIGKILL");
+      }
+      await ended;
+    },
+  };
+}
+
+/** Waits until none of the pids runs, nothing is left of the groups and their lifeline watchers have left. */
+async function expectGone(pids: number[], groups: number[], timeoutMs: number): Promise<void> {
+  await until(`processes ${pids.join(", ")} to end`, () => !pids.some(isAlive), timeoutMs, () => `still running: ${pids.filter(isAlive).join(", ")}`);
+  await until(`process groups ${groups.join(", ")} to be empty`, () => groups.every((g) => livingGroupMembers(g).length === 0), timeoutMs, () => `left: ${groups.flatMap(livingGroupMembers).join(", ")}`);
+  await until("their lifeline watchers to leave", () => groups.every((g) => lifelineWatchers(g).length === 0), timeoutMs, () => `left: ${groups.flatMap(lifelineWatchers).join(", ")}`);
+}
+
+describe("runProcess when its parent is SIGKILLed", { skip: process.platform === "win32" ? "process groups are POSIX" : false }, () => {
+  test("ends each job, its children in the group too, within seconds", { timeout: 60_000 }, async () => {
+    const stand = startParent(1_000, [
+      ["sh", "-c", 'sleep 300 & echo "grandchild $!"; wait'],
+      ["sleep", "300"],
+    ]);
+    try {
+      const [job, grandchild, second] = await Promise.all([stand.line(/^spawned 0 (\d+)$/m), stand.line(/^grandchild (\d+)$/m), stand.line(/^spawned 1 (\d+)$/m)]);
+      const pids = [job, grandchild, second].map((match) => Number(match[1]));
+      assert.ok(pids.every(isAlive), "every process runs before the parent is killed");
+      stand.parent.kill("SIGKILL");
+      await stand.ended;
+      // Each job is its own process group, led by the job's process.
+      await expectGone(pids, [pids[0]!, pids[2]!], 15_000);
+    } finally {
+      await stand.cleanUp();
+    }
+  });
+
+  test("SIGKILLs the processes that ignore SIGTERM after the kill grace", { timeout: 60_000 }, async () => {
+    const stand = startParent(1_000, [["sh", "-c", 'trap "" TERM; sleep 300 & echo "grandchild $!"; wait']]);
+    try {
+      const [job, grandchild] = await Promise.all([stand.line(/^spawned 0 (\d+)$/m), stand.line(/^grandchild (\d+)$/m)]);
+      const pids = [job, grandchild].map((match) => Number(match[1]));
+      stand.parent.kill("SIGKILL");
+      await stand.ended;
+      await expectGone(pids, [pids[0]!], 15_000);
+    } finally {
+      await stand.cleanUp();
+    }
   });
 });
 

@@ -2,8 +2,9 @@
  * Real workers running real scripts against a real server: success, failure
  * with exit code and stderr tail, parameters as arguments, concurrency
  * within CPUs and accelerators with CUDA_VISIBLE_DEVICES per job, a cancel
- * killing the process, SIGTERM releasing unfinished work, long-poll pickup,
- * and the slurm and runai formatters against the fake tools on PATH.
+ * killing the process, SIGTERM releasing unfinished work, a SIGKILLed worker
+ * leaving no job process behind, long-poll pickup, and the slurm and runai
+ * formatters against the fake tools on PATH.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import type { Job } from "../gen/whatsnext/v1/job_pb.js";
 import { connect, type WhatsNextClient } from "../src/client/index.js";
 import { createCliFormatter } from "../src/worker/formatters/index.js";
 import { WorkerRuntime, type WorkerEvent } from "../src/worker/worker.js";
+import { isAlive, killGroup, livingGroupMembers } from "./support/process-table.js";
 import { runCli, startCli, tempFolder } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -160,6 +162,30 @@ if [ "$1" = fail ]; then echo "Traceback: something broke" >&2; exit 3; fi`,
     assert.equal(laterAfter.status, JobStatus.PENDING);
     assert.equal(laterAfter.workerId, "");
     assert.equal(w.worker?.active, false);
+  });
+
+  it("when SIGKILLed, leaves no process of its job running, so the job cannot run twice once handed out again", async () => {
+    const dir = tempFolder("wn-sigkill-");
+    // The job's process ($$, the leader of its process group) becomes a long sleep; another sleep is its child.
+    const long = script(dir, "long.sh", `sleep 300 & echo "$$ $!" > "${dir}/pids.tmp"; mv "${dir}/pids.tmp" "${dir}/pids"; exec sleep 300`);
+    const projectId = await project("w-sigkill", [{ name: "long", command: `bash ${long}` }]);
+    const job = await addJob(projectId, "long", "long");
+    const worker = startCli(["worker", "--project", "w-sigkill", "--once", "--wait", "5"], { env: { WHATSNEXT_SERVER: t.url } });
+    let sleeper: number | undefined;
+    try {
+      const pids = await until("the job to start", () => existsSync(join(dir, "pids")) && readFileSync(join(dir, "pids"), "utf8"));
+      const [leader, child] = pids.trim().split(" ").map(Number) as [number, number];
+      sleeper = leader;
+      await untilStatus(job.id, JobStatus.RUNNING);
+      assert.ok(isAlive(sleeper), "the job's process runs");
+      assert.ok(livingGroupMembers(sleeper).includes(child), "its child runs, in the job's process group");
+      worker.child.kill("SIGKILL");
+      await worker.done;
+      await until("the job's processes to end", () => !isAlive(sleeper!) && !isAlive(child), 15_000);
+    } finally {
+      worker.child.kill("SIGKILL");
+      if (sleeper !== undefined) killGroup(sleeper);
+    }
   });
 
   it("runs scheduler jobs through the slurm and runai formatters (fake tools on PATH) and reports the command", async () => {

@@ -1,18 +1,20 @@
 /**
  * Runs one command for the worker: no shell, a bounded tail of its output,
- * and a cancellation that really stops it (SIGTERM, then SIGKILL).
+ * a cancellation that really stops it (SIGTERM, then SIGKILL), and nothing of
+ * it left running once the worker is gone.
  *
  * Every formatter (cli, slurm, runai) goes through here, both for the job
  * itself and for the scheduler tools it calls (sbatch, squeue, runai …).
  */
 import { spawn } from "node:child_process";
 import { decodeUtf8Tail } from "../utf8-tail.js";
+import { holdLifeline, type Lifeline, lifelineUnavailable } from "./lifeline.js";
 
 /** Default size of the output tail kept per process: enough for a traceback, small enough for a FinishJob message. */
 export const DEFAULT_TAIL_BYTES = 64 * 1024;
 /** Default number of lines kept in the output tail. */
 export const DEFAULT_TAIL_LINES = 200;
-/** Default time a process gets between SIGTERM and SIGKILL, so jobs can write a checkpoint. */
+/** Default time a process gets between SIGTERM and SIGKILL (on a cancel, or after its worker died), so jobs can write a checkpoint. */
 export const DEFAULT_KILL_GRACE_MS = 10_000;
 /**
  * How long to wait for stdout/stderr to close after the process exited.
@@ -33,7 +35,7 @@ export interface RunProcessOptions {
   cwd?: string;
   /** Aborting sends SIGTERM to the process group, then SIGKILL after `killGraceMs`. Already aborted: nothing is started. */
   signal?: AbortSignal;
-  /** Milliseconds between SIGTERM and SIGKILL. */
+  /** Milliseconds between SIGTERM and SIGKILL; after the worker died, whole seconds (rounded up). */
   killGraceMs?: number;
   /** Milliseconds to wait for the output pipes to close after the process exited. */
   closeGraceMs?: number;
@@ -148,8 +150,11 @@ export function describeExit(result: ProcessResult): string {
  * The process group lets a cancel reach the job's children too (a training
  * script's data loaders), not just the process we started. It also keeps a
  * Ctrl-C on the worker's terminal from reaching the job directly: the runtime
- * must abort its runs when it stops (a worker killed with SIGKILL leaves them
- * running until their leases expire).
+ * aborts its runs when it stops. When no code of the worker runs any more
+ * (SIGKILL, a crash), the group's lifeline (lifeline.ts) ends it instead:
+ * SIGTERM at once, SIGKILL `killGraceMs` later. On Linux and macOS a process
+ * is not started at all when its lifeline cannot be held (no /bin/sh), and is
+ * stopped if its watcher fails to start; Windows has neither.
  */
 export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const maxTailBytes = options.maxTailBytes ?? DEFAULT_TAIL_BYTES;
@@ -173,6 +178,11 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   if (options.signal?.aborted) {
     return Promise.resolve(finish({ exitCode: null, signal: null, aborted: true, spawnError: null }));
   }
+  const withLifeline = process.platform !== "win32";
+  const unguarded = withLifeline ? lifelineUnavailable() : null;
+  if (unguarded !== null) {
+    return Promise.resolve(finish({ exitCode: null, signal: null, aborted: false, spawnError: unguarded }));
+  }
 
   return new Promise<ProcessResult>((resolve) => {
     let child: ReturnType<typeof spawn>;
@@ -181,7 +191,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
         env: { ...(options.env ?? environmentWith()), ...options.extraEnv },
         cwd: options.cwd,
         stdio: ["ignore", "pipe", "pipe"],
-        detached: process.platform !== "win32",
+        detached: withLifeline,
         windowsHide: true,
       });
     } catch (error) {
@@ -191,6 +201,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     }
 
     let aborted = false;
+    let lifelineFailure: string | null = null;
     let spawned = false;
     let exited = false;
     let settled = false;
@@ -222,8 +233,17 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       if (!aborted) clearTimeout(killTimer);
       clearTimeout(closeTimer);
       options.signal?.removeEventListener("abort", onAbort);
-      resolve(finish({ ...exitFields, aborted, spawnError }));
+      resolve(finish({ ...exitFields, aborted, spawnError: spawnError ?? lifelineFailure }));
     };
+    // Only a process that exists has a group to watch; one that could not start ends with "error".
+    const lifeline: Lifeline | undefined =
+      withLifeline && child.pid !== undefined
+        ? holdLifeline(child.pid, killGraceMs, (reason) => {
+            // Never leave a job running that would outlive a dead worker.
+            lifelineFailure = `could not watch the process, so it was stopped: ${reason}`;
+            signalGroup("SIGKILL");
+          })
+        : undefined;
 
     child.stdout?.on("data", (chunk: Buffer) => {
       combined.push(chunk);
@@ -246,6 +266,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     child.once("exit", (code, signal) => {
       exited = true;
       exitFields = { exitCode: code, signal };
+      lifeline?.release();
       closeTimer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
