@@ -15,6 +15,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
 import type { WhatsNextClient } from "../client/connect.js";
 import { environmentWith } from "./process-runner.js";
+import { abortableDelay } from "./formatters/abortable-delay.js";
 import type { Formatter, JobForFormatting, RunOutcome } from "./formatters/types.js";
 import { ResourcePool, type Allocation } from "./resources.js";
 
@@ -22,6 +23,8 @@ import { ResourcePool, type Allocation } from "./resources.js";
 export const DEFAULT_WAIT_SECONDS = 30;
 /** Time running jobs get to finish after a stop before they are stopped and released. */
 export const DEFAULT_GRACE_MS = 30_000;
+/** Pause before claiming again after a cluster outage, for formatters that cannot tell when their cluster is back. */
+export const CLUSTER_OUTAGE_PAUSE_MS = 30_000;
 /** FinishJob refuses larger output tails. */
 export const MAX_OUTPUT_TAIL_BYTES = 64 * 1024;
 
@@ -64,6 +67,7 @@ export type WorkerEvent =
   | { type: "registered"; workerId: string; leaseSeconds: number; heartbeatSeconds: number }
   | { type: "claimed"; jobId: bigint; name: string; task: string }
   | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
+  | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string }
   | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }
   | { type: "cancelled"; jobId: bigint; message: string }
   | { type: "released"; jobId: bigint; reason: string }
@@ -101,13 +105,15 @@ export class WorkerRuntime {
   private releaseNow?: () => void;
   private readonly releaseSignal: Promise<void>;
   private wakeLoop?: () => void;
+  /** Set while the formatter's cluster does not answer: no claims until it resolves. */
+  private clusterAway?: Promise<void>;
   private heartbeatTimer?: NodeJS.Timeout;
   private workerId = "";
   private readonly summary: WorkerSummary = { workerId: "", claimed: 0, succeeded: 0, failed: 0, cancelled: 0, released: 0 };
 
   constructor(private readonly options: WorkerOptions) {
     const slots = options.parallel ?? Math.max(1, options.cpus ?? 1);
-    this.pool = new ResourcePool(options.cpus, options.acceleratorIds, slots);
+    this.pool = new ResourcePool(options.cpus, options.acceleratorIds, slots, options.formatter.cpusHeld?.bind(options.formatter));
     this.releaseSignal = new Promise((resolve) => (this.releaseNow = resolve));
   }
 
@@ -166,6 +172,10 @@ export class WorkerRuntime {
     const o = this.options;
     let failures = 0;
     while (!this.stopping) {
+      if (this.clusterAway) {
+        await this.clusterAway;
+        continue;
+      }
       const budget = this.remainingBudget();
       if (budget === 0) return;
       const free = this.pool.free();
@@ -243,6 +253,7 @@ export class WorkerRuntime {
       outcome = await o.formatter.run(toFormatterJob(job), {
         env: environmentWith(additions, o.env ?? process.env),
         signal: entry.abort.signal,
+        onSchedulerState: (state) => this.emit({ type: "scheduler-state", jobId: job.id, ...state }),
         onStarted: (display) => {
           this.emit({ type: "started", jobId: job.id, command: display, accelerators: allocation.accelerators });
           started = o.client.workers.startJob({ jobId: job.id, workerId: this.workerId, command: display }).then(
@@ -269,6 +280,11 @@ export class WorkerRuntime {
       await this.release(job, `worker stopping (${this.stopReason}): ${outcome.message}`);
       return;
     }
+    if (outcome.clusterUnavailable) {
+      this.pauseClaimsUntilClusterAnswers(outcome.message);
+      await this.release(job, `cluster unavailable, not the job's fault: ${outcome.message}`);
+      return;
+    }
     if (outcome.success) this.summary.succeeded += 1;
     else this.summary.failed += 1;
     this.emit({ type: "finished", jobId: job.id, success: outcome.success, exitCode: outcome.exitCode, message: outcome.message });
@@ -284,6 +300,19 @@ export class WorkerRuntime {
         }),
       `report job ${job.id} finished`,
     );
+  }
+
+  /** Stops claiming until the formatter's cluster answers again (or the worker stops). */
+  private pauseClaimsUntilClusterAnswers(why: string): void {
+    if (this.clusterAway) return;
+    this.emit({ type: "error", message: `cluster unavailable (${why}); claiming no jobs until it answers` });
+    const o = this.options;
+    const signal = this.pollAbort.signal;
+    const env = environmentWith({}, o.env ?? process.env);
+    const back = o.formatter.waitUntilAvailable?.({ env, signal }) ?? abortableDelay(CLUSTER_OUTAGE_PAUSE_MS, signal);
+    this.clusterAway = back.catch(() => undefined).finally(() => {
+      this.clusterAway = undefined;
+    });
   }
 
   private async release(job: Job, reason: string): Promise<void> {
