@@ -352,7 +352,7 @@ describe("slurm formatter", () => {
     const script = buildBatchScript(theJob, prepareCommand(theJob), "/runs/job-42/exit-status");
     assert.match(script, /^#!\/bin\/sh\n/);
     assert.match(script, /\nexport WHATSNEXT_JOB_ID='42'\n/);
-    assert.match(script, /\n'print-argv' ''\\''; touch /);
+    assert.match(script, /\n\('print-argv' ''\\''; touch [\s\S]* '0\.1' 2>&3 3>&-\)\n/);
     assert.match(script, /\nstatus=\$\?\nprintf '%s\\n' "\$status" > '\/runs\/job-42\/exit-status.tmp' && mv -f '\/runs\/job-42\/exit-status.tmp' '\/runs\/job-42\/exit-status'\n/);
   });
 

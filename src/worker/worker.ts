@@ -208,6 +208,11 @@ export class WorkerRuntime {
         await this.pause(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
         continue;
       }
+      if (this.clusterAway) {
+        // Claimed by a FetchJob already under way when the cluster went away: give them back untried.
+        for (const job of jobs) void this.release(job, "cluster unavailable, not the job's fault: claimed while the worker was waiting for its cluster");
+        continue;
+      }
       for (const job of jobs) this.launch(job);
       if (o.once && jobs.length === 0 && this.summary.claimed === 0) return;
     }

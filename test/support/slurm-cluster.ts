@@ -12,6 +12,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { hostname, tmpdir } from "node:os";
@@ -78,6 +79,36 @@ async function freePort(): Promise<number> {
   server.close();
   await once(server, "close");
   return port;
+}
+
+/**
+ * Every process of the cluster whose slurm.conf is at confPath: the daemons
+ * get SLURM_CONF naming it, and so do slurmstepd (started by slurmd) and the
+ * jobs (sbatch passes the submitter's environment on).
+ */
+function processesOf(confPath: string): number[] {
+  const marker = Buffer.from(`SLURM_CONF=${confPath}\0`);
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`);
+      if (environ.includes(marker)) pids.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** A daemon started in the foreground in its own process group, output to a log file. */
@@ -196,6 +227,8 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
+# Without it a job that names no memory gets the whole node's, and jobs run one at a time.
+DefMemPerCPU=100
 SchedulerType=sched/backfill
 SlurmdParameters=config_overrides
 MpiDefault=none
@@ -238,7 +271,23 @@ PartitionName=${partition} Nodes=${nodeName} Default=YES MaxTime=INFINITE State=
   const nodeState = () => run(["sinfo", "-h", "-N", "-n", nodeName, "-o", "%T"]).stdout.trim();
   const nodeResponds = () => /^(idle|mixed|allocated|completing)$/.test(nodeState());
 
+  // A test process that dies (a timeout, Ctrl-C) must not leave a cluster running: kill all of it, synchronously.
+  const emergencyStop = (): void => {
+    killAll(processesOf(confPath));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    emergencyStop();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  process.once("exit", emergencyStop);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
   const stop = async (): Promise<void> => {
+    process.off("exit", emergencyStop);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     if (slurmctld.running && controllerUp()) {
       run(["scancel", `--partition=${partition}`]);
       const deadline = Date.now() + 15_000;
@@ -249,6 +298,8 @@ PartitionName=${partition} Nodes=${nodeName} Default=YES MaxTime=INFINITE State=
     await slurmd.stop();
     await slurmctld.stop();
     await munged.stop();
+    // Jobs that outlived their cancel (and their slurmstepd).
+    killAll(processesOf(confPath));
     await rm(dir, { recursive: true, force: true });
   };
 

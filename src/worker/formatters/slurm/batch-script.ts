@@ -42,12 +42,15 @@ export function buildBatchScript(job: JobForFormatting, prepared: PreparedRun, e
     `# WhatsNext job ${job.id}: written by the slurm formatter; the command below is exact argv.`,
     // A requeued job runs this script again: the marker of an earlier run must not answer for this one.
     `rm -f ${marker} ${markerTmp}`,
+    // The shell's own notes ("Killed" when the command dies by a signal) stay out of the job's output:
+    // the shell writes to /dev/null, the command to the job's stderr, kept on fd 3.
+    "exec 3>&2 2>/dev/null",
   ];
   for (const [key, value] of Object.entries(prepared.env ?? {})) {
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) lines.push(`export ${key}=${quote(value)}`);
   }
   lines.push(
-    prepared.argv.map(quote).join(" "),
+    `(${prepared.argv.map(quote).join(" ")} 2>&3 3>&-)`,
     "status=$?",
     `printf '%s\\n' "$status" > ${markerTmp} && mv -f ${markerTmp} ${marker}`,
     'if [ "$status" -gt 128 ] && [ "$status" -lt 160 ]; then kill -"$((status - 128))" "$$"; fi',
