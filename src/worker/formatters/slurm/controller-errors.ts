@@ -17,6 +17,7 @@ const UNREACHABLE_PATTERNS: readonly RegExp[] = [
   /Slurm temporarily unable to accept job/i,
   /Slurm controller not responding/i,
   /Could not establish a configuration source/i,
+  /Unable to process configuration file/i,
   /Unable to establish controller machine/i,
 ];
 
