@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { describe, test } from "node:test";
@@ -24,7 +24,11 @@ import {
   parseSacctOutput,
   parseSbatchJobId,
   parseSqueueOutput,
+  neverRuns,
   prepareCommand,
+  resolveSlurmFolders,
+  slurmCpusHeld,
+  slurmEndOutcome,
   type RunContext,
   type RunOutcome,
   runaiEnvironmentName,
@@ -492,6 +496,69 @@ describe("slurm formatter", () => {
     assert.throws(() => createSlurmFormatter({ extraArgs: "--qos=high" as unknown as string[] }), /slurm\.extraArgs must be a list of strings/);
     assert.throws(() => createSlurmFormatter({ time: "" }), /slurm\.time must be a non-empty string or a number, got ""/);
     assert.throws(() => createSlurmFormatter({ jobArrays: "yes" as unknown as boolean }), /slurm\.jobArrays must be true or false, got "yes"/);
+  });
+});
+
+describe("slurm pieces", () => {
+  test("the batch script records the exit status, keeps the shell's notes out of the output and ends by the command's signal", async () => {
+    const world = await fakeWorld();
+    const marker = join(world.dir, "exit-status");
+    const script = join(world.dir, "job.sh");
+    const runScript = async (commandTemplate: string) => {
+      const theJob = job({ commandTemplate });
+      await writeFile(script, buildBatchScript(theJob, prepareCommand(theJob), marker));
+      return runProcess({ argv: ["sh", script], env: world.env, signal: new AbortController().signal });
+    };
+    const failed = await runScript(`sh -c 'echo out; echo err >&2; exit 3'`);
+    assert.equal(failed.exitCode, 3);
+    assert.equal(failed.outputTail, "out\nerr\n");
+    assert.equal((await readFile(marker, "utf8")).trim(), "3");
+    const killed = await runScript(`sh -c 'echo dying; kill -9 $$'`);
+    assert.equal(killed.signal, "SIGKILL", "SLURM sees the signal as if the command ran alone");
+    assert.equal(killed.outputTail, "dying\n", "no 'Killed' from the shell in the job's output");
+    assert.equal((await readFile(marker, "utf8")).trim(), "137");
+    const missing = await runScript("whatsnext-no-such-program {lr}");
+    assert.equal(missing.exitCode, 127);
+    assert.match(missing.outputTail, /whatsnext-no-such-program: not found/);
+  });
+
+  test("an ended SLURM job's outcome: 128 + the signal, TIMEOUT and OUT_OF_MEMORY named, no exit code 0 for a job that did not complete", () => {
+    const outcome = (state: string, exitCode: number | null, signal: number | null) => {
+      const { success, exitCode: code, message } = slurmEndOutcome("7", { state, exitCode, signal }, "cmd", "");
+      return { success, code, message };
+    };
+    assert.deepEqual(outcome("COMPLETED", 0, 0), { success: true, code: 0, message: "SLURM job 7 COMPLETED (exit code 0)" });
+    assert.deepEqual(outcome("FAILED", 2, 0), { success: false, code: 2, message: "SLURM job 7 FAILED (exit code 2)" });
+    assert.deepEqual(outcome("TIMEOUT", 0, 0), { success: false, code: null, message: "SLURM job 7 TIMEOUT: its time limit was reached (no exit code)" });
+    assert.deepEqual(outcome("OUT_OF_MEMORY", 0, 125), { success: false, code: null, message: "SLURM job 7 OUT_OF_MEMORY: it used more memory than it asked for (no exit code)" });
+    assert.deepEqual(outcome("CANCELLED", 0, 15), { success: false, code: 143, message: "SLURM job 7 CANCELLED: it was cancelled in SLURM (killed by signal 15, SIGTERM: exit code 143)" });
+    assert.deepEqual(outcome("", 0, 0).success, true, "an exit marker saying 0");
+  });
+
+  test("pending reasons after which SLURM never runs a job, and those that pass", () => {
+    for (const reason of ["PartitionConfig", "PartitionTimeLimit", "BadConstraints", "InvalidQOS", "QOSMaxCpuPerJobLimit", "AssocMaxWallDurationPerJobLimit"]) {
+      assert.equal(neverRuns(reason), true, reason);
+    }
+    for (const reason of ["Resources", "Priority", "QOSGrpCpuLimit", "AssocMaxJobsLimit", "ReqNodeNotAvail, UnavailableNodes:n1", "Dependency", ""]) {
+      assert.equal(neverRuns(reason), false, reason);
+    }
+    assert.equal(neverRuns("Licenses", ["Lic*"]), true);
+  });
+
+  test("folders: ~ is the jobs' home, a relative output_dir is taken from cwd, everything is absolute", () => {
+    const env = { HOME: "/home/ada" };
+    assert.deepEqual(resolveSlurmFolders({}, env, "/work"), { cwd: undefined, outputDir: "/home/ada/.whatsnext/slurm" });
+    assert.deepEqual(resolveSlurmFolders({ outputDir: "~/runs" }, env, "/work"), { cwd: undefined, outputDir: "/home/ada/runs" });
+    assert.deepEqual(resolveSlurmFolders({ outputDir: "runs" }, env, "/work"), { cwd: undefined, outputDir: "/work/runs" });
+    assert.deepEqual(resolveSlurmFolders({ outputDir: "runs", cwd: "exp" }, env, "/work"), { cwd: "/work/exp", outputDir: "/work/exp/runs" });
+    assert.deepEqual(resolveSlurmFolders({ outputDir: "/scratch/runs", cwd: "~" }, env, "/work"), { cwd: "/home/ada", outputDir: "/scratch/runs" });
+  });
+
+  test("a job holds at least one SLURM CPU, or what the cpus setting asks for", () => {
+    assert.equal(slurmCpusHeld(0, {}), 1);
+    assert.equal(slurmCpusHeld(2.5, {}), 3);
+    assert.equal(slurmCpusHeld(1, { cpus: 8 }), 8);
+    assert.equal(slurmCpusHeld(4, { cpus: 0 }), 1);
   });
 });
 
