@@ -9,7 +9,7 @@
  * Skips (with the reason) where SLURM is not installed, except in CI.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -19,6 +19,7 @@ import { connect, type WhatsNextClient } from "../src/client/index.js";
 import {
   createSlurmFormatter,
   type Formatter,
+  LeaveRunning,
   type JobForFormatting,
   type RunOutcome,
   type SchedulerHandle,
@@ -65,7 +66,7 @@ interface Run {
   started: string[];
   states: SchedulerState[];
   handles: SchedulerHandle[];
-  abort(): void;
+  abort(reason?: unknown): void;
   /** Resolves with the handle once the job was submitted. */
   submitted: Promise<SchedulerHandle>;
   /** Resolves once SLURM started the job. */
@@ -95,7 +96,7 @@ function run(formatter: Formatter, theJob: JobForFormatting, options: { reattach
     },
     onSchedulerState: (state) => states.push(state),
   });
-  return { outcome, started, states, handles, abort: () => controller.abort(), submitted, running };
+  return { outcome, started, states, handles, abort: (reason?: unknown) => controller.abort(reason), submitted, running };
 }
 
 /** `scontrol show job` as key=value pairs (one line per job with -o). */
@@ -113,6 +114,14 @@ function slurmIdOf(command: string): string {
   const match = /^SLURM job (\d+(?:_\d+)?): /.exec(command);
   assert.ok(match, `not a SLURM command: ${command}`);
   return match[1]!;
+}
+
+/** The SLURM job id a run got: from onSubmitted, else from the command reported at start, else from the outcome's message. */
+function slurmIdOfRun(r: Run, outcome?: RunOutcome): string {
+  const fromMessage = /SLURM job (\d+(?:_\d+)?)/.exec(outcome?.message ?? "")?.[1];
+  const id = r.handles[0]?.schedulerJobId ?? (r.started[0] !== undefined ? slurmIdOf(r.started[0]) : fromMessage);
+  assert.ok(id, "the run names its SLURM job");
+  return id;
 }
 
 /** A file the test creates to let waiting jobs end. */
@@ -149,7 +158,7 @@ describe("a real SLURM", { skip }, () => {
     it("runs a job to success and reads its end from squeue, with no accounting and no wait for sacct", async () => {
       const r = run(createSlurmFormatter(settings("ok")), job({ commandTemplate: `sh -c 'echo "hello $1 from $SLURM_JOB_ID"' sh {who}`, parameters: { who: "world" } }));
       const outcome = await r.outcome;
-      const id = r.handles[0]!.schedulerJobId;
+      const id = slurmIdOfRun(r, outcome);
       assert.equal(outcome.success, true, outcome.message);
       assert.equal(outcome.exitCode, 0);
       assert.equal(outcome.message, `SLURM job ${id} COMPLETED (exit code 0)`);
@@ -163,7 +172,7 @@ describe("a real SLURM", { skip }, () => {
     it("reports a failure with the script's exit code and its output", async () => {
       const r = run(createSlurmFormatter(settings("fail")), job({ commandTemplate: `sh -c 'echo boom >&2; exit 3'` }));
       const outcome = await r.outcome;
-      const id = r.handles[0]!.schedulerJobId;
+      const id = slurmIdOfRun(r, outcome);
       assert.equal(outcome.success, false);
       assert.equal(outcome.exitCode, 3);
       assert.equal(outcome.message, `SLURM job ${id} FAILED (exit code 3)`);
@@ -173,7 +182,7 @@ describe("a real SLURM", { skip }, () => {
     it("reports a job killed by a signal as 128 + the signal, naming it", async () => {
       const r = run(createSlurmFormatter(settings("killed")), job({ commandTemplate: `sh -c 'echo dying; kill -9 $$'` }));
       const outcome = await r.outcome;
-      const id = r.handles[0]!.schedulerJobId;
+      const id = slurmIdOfRun(r, outcome);
       assert.equal(outcome.success, false);
       assert.equal(outcome.exitCode, 137);
       assert.equal(outcome.message, `SLURM job ${id} FAILED (killed by signal 9, SIGKILL: exit code 137)`);
@@ -187,7 +196,7 @@ describe("a real SLURM", { skip }, () => {
       await r.running;
       r.abort();
       const outcome = await r.outcome;
-      const id = r.handles[0]!.schedulerJobId;
+      const id = slurmIdOfRun(r, outcome);
       assert.equal(outcome.aborted, true);
       assert.equal(outcome.message, `cancelled; sent scancel ${id}`);
       await until("SLURM to cancel the job", () => slurmJob(id).JobState === "CANCELLED");
@@ -196,7 +205,7 @@ describe("a real SLURM", { skip }, () => {
     it("fails a job SLURM will never run with SLURM's reason, and never reports it started", async () => {
       const r = run(createSlurmFormatter(settings("never", { cpus: cluster.cpus * 2 })), job());
       const outcome = await r.outcome;
-      const id = r.handles[0]!.schedulerJobId;
+      const id = slurmIdOfRun(r, outcome);
       assert.equal(outcome.success, false);
       assert.equal(outcome.aborted, false);
       assert.equal(outcome.message, `SLURM will not run job ${id} as submitted: it is pending with reason PartitionConfig; sent scancel ${id}`);
@@ -224,7 +233,7 @@ describe("a real SLURM", { skip }, () => {
 
     it("reports TIMEOUT with the signal SLURM stopped the job with", async () => {
       const outcome = await timeoutRun.outcome;
-      const id = timeoutRun.handles[0]!.schedulerJobId;
+      const id = slurmIdOfRun(timeoutRun, outcome);
       assert.equal(outcome.success, false);
       assert.equal(outcome.exitCode, 143);
       assert.equal(outcome.message, `SLURM job ${id} TIMEOUT: its time limit was reached (killed by signal 15, SIGTERM: exit code 143)`);
@@ -237,7 +246,7 @@ describe("a real SLURM", { skip }, () => {
       const r = run(formatter, job({ requiredAccelerators: 1, requiredCpu: 2 }));
       const outcome = await r.outcome;
       assert.equal(outcome.success, true, outcome.message);
-      const fields = slurmJob(r.handles[0]!.schedulerJobId);
+      const fields = slurmJob(slurmIdOfRun(r, outcome));
       assert.equal(fields.TimeLimit, "00:10:00");
       assert.equal(fields.MinMemoryNode, "100M");
       assert.equal(fields.TresPerNode, "gres:fakegpu:1");
@@ -257,9 +266,9 @@ describe("a real SLURM", { skip }, () => {
       const relative = run(createSlurmFormatter({ ...settings("relative"), outputDir: "runs", cwd: work }), job({ commandTemplate: "pwd" }));
       const [a, b] = await Promise.all([tilde.outcome, relative.outcome]);
       assert.equal(a.success, true, a.message);
-      assert.ok(tilde.handles[0]!.runDir.startsWith(join(home, "wn-runs", "job-")), tilde.handles[0]!.runDir);
+      assert.ok(readdirSync(join(home, "wn-runs")).some((name) => name.startsWith("job-")), "the run folder is under ~/wn-runs");
       assert.equal(b.success, true, b.message);
-      assert.ok(relative.handles[0]!.runDir.startsWith(join(work, "runs", "job-")), relative.handles[0]!.runDir);
+      assert.ok(readdirSync(join(work, "runs")).some((name) => name.startsWith("job-")), "the run folder is under cwd/runs");
       assert.equal(b.outputTail, `${work}\n`);
     });
 
@@ -268,7 +277,7 @@ describe("a real SLURM", { skip }, () => {
       const formatter = createSlurmFormatter(settings("poll", { jobArrays: false }));
       const runs = [0, 1, 2].map(() => run(formatter, job({ commandTemplate: waitFor(g.path) })));
       await Promise.all(runs.map((r) => r.running));
-      const ids = runs.map((r) => r.handles[0]!.schedulerJobId);
+      const ids = runs.map((r) => slurmIdOfRun(r));
       assert.equal(new Set(ids).size, 3);
       const before = (await tools.callsOf("squeue")).length;
       await until("two more squeue rounds", async () => (await tools.callsOf("squeue")).length >= before + 2);
@@ -287,7 +296,7 @@ describe("a real SLURM", { skip }, () => {
       const sbatchBefore = (await tools.callsOf("sbatch")).length;
       const runs = [0, 1, 2].map((i) => run(formatter, job({ commandTemplate: `sh -c 'echo element {i}; exit {code}'`, parameters: { i, code: i === 1 ? 3 : 0 } })));
       const outcomes = await Promise.all(runs.map((r) => r.outcome));
-      const ids = runs.map((r) => r.handles[0]!.schedulerJobId);
+      const ids = runs.map((r) => slurmIdOfRun(r));
       const arrayId = ids[0]!.split("_")[0]!;
       assert.deepEqual(ids, [`${arrayId}_0`, `${arrayId}_1`, `${arrayId}_2`]);
       const sbatch = (await tools.callsOf("sbatch")).slice(sbatchBefore);
@@ -301,18 +310,27 @@ describe("a real SLURM", { skip }, () => {
       assert.equal(outcomes[1]!.message, `SLURM job ${arrayId}_1 FAILED (exit code 3)`);
     });
 
-    it("reattaches to a job another run submitted instead of submitting it again", async () => {
+    it("leaves a job running when asked to (a worker handing over), and another run reattaches to it instead of submitting it again", async () => {
       const g = await gate("reattach");
       const theJob = job({ commandTemplate: waitFor(g.path, 0) });
       const first = run(createSlurmFormatter(settings("reattach")), theJob);
       const handle = await first.submitted;
+      await first.running;
+      first.abort(new LeaveRunning("worker stopping"));
+      const left = await first.outcome;
+      assert.equal(left.aborted, true);
+      assert.equal(left.leftRunning, true);
+      assert.equal(left.message, `left SLURM job ${handle.schedulerJobId} running for another worker to follow`);
+      assert.equal(slurmJob(handle.schedulerJobId).JobState, "RUNNING");
+
       const second = run(createSlurmFormatter(settings("reattach")), theJob, { reattach: handle });
       await second.running;
       await g.open();
-      const [a, b] = await Promise.all([first.outcome, second.outcome]);
-      assert.equal(b.success, true, b.message);
-      assert.equal(b.message, a.message);
-      assert.equal(b.outputTail, "done 0\n");
+      const outcome = await second.outcome;
+      assert.equal(outcome.success, true, outcome.message);
+      assert.equal(outcome.message, `SLURM job ${handle.schedulerJobId} COMPLETED (exit code 0)`);
+      assert.equal(outcome.outputTail, "done 0\n");
+      assert.deepEqual(second.handles, [], "nothing submitted");
       assert.equal((await tools.callsOf("sbatch")).filter((call) => call.includes(`--job-name=reattach-${theJob.id}`)).length, 1);
     });
 

@@ -271,7 +271,25 @@ PartitionName=${partition} Nodes=${nodeName} Default=YES MaxTime=INFINITE State=
   const nodeState = () => run(["sinfo", "-h", "-N", "-n", nodeName, "-o", "%T"]).stdout.trim();
   const nodeResponds = () => /^(idle|mixed|allocated|completing)$/.test(nodeState());
 
-  // A test process that dies (a timeout, Ctrl-C) must not leave a cluster running: kill all of it, synchronously.
+  // A test process killed outright (SIGKILL from a test runner's timeout) runs no handler: a small
+  // watchdog outside it kills every process of the cluster once the test process is gone.
+  const watchdog = spawn(
+    "sh",
+    [
+      "-c",
+      `while kill -0 "$1" 2>/dev/null; do sleep 1; done
+for p in /proc/[0-9]*; do grep -qzxF "SLURM_CONF=$2" "$p/environ" 2>/dev/null && kill -9 "\${p#/proc/}" 2>/dev/null; done
+rm -rf "$3"`,
+      "slurm-cluster-watchdog",
+      String(process.pid),
+      confPath,
+      dir,
+    ],
+    { detached: true, stdio: "ignore", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
+  );
+  watchdog.unref();
+
+  // A test process that dies with a chance to clean up (a timeout's SIGTERM, Ctrl-C): kill all of it, synchronously.
   const emergencyStop = (): void => {
     killAll(processesOf(confPath));
     rmSync(dir, { recursive: true, force: true });
@@ -301,6 +319,7 @@ PartitionName=${partition} Nodes=${nodeName} Default=YES MaxTime=INFINITE State=
     // Jobs that outlived their cancel (and their slurmstepd).
     killAll(processesOf(confPath));
     await rm(dir, { recursive: true, force: true });
+    watchdog.kill("SIGKILL");
   };
 
   try {

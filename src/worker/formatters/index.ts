@@ -51,6 +51,7 @@ export { fillCommandTemplate, parameterToText, parseCommandTemplate, templatePla
 export type { CommandSettings } from "./prepare-command.js";
 export { builtinPlaceholders, jobEnvironment, prepareCommand } from "./prepare-command.js";
 export { CommandTemplateError, FormatterSettingsError } from "./errors.js";
+export { LeaveRunning, leavesRunning } from "./leave-running.js";
 export { formatCommandLine, quoteShellArgument } from "./shell-quote.js";
 export type { Formatter, FormatterName, JobForFormatting, PreparedRun, RunContext, RunOutcome, SchedulerHandle, SchedulerState } from "./types.js";
 

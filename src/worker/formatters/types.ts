@@ -34,7 +34,11 @@ export interface RunContext {
    * credentials. `environmentWith()` in process-runner.ts builds one.
    */
   env: Record<string, string>;
-  /** Aborted when the job was cancelled or the worker stops; the formatter then stops the job. */
+  /**
+   * Aborted when the job was cancelled or the worker stops; the formatter then
+   * stops the job, unless the reason is a LeaveRunning (a scheduler job is
+   * then left running for another worker to reattach to).
+   */
   signal: AbortSignal;
   /**
    * Called once the job really runs, with the text for StartJob. A scheduler
@@ -107,6 +111,13 @@ export interface RunOutcome {
    * more jobs until Formatter.waitUntilAvailable resolves. `success` is false.
    */
   clusterUnavailable?: boolean;
+  /**
+   * The scheduler job still runs: the run was aborted with a LeaveRunning
+   * reason (see leave-running.ts), so the formatter stopped following it
+   * without cancelling it. Comes with `aborted`; another worker can follow
+   * it through RunContext.reattach with the handle given to onSubmitted.
+   */
+  leftRunning?: boolean;
 }
 
 /** The names under which formatters are configured. */

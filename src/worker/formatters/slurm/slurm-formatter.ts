@@ -16,7 +16,9 @@
  *   it misses ends as clusterUnavailable (the job goes back to the queue, the
  *   worker pauses claiming), and a submitted job is followed through an
  *   outage.
- * - A cancel runs `scancel` at once.
+ * - A cancel runs `scancel` at once; an abort with a LeaveRunning reason
+ *   stops following the job and leaves it to a worker that reattaches
+ *   (RunContext.reattach, with the handle given to onSubmitted).
  *
  * Batch scripts, output files and exit markers stay in
  * `outputDir/job-<id>-XXXXXX/` (arrays: `outputDir/array-<id>-XXXXXX/<i>/`)
@@ -25,6 +27,7 @@
  */
 import { join } from "node:path";
 import { readFileTail } from "../file-tail.js";
+import { leavesRunning } from "../leave-running.js";
 import { abortedOutcome, clusterUnavailableOutcome, commandTemplateFailure, notStartedOutcome } from "../outcomes.js";
 import { prepareCommand } from "../prepare-command.js";
 import { runSchedulerCommand, schedulerCommandError, succeeded } from "../scheduler-command.js";
@@ -119,6 +122,9 @@ async function followSlurmJob(handle: SchedulerHandle, display: string, ctx: Run
   let failures = 0;
   let unreachableSince: number | null = null;
   for (;;) {
+    if (leavesRunning(ctx.signal)) {
+      return { ...abortedOutcome(`left SLURM job ${slurmId} running for another worker to follow`, display, await outputTail()), leftRunning: true };
+    }
     if (ctx.signal.aborted) return abortedOutcome(await cancel("cancelled"), display, await outputTail());
     const answer = await shared.monitor.next(slurmId, ctx.env, ctx.signal);
     if (answer === null) continue;
