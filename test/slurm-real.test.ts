@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
@@ -144,6 +144,8 @@ describe("a real SLURM", { skip }, () => {
   });
   after(async () => {
     await cluster?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    if (tools) await rm(tools.binDir, { recursive: true, force: true });
   });
 
   describe("the slurm formatter", () => {
