@@ -95,6 +95,21 @@ describe("worker resources", () => {
     assert.equal(pool.allocate(0, 0), null, "three slots");
   });
 
+  it("counts the CPUs a job really holds, and asks for no more jobs than the free CPUs can hold", () => {
+    // As under SLURM: at least one CPU per job, even for tasks asking for none.
+    const pool = new ResourcePool(2, undefined, 4, (requiredCpu) => Math.max(1, Math.ceil(requiredCpu)));
+    assert.deepEqual(pool.free(), { cpu: 2, accelerators: undefined, slots: 2 });
+    const a = pool.allocate(0, 0)!;
+    assert.equal(a.cpu, 1);
+    assert.deepEqual(pool.free(), { cpu: 1, accelerators: undefined, slots: 1 });
+    pool.allocate(0, 0);
+    assert.deepEqual(pool.free(), { cpu: 0, accelerators: undefined, slots: 0 });
+    assert.equal(pool.allocate(0, 0), null, "a third CPU-0 job would wait in the scheduler");
+    pool.release(a);
+    assert.equal(pool.allocate(2, 0), null, "one CPU free");
+    assert.equal(pool.allocate(0.5, 0)!.cpu, 1);
+  });
+
   it("does not track what was not declared", () => {
     const pool = new ResourcePool(undefined, undefined, 2);
     assert.deepEqual(pool.free(), { cpu: undefined, accelerators: undefined, slots: 2 });

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
+  answersOfRound,
   buildBatchScript,
   classifyRunaiStatus,
-  classifySqueueResult,
   CommandTemplateError,
   createCliFormatter,
   createFormatter,
@@ -23,7 +23,12 @@ import {
   parseRunaiDescribe,
   parseSacctOutput,
   parseSbatchJobId,
+  parseSqueueOutput,
+  neverRuns,
   prepareCommand,
+  resolveSlurmFolders,
+  slurmCpusHeld,
+  slurmEndOutcome,
   type RunContext,
   type RunOutcome,
   runaiEnvironmentName,
@@ -298,10 +303,10 @@ describe("slurm formatter", () => {
     ...more,
   });
 
-  test("submits a batch script with sbatch, follows squeue and reports sacct's COMPLETED", async () => {
+  test("submits a batch script with sbatch, follows squeue and, once squeue forgot the job, reports sacct's COMPLETED", async () => {
     const world = await fakeWorld();
     const { outcome, started } = await runJob(
-      createSlurmFormatter(settings(world, { extraArgs: ["--account=proj"] })),
+      createSlurmFormatter(settings(world, { extraArgs: ["--constraint=a100"] })),
       job({ commandTemplate: `sh -c 'echo "hello $1 from $SLURM_JOB_ID"' sh {who}`, parameters: { who: "world" } }),
       world.env,
     );
@@ -320,21 +325,23 @@ describe("slurm formatter", () => {
       "sbatch",
       "--parsable",
       "--job-name=wn-42",
+      outputArg,
       "--partition=gpu",
       "--time=1:00:00",
       "--cpus-per-task=4",
       "--mem=16G",
-      "--gpus=2",
-      outputArg,
-      "--account=proj",
+      "--gres=gpu:2",
+      "--constraint=a100",
       scriptPath,
     ]);
     assert.ok(scriptPath.startsWith(join(world.dir, "slurm", "job-42-")));
     assert.equal(outputArg, `--output=${join(scriptPath, "..", "output.log")}`);
     const squeueCalls = await world.callsOf("squeue");
     assert.ok(squeueCalls.length >= 1);
-    for (const call of squeueCalls) assert.deepEqual(call, ["squeue", "-h", "-j", "12345", "-o", "%T"]);
-    assert.deepEqual(await world.callsOf("sacct"), [["sacct", "-n", "-P", "-j", "12345", "-o", "State,ExitCode"]]);
+    for (const call of squeueCalls) {
+      assert.deepEqual(call, ["squeue", "--noheader", "--array", "--states=all", "--jobs=12345", "--Format=JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|,NumCPUs:|,RestartCnt:|"]);
+    }
+    assert.deepEqual(await world.callsOf("sacct"), [["sacct", "--noheader", "--parsable2", "--allocations", "--jobs=12345", "--format=State,ExitCode"]]);
     assert.deepEqual(await world.callsOf("scancel"), []);
   });
 
@@ -346,10 +353,11 @@ describe("slurm formatter", () => {
     assert.equal(outcome.success, true, outcome.message);
     assert.deepEqual(JSON.parse(outcome.outputTail), [hostile, "0.1"]);
     assert.equal(existsSync(join(world.dir, "pwned")), false);
-    const script = buildBatchScript(theJob, prepareCommand(theJob));
+    const script = buildBatchScript(theJob, prepareCommand(theJob), "/runs/job-42/exit-status");
     assert.match(script, /^#!\/bin\/sh\n/);
     assert.match(script, /\nexport WHATSNEXT_JOB_ID='42'\n/);
-    assert.match(script, /\nexec 'print-argv' ''\\''; touch /);
+    assert.match(script, /\n\('print-argv' ''\\''; touch [\s\S]* '0\.1' 2>&3 3>&-\)\n/);
+    assert.match(script, /\nstatus=\$\?\nprintf '%s\\n' "\$status" > '\/runs\/job-42\/exit-status.tmp' && mv -f '\/runs\/job-42\/exit-status.tmp' '\/runs\/job-42\/exit-status'\n/);
   });
 
   test("reports a failed job with SLURM's state and the script's exit code", async () => {
@@ -396,8 +404,8 @@ describe("slurm formatter", () => {
     assert.equal((await world.callsOf("sacct")).length, 3);
   });
 
-  test("gives up and cancels the job when squeue keeps failing", async () => {
-    const world = await fakeWorld({ FAKE_SQUEUE_FAILURES: "1000" });
+  test("gives up and cancels the job when squeue keeps failing for a reason other than an unreachable controller", async () => {
+    const world = await fakeWorld({ FAKE_SQUEUE_FAILURES: "1000", FAKE_SQUEUE_ERROR: "slurm_load_jobs error: Unexpected message received" });
     const { outcome } = await runJob(
       createSlurmFormatter(settings(world, { maxPollFailures: 3 })),
       job({ commandTemplate: "sleep 30" }),
@@ -405,17 +413,45 @@ describe("slurm formatter", () => {
     );
     assert.equal(outcome.success, false);
     assert.equal(outcome.aborted, false);
-    assert.match(outcome.message, /^lost track of SLURM job 12345: 3 squeue calls failed in a row.*Socket timed out.*; sent scancel 12345$/);
+    assert.match(outcome.message, /^lost track of SLURM job 12345: 3 squeue calls failed in a row.*Unexpected message received.*; sent scancel 12345$/);
     assert.deepEqual(await world.callsOf("scancel"), [["scancel", "12345"]]);
+  });
+
+  test("follows a job through a controller outage, and gives it back as cluster-unavailable only past the outage limit", async () => {
+    const world = await fakeWorld({ FAKE_SQUEUE_FAILURES: "1000" });
+    const { outcome } = await runJob(
+      // One failed squeue would be enough to give up on the job, were outage errors counted as failures.
+      createSlurmFormatter(settings(world, { maxPollFailures: 1, controllerOutageLimitMs: 300 })),
+      job({ commandTemplate: "sleep 30" }),
+      world.env,
+    );
+    assert.equal(outcome.success, false);
+    assert.equal(outcome.clusterUnavailable, true);
+    assert.match(outcome.message, /^SLURM's controller has not answered for 0 s while following SLURM job 12345, which may still be there: squeue .*Socket timed out/);
+    assert.deepEqual(await world.callsOf("scancel"), []);
   });
 
   test("asks for the task's CPUs and GPUs unless configured, and for none when there are none", async () => {
     const world = await fakeWorld();
     await runJob(createSlurmFormatter({ outputDir: join(world.dir, "slurm"), pollIntervalMs: 20 }), job({ requiredCpu: 0, requiredAccelerators: 0 }), world.env);
     await runJob(createSlurmFormatter({ outputDir: join(world.dir, "slurm"), pollIntervalMs: 20, cpus: 8, gpus: "a100:1" }), job(), world.env);
-    const [first, second] = await world.callsOf("sbatch");
-    assert.deepEqual(first!.filter((arg) => /^--(cpus-per-task|gpus|partition|time|mem)=/.test(arg)), []);
-    assert.deepEqual(second!.filter((arg) => /^--(cpus-per-task|gpus)=/.test(arg)), ["--cpus-per-task=8", "--gpus=a100:1"]);
+    await runJob(
+      createSlurmFormatter({ outputDir: join(world.dir, "slurm"), pollIntervalMs: 20, gresName: "tesla", account: 1234, qos: "high", time: 10, mem: 4000, partition: 7 }),
+      job(),
+      world.env,
+    );
+    const [first, second, third] = await world.callsOf("sbatch");
+    assert.deepEqual(first!.filter((arg) => /^--(cpus-per-task|gres|partition|time|mem|account|qos)=/.test(arg)), []);
+    assert.deepEqual(second!.filter((arg) => /^--(cpus-per-task|gres)=/.test(arg)), ["--cpus-per-task=8", "--gres=gpu:a100:1"]);
+    assert.deepEqual(third!.filter((arg) => /^--(cpus-per-task|gres|partition|time|mem|account|qos)=/.test(arg)), [
+      "--partition=7",
+      "--time=10",
+      "--cpus-per-task=4",
+      "--mem=4000",
+      "--gres=tesla:2",
+      "--account=1234",
+      "--qos=high",
+    ]);
   });
 
   test("parses sbatch, squeue and sacct answers", () => {
@@ -440,16 +476,89 @@ describe("slurm formatter", () => {
       stderrTail: "",
       ...fields,
     });
-    assert.equal(classifySqueueResult(squeue({ stdoutTail: "PENDING\n" })), "queued");
-    assert.equal(classifySqueueResult(squeue({ stdoutTail: "" })), "gone");
-    assert.equal(classifySqueueResult(squeue({ stdoutTail: "COMPLETED\n" })), "gone");
-    assert.equal(classifySqueueResult(squeue({ exitCode: 1, stderrTail: "slurm_load_jobs error: Invalid job id specified" })), "gone");
-    assert.equal(classifySqueueResult(squeue({ exitCode: 1, stderrTail: "Socket timed out" })), "error");
+    // Real squeue lines: a pending array element (it has no job id of its own yet), a failed job (wait status 3 << 8), a killed one (signal 9).
+    const records = parseSqueueOutput("7|7|2|PENDING|Resources|0|2|0|\n9|9|N/A|FAILED|NonZeroExitCode|768|1|0|\n10|10|N/A|FAILED|JobLaunchFailure|9|1|1|\n");
+    assert.deepEqual(records.get("7_2"), { jobId: "7_2", state: "PENDING", reason: "Resources", exitCode: 0, signal: 0, cpus: 2, restarts: 0 });
+    assert.deepEqual(records.get("9"), { jobId: "9", state: "FAILED", reason: "NonZeroExitCode", exitCode: 3, signal: 0, cpus: 1, restarts: 0 });
+    assert.deepEqual(records.get("10"), { jobId: "10", state: "FAILED", reason: "JobLaunchFailure", exitCode: 0, signal: 9, cpus: 1, restarts: 1 });
+    const argv = ["squeue"];
+    assert.deepEqual([...answersOfRound(["9", "11"], squeue({ stdoutTail: "9|9|N/A|RUNNING|None|0|1|0|\n" }), argv).values()].map((a) => a.kind), ["listed", "absent"]);
+    const gone = answersOfRound(["11"], squeue({ exitCode: 1, stderrTail: "slurm_load_jobs error: Invalid job id specified" }), argv);
+    assert.deepEqual(gone.get("11"), { kind: "absent" });
+    const down = answersOfRound(["9"], squeue({ exitCode: 1, stderrTail: "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" }), argv);
+    assert.deepEqual(down.get("9"), { kind: "error", unreachable: true, message: "squeue exited with code 1: slurm_load_jobs error: Unable to contact slurm controller (connect failure)" });
+    const odd = answersOfRound(["9"], squeue({ exitCode: 1, stderrTail: "slurm_load_jobs error: Unexpected message received" }), argv);
+    assert.deepEqual(odd.get("9"), { kind: "error", unreachable: false, message: "squeue exited with code 1: slurm_load_jobs error: Unexpected message received" });
   });
 
   test("bad settings stop the worker at start-up, naming the setting", () => {
     assert.throws(() => createSlurmFormatter({ pollIntervalMs: 0 }), (error: unknown) => error instanceof FormatterSettingsError && error.setting === "slurm.pollIntervalMs");
     assert.throws(() => createSlurmFormatter({ extraArgs: "--qos=high" as unknown as string[] }), /slurm\.extraArgs must be a list of strings/);
+    assert.throws(() => createSlurmFormatter({ time: "" }), /slurm\.time must be a non-empty string or a number, got ""/);
+    assert.throws(() => createSlurmFormatter({ jobArrays: "yes" as unknown as boolean }), /slurm\.jobArrays must be true or false, got "yes"/);
+  });
+});
+
+describe("slurm pieces", () => {
+  test("the batch script records the exit status, keeps the shell's notes out of the output and ends by the command's signal", async () => {
+    const world = await fakeWorld();
+    const marker = join(world.dir, "exit-status");
+    const script = join(world.dir, "job.sh");
+    const runScript = async (commandTemplate: string) => {
+      const theJob = job({ commandTemplate });
+      await writeFile(script, buildBatchScript(theJob, prepareCommand(theJob), marker));
+      return runProcess({ argv: ["sh", script], env: world.env, signal: new AbortController().signal });
+    };
+    const failed = await runScript(`sh -c 'echo out; echo err >&2; exit 3'`);
+    assert.equal(failed.exitCode, 3);
+    assert.equal(failed.outputTail, "out\nerr\n");
+    assert.equal((await readFile(marker, "utf8")).trim(), "3");
+    const killed = await runScript(`sh -c 'echo dying; kill -9 $$'`);
+    assert.equal(killed.signal, "SIGKILL", "SLURM sees the signal as if the command ran alone");
+    assert.equal(killed.outputTail, "dying\n", "no 'Killed' from the shell in the job's output");
+    assert.equal((await readFile(marker, "utf8")).trim(), "137");
+    const missing = await runScript("whatsnext-no-such-program {lr}");
+    assert.equal(missing.exitCode, 127);
+    assert.match(missing.outputTail, /whatsnext-no-such-program: not found/);
+  });
+
+  test("an ended SLURM job's outcome: 128 + the signal, TIMEOUT and OUT_OF_MEMORY named, no exit code 0 for a job that did not complete", () => {
+    const outcome = (state: string, exitCode: number | null, signal: number | null) => {
+      const { success, exitCode: code, message } = slurmEndOutcome("7", { state, exitCode, signal }, "cmd", "");
+      return { success, code, message };
+    };
+    assert.deepEqual(outcome("COMPLETED", 0, 0), { success: true, code: 0, message: "SLURM job 7 COMPLETED (exit code 0)" });
+    assert.deepEqual(outcome("FAILED", 2, 0), { success: false, code: 2, message: "SLURM job 7 FAILED (exit code 2)" });
+    assert.deepEqual(outcome("TIMEOUT", 0, 0), { success: false, code: null, message: "SLURM job 7 TIMEOUT: its time limit was reached (no exit code)" });
+    assert.deepEqual(outcome("OUT_OF_MEMORY", 0, 125), { success: false, code: null, message: "SLURM job 7 OUT_OF_MEMORY: it used more memory than it asked for (no exit code)" });
+    assert.deepEqual(outcome("CANCELLED", 0, 15), { success: false, code: 143, message: "SLURM job 7 CANCELLED: it was cancelled in SLURM (killed by signal 15, SIGTERM: exit code 143)" });
+    assert.deepEqual(outcome("", 0, 0).success, true, "an exit marker saying 0");
+  });
+
+  test("pending reasons after which SLURM never runs a job, and those that pass", () => {
+    for (const reason of ["PartitionConfig", "PartitionTimeLimit", "BadConstraints", "InvalidQOS", "QOSMaxCpuPerJobLimit", "AssocMaxWallDurationPerJobLimit"]) {
+      assert.equal(neverRuns(reason), true, reason);
+    }
+    for (const reason of ["Resources", "Priority", "QOSGrpCpuLimit", "AssocMaxJobsLimit", "ReqNodeNotAvail, UnavailableNodes:n1", "Dependency", ""]) {
+      assert.equal(neverRuns(reason), false, reason);
+    }
+    assert.equal(neverRuns("Licenses", ["Lic*"]), true);
+  });
+
+  test("folders: ~ is the jobs' home, a relative output_dir is taken from cwd, everything is absolute", () => {
+    const env = { HOME: "/home/ada" };
+    assert.deepEqual(resolveSlurmFolders({}, env, "/work"), { cwd: undefined, outputDir: "/home/ada/.whatsnext/slurm" });
+    assert.deepEqual(resolveSlurmFolders({ outputDir: "~/runs" }, env, "/work"), { cwd: undefined, outputDir: "/home/ada/runs" });
+    assert.deepEqual(resolveSlurmFolders({ outputDir: "runs" }, env, "/work"), { cwd: undefined, outputDir: "/work/runs" });
+    assert.deepEqual(resolveSlurmFolders({ outputDir: "runs", cwd: "exp" }, env, "/work"), { cwd: "/work/exp", outputDir: "/work/exp/runs" });
+    assert.deepEqual(resolveSlurmFolders({ outputDir: "/scratch/runs", cwd: "~" }, env, "/work"), { cwd: "/home/ada", outputDir: "/scratch/runs" });
+  });
+
+  test("a job holds at least one SLURM CPU, or what the cpus setting asks for", () => {
+    assert.equal(slurmCpusHeld(0, {}), 1);
+    assert.equal(slurmCpusHeld(2.5, {}), 3);
+    assert.equal(slurmCpusHeld(1, { cpus: 8 }), 8);
+    assert.equal(slurmCpusHeld(4, { cpus: 0 }), 1);
   });
 });
 

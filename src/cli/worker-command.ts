@@ -121,6 +121,8 @@ function eventText(e: WorkerEvent): string {
       return `job ${e.jobId} ${e.name} (${e.task}) claimed`;
     case "started":
       return `job ${e.jobId} started: ${e.command}${e.accelerators.length ? ` [CUDA_VISIBLE_DEVICES=${e.accelerators.join(",")}]` : ""}`;
+    case "scheduler-state":
+      return `job ${e.jobId} is ${e.state}${e.reason ? ` (${e.reason})` : ""} in the scheduler as ${e.schedulerJobId}`;
     case "finished":
       return `job ${e.jobId} ${e.success ? "completed" : "FAILED"}: ${e.message}`;
     case "cancelled":

@@ -33,40 +33,52 @@ export class ResourcePool {
    * @param cpus CPUs jobs may use together; undefined: not tracked.
    * @param acceleratorIds device ids jobs may use; undefined: not tracked.
    * @param slots most jobs at once (≥ 1).
+   * @param cpusHeld the CPUs a job of a task asking for `requiredCpu` really
+   *   holds (a scheduler may give more, e.g. SLURM at least one); default: requiredCpu.
    */
   constructor(
     readonly cpus: number | undefined,
     readonly acceleratorIds: readonly string[] | undefined,
     readonly slots: number,
+    private readonly cpusHeld: (requiredCpu: number) => number = (requiredCpu) => requiredCpu,
   ) {
     if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`slots must be a whole number of at least 1, got ${slots}`);
     this.freeDevices = [...(acceleratorIds ?? [])];
   }
 
-  /** What FetchJob may ask for now. */
+  /**
+   * What FetchJob may ask for now. When every job holds some CPUs, no more
+   * jobs are asked for than the free CPUs can hold, so tasks asking for no
+   * CPU are not claimed beyond what the scheduler will run.
+   */
   free(): FreeResources {
+    let slots = this.slots - this.running;
+    const freeCpu = this.cpus === undefined ? undefined : this.cpus - this.usedCpu;
+    const leastHeld = this.cpusHeld(0);
+    if (freeCpu !== undefined && leastHeld > 0) slots = Math.min(slots, Math.floor(freeCpu / leastHeld));
     return {
-      cpu: this.cpus === undefined ? undefined : this.cpus - this.usedCpu,
+      cpu: freeCpu,
       accelerators: this.acceleratorIds === undefined ? undefined : this.freeDevices.length,
-      slots: this.slots - this.running,
+      slots,
     };
   }
 
   /** True when a job needing this much could start now. */
   fits(requiredCpu: number, requiredAccelerators: number): boolean {
     if (this.running >= this.slots) return false;
-    if (this.cpus !== undefined && requiredCpu > this.cpus - this.usedCpu) return false;
+    if (this.cpus !== undefined && this.cpusHeld(requiredCpu) > this.cpus - this.usedCpu) return false;
     if (this.acceleratorIds !== undefined && requiredAccelerators > this.freeDevices.length) return false;
     return true;
   }
 
-  /** Reserves a job's share (the lowest free device ids first), or null when it does not fit. */
+  /** Reserves a job's share (the CPUs it really holds; the lowest free device ids first), or null when it does not fit. */
   allocate(requiredCpu: number, requiredAccelerators: number): Allocation | null {
     if (!this.fits(requiredCpu, requiredAccelerators)) return null;
+    const cpu = this.cpusHeld(requiredCpu);
     this.running += 1;
-    this.usedCpu += requiredCpu;
+    this.usedCpu += cpu;
     const accelerators = this.acceleratorIds === undefined ? [] : this.freeDevices.splice(0, requiredAccelerators);
-    return { cpu: requiredCpu, accelerators };
+    return { cpu, accelerators };
   }
 
   /** Returns a finished job's share. */

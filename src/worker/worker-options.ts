@@ -5,6 +5,8 @@ import type { Formatter } from "./formatters/types.js";
 export const DEFAULT_WAIT_SECONDS = 30;
 /** Time running jobs get to finish after a stop before they are stopped and released. */
 export const DEFAULT_GRACE_MS = 30_000;
+/** Pause before claiming again after a cluster outage, for formatters that cannot tell when their cluster is back. */
+export const CLUSTER_OUTAGE_PAUSE_MS = 30_000;
 /** FinishJob refuses larger output tails. */
 export const MAX_OUTPUT_TAIL_BYTES = 64 * 1024;
 
@@ -47,6 +49,7 @@ export type WorkerEvent =
   | { type: "registered"; workerId: string; leaseSeconds: number; heartbeatSeconds: number }
   | { type: "claimed"; jobId: bigint; name: string; task: string }
   | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
+  | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string }
   | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }
   | { type: "cancelled"; jobId: bigint; message: string }
   | { type: "released"; jobId: bigint; reason: string }

@@ -19,7 +19,16 @@ import { environmentWith } from "./process-runner.js";
 import { describeError, isFatal, reportWithRetries } from "./reporting-call.js";
 import { ResourcePool, type Allocation } from "./resources.js";
 import { WakeSignal } from "./wake-signal.js";
-import { DEFAULT_GRACE_MS, DEFAULT_WAIT_SECONDS, MAX_OUTPUT_TAIL_BYTES, type WorkerEvent, type WorkerOptions, type WorkerSummary } from "./worker-options.js";
+import { abortableDelay } from "./formatters/abortable-delay.js";
+import {
+  CLUSTER_OUTAGE_PAUSE_MS,
+  DEFAULT_GRACE_MS,
+  DEFAULT_WAIT_SECONDS,
+  MAX_OUTPUT_TAIL_BYTES,
+  type WorkerEvent,
+  type WorkerOptions,
+  type WorkerSummary,
+} from "./worker-options.js";
 
 export { DEFAULT_GRACE_MS, DEFAULT_WAIT_SECONDS, MAX_OUTPUT_TAIL_BYTES, type WorkerEvent, type WorkerOptions, type WorkerSummary };
 
@@ -49,12 +58,14 @@ export class WorkerRuntime {
   /** Woken when a job ends (capacity freed) and when a stop is requested. */
   private readonly changed = new WakeSignal();
   private heartbeats?: HeartbeatLoop;
+  /** Set while the formatter's cluster does not answer: no claims until it resolves. */
+  private clusterAway?: Promise<void>;
   private workerId = "";
   private readonly summary: WorkerSummary = { workerId: "", claimed: 0, succeeded: 0, failed: 0, cancelled: 0, released: 0 };
 
   constructor(private readonly options: WorkerOptions) {
     const slots = options.parallel ?? Math.max(1, options.cpus ?? 1);
-    this.pool = new ResourcePool(options.cpus, options.acceleratorIds, slots);
+    this.pool = new ResourcePool(options.cpus, options.acceleratorIds, slots, options.formatter.cpusHeld?.bind(options.formatter));
     this.releaseSignal = new Promise((resolve) => (this.releaseNow = resolve));
   }
 
@@ -128,6 +139,10 @@ export class WorkerRuntime {
     const o = this.options;
     let failures = 0;
     while (!this.stopping) {
+      if (this.clusterAway) {
+        await Promise.race([this.clusterAway, this.changed.wait()]);
+        continue;
+      }
       const budget = this.remainingBudget();
       if (budget === 0) return;
       const free = this.pool.free();
@@ -158,6 +173,11 @@ export class WorkerRuntime {
         this.emit({ type: "error", message: `FetchJob failed (${describeError(err)}); trying again` });
         // Back off only after failures, never between jobs; a stop ends the pause.
         await this.changed.wait(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+        continue;
+      }
+      if (this.clusterAway) {
+        // Claimed by a FetchJob already under way when the cluster went away: give them back untried.
+        for (const job of jobs) void this.release(job, "cluster unavailable, not the job's fault: claimed while the worker was waiting for its cluster");
         continue;
       }
       for (const job of jobs) this.launch(job);
@@ -205,6 +225,7 @@ export class WorkerRuntime {
       outcome = await o.formatter.run(toFormatterJob(job), {
         env: environmentWith(additions, o.env ?? process.env),
         signal: entry.abort.signal,
+        onSchedulerState: (state) => this.emit({ type: "scheduler-state", jobId: job.id, ...state }),
         onStarted: (display) => {
           this.emit({ type: "started", jobId: job.id, command: display, accelerators: allocation.accelerators });
           started = o.client.workers.startJob({ jobId: job.id, workerId: this.workerId, command: display }).then(
@@ -246,6 +267,11 @@ export class WorkerRuntime {
       await this.release(job, `worker stopping (${this.stopReason}): ${outcome.message}`);
       return;
     }
+    if (outcome.clusterUnavailable) {
+      this.pauseClaimsUntilClusterAnswers(outcome.message);
+      await this.release(job, `cluster unavailable, not the job's fault: ${outcome.message}`);
+      return;
+    }
     if (outcome.success) this.summary.succeeded += 1;
     else this.summary.failed += 1;
     this.emit({ type: "finished", jobId: job.id, success: outcome.success, exitCode: outcome.exitCode, message: outcome.message });
@@ -261,6 +287,22 @@ export class WorkerRuntime {
         }),
       `report job ${job.id} finished`,
     );
+  }
+
+  /** Stops claiming until the formatter's cluster answers again (or the worker stops). */
+  private pauseClaimsUntilClusterAnswers(why: string): void {
+    if (this.clusterAway) return;
+    this.emit({ type: "error", message: `cluster unavailable (${why}); claiming no jobs until it answers` });
+    const o = this.options;
+    const signal = this.pollAbort.signal;
+    const env = environmentWith({}, o.env ?? process.env);
+    const back = o.formatter.waitUntilAvailable?.({ env, signal }) ?? abortableDelay(CLUSTER_OUTAGE_PAUSE_MS, signal);
+    this.clusterAway = back
+      .catch(() => undefined)
+      .finally(() => {
+        this.clusterAway = undefined;
+        this.changed.wake();
+      });
   }
 
   private async release(job: Job, reason: string): Promise<void> {

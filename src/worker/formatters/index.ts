@@ -6,7 +6,7 @@
  */
 import { createCliFormatter, type CliFormatterSettings } from "./cli.js";
 import { createRunaiFormatter, type RunaiFormatterSettings } from "./runai.js";
-import { createSlurmFormatter, type SlurmFormatterSettings } from "./slurm.js";
+import { createSlurmFormatter, type SlurmFormatterSettings } from "./slurm/index.js";
 import { FormatterSettingsError } from "./errors.js";
 import type { Formatter } from "./types.js";
 
@@ -22,24 +22,38 @@ export {
   runaiEnvironmentName,
   runaiJobName,
 } from "./runai.js";
-export type { SacctRecord, SlurmFormatterSettings } from "./slurm.js";
+export type { SacctRecord, SlurmEnd, SlurmFormatterSettings, SqueueAnswer, SqueueRecord } from "./slurm/index.js";
 export {
+  answersOfRound,
+  buildArrayScript,
   buildBatchScript,
   buildSbatchArgv,
-  classifySqueueResult,
   createSlurmFormatter,
+  DEFAULT_NEVER_RUNS_REASONS,
+  isClusterUnreachable,
+  neverRuns,
   parseSacctOutput,
+  parseSbatchAnswer,
   parseSbatchJobId,
   parseSlurmExitCode,
+  parseSqueueOutput,
+  parseWaitStatus,
+  reportedExitCode,
+  resolveSlurmFolders,
+  sbatchResourceOptions,
+  slurmCpusHeld,
+  slurmEndOutcome,
   SLURM_FINAL_STATES,
-} from "./slurm.js";
+  squeueArgv,
+} from "./slurm/index.js";
 export type { TemplateSegment, TemplateWord } from "./command-template.js";
 export { fillCommandTemplate, parameterToText, parseCommandTemplate, templatePlaceholders } from "./command-template.js";
 export type { CommandSettings } from "./prepare-command.js";
 export { builtinPlaceholders, jobEnvironment, prepareCommand } from "./prepare-command.js";
 export { CommandTemplateError, FormatterSettingsError } from "./errors.js";
+export { LeaveRunning, leavesRunning } from "./leave-running.js";
 export { formatCommandLine, quoteShellArgument } from "./shell-quote.js";
-export type { Formatter, FormatterName, JobForFormatting, PreparedRun, RunContext, RunOutcome } from "./types.js";
+export type { Formatter, FormatterName, JobForFormatting, PreparedRun, RunContext, RunOutcome, SchedulerHandle, SchedulerState } from "./types.js";
 
 /** A worker's formatter configuration, one of the three kinds, as read from its config file. */
 export type FormatterSettings =

@@ -15,6 +15,11 @@ export function abortedOutcome(message: string, command: string, outputTail = ""
   return { success: false, exitCode, message, outputTail, command, aborted: true };
 }
 
+/** The cluster did not answer (controller down, tools missing): the job is given back, not failed. */
+export function clusterUnavailableOutcome(message: string, command = "", outputTail = ""): RunOutcome {
+  return { success: false, exitCode: null, message, outputTail, command, aborted: false, clusterUnavailable: true };
+}
+
 /**
  * The outcome of a job whose command could not be built: a CommandTemplateError
  * fails the job with its message (nothing ran); anything else is a bug and is rethrown.

@@ -42,3 +42,22 @@ export function checkStringArray(setting: string, value: unknown): void {
     throw new FormatterSettingsError(setting, `must be a list of strings, got ${JSON.stringify(value)}`);
   }
 }
+
+/**
+ * Throws unless `value` is undefined, a non-empty string or a finite number.
+ * For settings a scheduler takes as text but people write as numbers
+ * (`--set time=10`, `mem: 4000` in YAML); the formatter passes them on as text.
+ */
+export function checkTextOrNumber(setting: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value === "number" && Number.isFinite(value)) return;
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new FormatterSettingsError(setting, `must be a non-empty string or a number, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Throws unless `value` is undefined or true/false. */
+export function checkOptionalBoolean(setting: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== "boolean") throw new FormatterSettingsError(setting, `must be true or false, got ${JSON.stringify(value)}`);
+}

@@ -34,10 +34,57 @@ export interface RunContext {
    * credentials. `environmentWith()` in process-runner.ts builds one.
    */
   env: Record<string, string>;
-  /** Aborted when the job was cancelled or the worker stops; the formatter then stops the job. */
+  /**
+   * Aborted when the job was cancelled or the worker stops; the formatter then
+   * stops the job, unless the reason is a LeaveRunning (a scheduler job is
+   * then left running for another worker to reattach to).
+   */
   signal: AbortSignal;
-  /** Called once the job has really started (or was accepted by the scheduler), with the text for StartJob. */
+  /**
+   * Called once the job really runs, with the text for StartJob. A scheduler
+   * formatter calls it when the scheduler starts the job, not when it accepts
+   * it: until then the job waits in the scheduler's queue (see onSchedulerState).
+   */
   onStarted?(display: string): void;
+  /**
+   * Called when the scheduler reports a new state or pending reason for the
+   * job (SLURM: PENDING because of Resources, then RUNNING), so a person can
+   * see why a claimed job has not started.
+   */
+  onSchedulerState?(state: SchedulerState): void;
+  /**
+   * Called once the scheduler accepted the job, with what identifies it there.
+   * A runtime that records it with the attempt can later hand it back through
+   * `reattach` instead of submitting the job a second time.
+   */
+  onSubmitted?(handle: SchedulerHandle): void;
+  /**
+   * Follow this job, submitted earlier by a worker that has since stopped or
+   * crashed, instead of submitting a new one. Formatters without a scheduler
+   * (cli) ignore it.
+   */
+  reattach?: SchedulerHandle;
+}
+
+/** What identifies a submitted job in its scheduler, enough to follow it from another worker process. */
+export interface SchedulerHandle {
+  /** The scheduler's job id: "1234", or "1234_5" for element 5 of a SLURM job array. */
+  schedulerJobId: string;
+  /** The cluster, when the scheduler names one (sbatch --parsable prints "id;cluster" on federations). */
+  cluster?: string;
+  /** The folder holding the batch script, the output file and the exit marker; shared with the compute nodes. */
+  runDir: string;
+  /** The job's output file (stdout and stderr). */
+  outputPath: string;
+}
+
+/** A job's state in its scheduler while it waits or runs. */
+export interface SchedulerState {
+  schedulerJobId: string;
+  /** The scheduler's own word: "PENDING", "RUNNING", "COMPLETING", … */
+  state: string;
+  /** Why it waits ("Resources", "Priority", "PartitionConfig"); "" when the scheduler gives none. */
+  reason: string;
 }
 
 /** How a run ended, shaped for FinishJob (success, exit_code, message, output_tail) plus what StartJob got. */
@@ -57,6 +104,20 @@ export interface RunOutcome {
    * have cancelled the job.
    */
   aborted: boolean;
+  /**
+   * True when the run could not go ahead because the cluster did not answer
+   * (SLURM's controller unreachable, its tools missing): not the job's fault.
+   * The runtime releases the job without spending an attempt and claims no
+   * more jobs until Formatter.waitUntilAvailable resolves. `success` is false.
+   */
+  clusterUnavailable?: boolean;
+  /**
+   * The scheduler job still runs: the run was aborted with a LeaveRunning
+   * reason (see leave-running.ts), so the formatter stopped following it
+   * without cancelling it. Comes with `aborted`; another worker can follow
+   * it through RunContext.reattach with the handle given to onSubmitted.
+   */
+  leftRunning?: boolean;
 }
 
 /** The names under which formatters are configured. */
@@ -71,4 +132,17 @@ export interface Formatter {
    * failed RunOutcome, so the runtime has one path to FinishJob.
    */
   run(job: JobForFormatting, ctx: RunContext): Promise<RunOutcome>;
+  /**
+   * The worker CPUs a job holds while this formatter runs it, given the
+   * task's required_cpu; the runtime counts this, not required_cpu, against
+   * its --cpus. Default: required_cpu. SLURM allocates at least one CPU to
+   * every job, so a task asking for none still takes one there.
+   */
+  cpusHeld?(requiredCpu: number): number;
+  /**
+   * Resolves once the cluster answers again after a run ended with
+   * clusterUnavailable (or when the signal aborts), waiting longer after
+   * each outage in a row. Without it the runtime waits a fixed time.
+   */
+  waitUntilAvailable?(ctx: { env: Record<string, string>; signal: AbortSignal }): Promise<void>;
 }
