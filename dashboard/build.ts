@@ -1,13 +1,33 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
 
-/** The dashboard's sources: this folder. */
-export const DASHBOARD_SOURCE_DIR = dirname(fileURLToPath(import.meta.url));
-const REPOSITORY_ROOT = join(DASHBOARD_SOURCE_DIR, "..");
+/**
+ * The package's root: the nearest folder above this file holding WhatsNext's
+ * package.json. This file runs from dashboard/ (sources, through tsx) and from
+ * dist/node/dashboard/ (the compiled server), so the root is found, not assumed.
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string }).name === "whatsnext") return dir;
+    } catch {
+      // No package.json here: look further up.
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no WhatsNext package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+const REPOSITORY_ROOT = packageRoot();
+/** The dashboard's sources (absent from an installed package, which ships the built dashboard). */
+export const DASHBOARD_SOURCE_DIR = join(REPOSITORY_ROOT, "dashboard");
 /** Where the built dashboard goes; the server serves it from here. Never committed (.gitignore). */
 export const DASHBOARD_OUT_DIR = join(REPOSITORY_ROOT, "dist", "dashboard");
 /** The folder under DASHBOARD_OUT_DIR (and the URL path) of the content-hashed assets. */

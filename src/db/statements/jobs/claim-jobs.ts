@@ -71,7 +71,10 @@ function candidateLimit(maxJobs: number, greedy: boolean): number {
  * - with resource filters and several jobs, a greedy walk in claim order keeps
  *   the jobs that fit the free resources together (a job that does not fit is
  *   skipped, later smaller ones may still be taken);
- * - the update is guarded on status = 'pending', counts the attempt and the
+ * - the update reaches the chosen rows by primary key (= any(array(…)), never
+ *   a join a generic plan may turn into a hash join over the whole table on
+ *   stale statistics: test/claim-plan.test.ts), is guarded on
+ *   status = 'pending', counts the attempt and the
  *   run, sets the lease, and clears the last attempt's report from the job row
  *   (it stays in that attempt's row); each claimed job gets its attempt row.
  */
@@ -159,8 +162,7 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
        update job j set status = ${req.start ? "'running', started_at = now()" : "'queued', started_at = null"}, worker_id = ?,
          command = '', exit_code = null, message = '', output_tail = '',
          lease_expires_at = now() + make_interval(secs => ?), attempts = j.attempts + 1, runs = j.runs + 1, updated_at = now()
-       from chosen c
-       where j.id = c.id and j.status = 'pending'
+       where j.id = any(array(select id from chosen)) and j.status = 'pending'
        returning j.*
      ),
      attempt as (
