@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Every process the harness starts leads a process group of its own
@@ -63,5 +64,45 @@ export function killGroup(pid: number): void {
     process.kill(-pid, "SIGKILL");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+  }
+}
+
+/**
+ * The processes still running in the process group led by pgid, each as
+ * "pid command", read from /proc. A zombie is not running: it has exited and
+ * only waits to be reaped, which for an orphan (a postmaster pg_ctl
+ * detached) is up to whatever process adopted it, not up to the harness.
+ */
+export function runningMembers(pgid: number): string[] {
+  const members: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  for (const pid of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after its last ')'.
+    const close = stat.lastIndexOf(")");
+    const [state, , pgrp] = stat.slice(close + 2).split(" ");
+    if (Number(pgrp) !== pgid || state === "Z" || state === "X") continue;
+    members.push(`${pid} ${stat.slice(stat.indexOf("(") + 1, close)}`);
+  }
+  return members;
+}
+
+/** Waits up to timeoutMs for every listed group to have no running process; returns what is still running then. */
+export async function leftoverProcesses(pgids: Iterable<number>, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = [...pgids].flatMap((g) => runningMembers(g).map((m) => `group ${g}: ${m}`));
+    if (left.length === 0 || Date.now() >= deadline) return left;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

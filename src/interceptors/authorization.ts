@@ -21,9 +21,27 @@ export const authorizationInterceptor = (sql: SqlExecutor): Interceptor => (next
   const restricted = `this principal may act only on project ${principal.projectId}`;
   if (rule.scope === "unrestricted") throw new ConnectError(`${method} needs a principal not restricted to one project`, Code.PermissionDenied);
 
-  // A server-streaming call has one request message: read it, check it, hand it on.
+  // A server-streaming call has one request message: read it, check it, hand it on. A bidirectional one
+  // (Work) is checked on its first message (its open names the project), and the rest flows on untouched.
   let message: unknown;
-  if (req.stream) {
+  if (req.stream && req.method.methodKind === "bidi_streaming") {
+    const input = req.message[Symbol.asyncIterator]();
+    const first = await input.next();
+    const head = first.done ? undefined : first.value;
+    const kind = (head as { kind?: { case?: string; value?: unknown } } | undefined)?.kind;
+    message = kind?.case === "open" ? kind.value : head;
+    req = {
+      ...req,
+      message: (async function* () {
+        if (!first.done) yield first.value;
+        for (;;) {
+          const next = await input.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      })(),
+    } as typeof req;
+  } else if (req.stream) {
     const messages: unknown[] = [];
     for await (const m of req.message) messages.push(m);
     message = messages[0];

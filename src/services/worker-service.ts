@@ -9,15 +9,25 @@ import * as outcomes from "../queue/job-outcomes.js";
 import type { PendingEstimate } from "../queue/pending-estimate.js";
 import * as workers from "../queue/workers.js";
 import type { App } from "../server/app.js";
-import { principalKey, type Principal } from "../server/context.js";
+import { principalKey } from "../server/context.js";
 import { jobToProto } from "./job-convert.js";
 import { timestamp } from "./convert.js";
-import { lastUtf8Bytes } from "../utf8-tail.js";
 import { cutPage, requirePage } from "./page-token.js";
 import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireText } from "./validation.js";
 import { workerToProto } from "./worker-convert.js";
-
-const WORKER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+import { workHandler } from "./work-stream.js";
+import {
+  boundPrincipal,
+  optionalResource,
+  outcomeMessage,
+  outputTail,
+  requireAcceleratorIds,
+  requireBatch,
+  requireBatchIds,
+  requireExitCode,
+  requireWorkerId,
+  withoutNul,
+} from "./worker-input.js";
 
 /** A validated FetchJob request. */
 interface ParsedFetch {
@@ -26,80 +36,6 @@ interface ParsedFetch {
 }
 
 type FetchJobResponseInit = MessageInitShape<typeof FetchJobResponseSchema>;
-
-/**
- * The principal a worker is bound to: its kind and name, or null for an
- * anonymous caller (authentication off) or an admin, who may act as any worker.
- */
-export function boundPrincipal(principal: Principal): string | null {
-  if (principal.kind === "anonymous" || principal.role === "admin") return null;
-  return `${principal.kind}:${principal.name}`;
-}
-
-/** A worker id: 1 to 128 characters of [A-Za-z0-9_-]; the message shows what was wrong. */
-export function requireWorkerId(field: string, value: string): string {
-  if (!WORKER_ID.test(value)) {
-    const shown = value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)` : JSON.stringify(value);
-    throw new InvalidArgumentError(field, `must be 1 to 128 characters of A-Z, a-z, 0-9, _ and -, got ${shown}`);
-  }
-  return value;
-}
-
-function optionalResource(field: string, value: number | undefined): number | null {
-  return value === undefined ? null : requireIntInRange(field, value, 0, LIMITS.requiredResourceMax);
-}
-
-/** PostgreSQL text cannot hold NUL; a process's output may. */
-function withoutNul(text: string): string {
-  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
-}
-
-/**
- * The output tail keeps its LAST LIMITS.outputTailBytes bytes: a worker that
- * sends more loses the oldest lines, never the job's result.
- */
-function outputTail(text: string): string {
-  return lastUtf8Bytes(withoutNul(text), LIMITS.outputTailBytes);
-}
-
-/** A message keeps its first LIMITS.messageLength characters, for the same reason. */
-function outcomeMessage(text: string): string {
-  return withoutNul(text.length > LIMITS.messageLength ? text.slice(0, LIMITS.messageLength) : text);
-}
-
-function requireExitCode(value: number | undefined): number | null {
-  return value === undefined ? null : value;
-}
-
-/** A batch: 1..LIMITS.maxJobsPerFetch items, each job once. */
-function requireBatch<T>(field: string, items: readonly T[], idOf: (item: T) => bigint): number[] {
-  if (items.length === 0) throw new InvalidArgumentError(field, "must list at least one job");
-  if (items.length > LIMITS.maxJobsPerFetch) throw new InvalidArgumentError(field, `must list at most ${LIMITS.maxJobsPerFetch} jobs, got ${items.length}`);
-  const ids = items.map((item, i) => requireId(`${field}[${i}].job_id`, idOf(item)));
-  const seen = new Set<number>();
-  for (const id of ids) {
-    if (seen.has(id)) throw new InvalidArgumentError(field, `names job ${id} twice`);
-    seen.add(id);
-  }
-  return ids;
-}
-
-/** A list of job ids a worker names (0..LIMITS.maxJobsPerFetch, valid ids, each once). */
-function requireBatchIds(field: string, ids: readonly bigint[]): number[] {
-  if (ids.length > LIMITS.maxJobsPerFetch) throw new InvalidArgumentError(field, `must list at most ${LIMITS.maxJobsPerFetch} jobs, got ${ids.length}`);
-  const out = ids.map((id, i) => requireId(`${field}[${i}]`, id));
-  if (new Set(out).size !== out.length) throw new InvalidArgumentError(field, "names a job twice");
-  return out;
-}
-
-/** Accelerator ids a worker reports: at most 64, each 1 to 64 printable characters. */
-function requireAcceleratorIds(field: string, ids: readonly string[]): string[] {
-  if (ids.length > 64) throw new InvalidArgumentError(field, `must list at most 64 ids, got ${ids.length}`);
-  return ids.map((id, i) => {
-    if (id.length === 0 || id.length > 64 || /[\u0000-\u001f\u007f]/.test(id)) throw new InvalidArgumentError(`${field}[${i}]`, "must be 1 to 64 printable characters");
-    return id;
-  });
-}
 
 /** Per-item results of a batch call: the canonical code name of each item's error, empty on success. */
 function toJobResults(results: readonly outcomes.ItemResult[]) {
@@ -269,6 +205,8 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
       const results = toJobResults(await outcomes.finishJobs(app.db.sql, events, actor(workerId, ctx), items, backoff));
       return { results, next: next && (await runFetch(next, ctx.signal)) };
     },
+
+    work: workHandler(app, events, estimate),
 
     async releaseJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);

@@ -46,6 +46,28 @@ export function createGrpcJsClient<S extends DescService>(service: S, address: s
           }
         })();
       };
+    } else if (method.methodKind === "bidi_streaming") {
+      client[method.localName] = (inputs: AsyncIterable<MessageInitShape<DescMessage>>, callOptions?: { headers?: Record<string, string>; signal?: AbortSignal }) => {
+        const call: grpc.ClientDuplexStream<unknown, unknown> = fn(metadataOf(callOptions?.headers));
+        callOptions?.signal?.addEventListener("abort", () => call.cancel());
+        // Requests are written as the caller produces them; the end of its iterable half-closes the call.
+        void (async () => {
+          try {
+            for await (const input of inputs) call.write(create(method.input, input));
+            call.end();
+          } catch {
+            call.cancel();
+          }
+        })();
+        return (async function* () {
+          try {
+            for await (const msg of call) yield msg;
+          } catch (err) {
+            if (callOptions?.signal?.aborted) return;
+            throw toConnectError(err as grpc.ServiceError);
+          }
+        })();
+      };
     }
   }
   return client as Client<S> & { close(): void };

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file whatsnext/v1/worker.proto.
  */
 export const file_whatsnext_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chl3aGF0c25leHQvdjEvd29ya2VyLnByb3RvEgx3aGF0c25leHQudjEiwAIKBldvcmtlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmVudGl0eRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIaCg1hdmFpbGFibGVfY3B1GAUgASgFSACIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgGIAEoBUgBiAEBEjcKE2xhc3RfaGVhcnRiZWF0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgIIAEoCBIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHam9iX2lkcxgKIAMoA0IQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyLSAQoVUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZW50aXR5GAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhoKDWF2YWlsYWJsZV9jcHUYBSABKAVIAIgBARIjChZhdmFpbGFibGVfYWNjZWxlcmF0b3JzGAYgASgFSAGIAQESDAoEaG9zdBgHIAEoCUIQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyJ5ChZSZWdpc3RlcldvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFQoNbGVhc2Vfc2Vjb25kcxgCIAEoBRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgDIAEoBSJMChBIZWFydGJlYXRSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIlCgdydW5uaW5nGAIgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkcyJ/ChFIZWFydGJlYXRSZXNwb25zZRIZChFjYW5jZWxsZWRfam9iX2lkcxgBIAMoAxI1ChFsZWFzZV9leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmVsZWFzZWRfam9iX2lkcxgDIAMoAyIsChdEZWFjdGl2YXRlV29ya2VyUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkiWgoYRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISGAoQcmVsZWFzZWRfam9iX2lkcxgCIAMoAyIlChBHZXRXb3JrZXJSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCSI5ChFHZXRXb3JrZXJSZXNwb25zZRIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyIlUKEkxpc3RXb3JrZXJzUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlUKE0xpc3RXb3JrZXJzUmVzcG9uc2USJQoHd29ya2VycxgBIAMoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIigKE0RlbGV0ZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIhYKFERlbGV0ZVdvcmtlclJlc3BvbnNlIrUCCg9GZXRjaEpvYlJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIaCg1hdmFpbGFibGVfY3B1GAQgASgFSAGIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgFIAEoBUgCiAEBEhQKDHdhaXRfc2Vjb25kcxgGIAEoBRIQCghtYXhfam9icxgHIAEoBRINCgVzdGFydBgIIAEoCBIxCg5hdmFpbGFibGVfdGltZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIJCgdwcm9qZWN0QhAKDl9hdmFpbGFibGVfY3B1QhkKF19hdmFpbGFibGVfYWNjZWxlcmF0b3JzIkgKEEZldGNoSm9iUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMiXgoPU3RhcnRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYBCADKAkiMgoQU3RhcnRKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIk0KEFN0YXJ0Sm9ic1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEiYKBnN0YXJ0cxgCIAMoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydCJECghKb2JTdGFydBIOCgZqb2JfaWQYASABKAMSDwoHY29tbWFuZBgCIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYAyADKAkiPQoRU3RhcnRKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQivwEKEEZpbmlzaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgDEhEKCXdvcmtlcl9pZBgCIAEoCRIPCgdzdWNjZXNzGAMgASgIEhYKCWV4aXRfY29kZRgEIAEoBUgAiAEBEg8KB21lc3NhZ2UYBSABKAkSEwoLb3V0cHV0X3RhaWwYBiABKAkSKwoEbmV4dBgHIAEoCzIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3RCDAoKX2V4aXRfY29kZSJhChFGaW5pc2hKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEiwKBG5leHQYAiABKAsyHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZSJ/ChFGaW5pc2hKb2JzUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSKgoIb3V0Y29tZXMYAiADKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZRIrCgRuZXh0GAMgASgLMh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdCJ5CgpKb2JPdXRjb21lEg4KBmpvYl9pZBgBIAEoAxIPCgdzdWNjZXNzGAIgASgIEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEg8KB21lc3NhZ2UYBCABKAkSEwoLb3V0cHV0X3RhaWwYBSABKAlCDAoKX2V4aXRfY29kZSJsChJGaW5pc2hKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQSLAoEbmV4dBgCIAEoCzIeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlIkYKCUpvYlJlc3VsdBIOCgZqb2JfaWQYASABKAMSEgoKZXJyb3JfY29kZRgCIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAMgASgJIm0KEVJlbGVhc2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEhEKCXByZWVtcHRlZBgEIAEoCBISCgpjaGVja3BvaW50GAUgASgJIjQKElJlbGVhc2VKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iMvQHCg1Xb3JrZXJTZXJ2aWNlElsKDlJlZ2lzdGVyV29ya2VyEiMud2hhdHNuZXh0LnYxLlJlZ2lzdGVyV29ya2VyUmVxdWVzdBokLndoYXRzbmV4dC52MS5SZWdpc3RlcldvcmtlclJlc3BvbnNlEkwKCUhlYXJ0YmVhdBIeLndoYXRzbmV4dC52MS5IZWFydGJlYXRSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEmEKEERlYWN0aXZhdGVXb3JrZXISJS53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlcXVlc3QaJi53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlElEKCUdldFdvcmtlchIeLndoYXRzbmV4dC52MS5HZXRXb3JrZXJSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkdldFdvcmtlclJlc3BvbnNlIgOQAgESVwoLTGlzdFdvcmtlcnMSIC53aGF0c25leHQudjEuTGlzdFdvcmtlcnNSZXF1ZXN0GiEud2hhdHNuZXh0LnYxLkxpc3RXb3JrZXJzUmVzcG9uc2UiA5ACARJVCgxEZWxldGVXb3JrZXISIS53aGF0c25leHQudjEuRGVsZXRlV29ya2VyUmVxdWVzdBoiLndoYXRzbmV4dC52MS5EZWxldGVXb3JrZXJSZXNwb25zZRJJCghGZXRjaEpvYhIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZRJJCghTdGFydEpvYhIdLndoYXRzbmV4dC52MS5TdGFydEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuU3RhcnRKb2JSZXNwb25zZRJMCglTdGFydEpvYnMSHi53aGF0c25leHQudjEuU3RhcnRKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5TdGFydEpvYnNSZXNwb25zZRJMCglGaW5pc2hKb2ISHi53aGF0c25leHQudjEuRmluaXNoSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5GaW5pc2hKb2JSZXNwb25zZRJPCgpGaW5pc2hKb2JzEh8ud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXNwb25zZRJPCgpSZWxlYXNlSm9iEh8ud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_whatsnext_v1_job]);
+  fileDesc("Chl3aGF0c25leHQvdjEvd29ya2VyLnByb3RvEgx3aGF0c25leHQudjEiwAIKBldvcmtlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmVudGl0eRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIaCg1hdmFpbGFibGVfY3B1GAUgASgFSACIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgGIAEoBUgBiAEBEjcKE2xhc3RfaGVhcnRiZWF0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgIIAEoCBIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHam9iX2lkcxgKIAMoA0IQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyLSAQoVUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZW50aXR5GAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhoKDWF2YWlsYWJsZV9jcHUYBSABKAVIAIgBARIjChZhdmFpbGFibGVfYWNjZWxlcmF0b3JzGAYgASgFSAGIAQESDAoEaG9zdBgHIAEoCUIQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyJ5ChZSZWdpc3RlcldvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFQoNbGVhc2Vfc2Vjb25kcxgCIAEoBRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgDIAEoBSJMChBIZWFydGJlYXRSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIlCgdydW5uaW5nGAIgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkcyJ/ChFIZWFydGJlYXRSZXNwb25zZRIZChFjYW5jZWxsZWRfam9iX2lkcxgBIAMoAxI1ChFsZWFzZV9leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmVsZWFzZWRfam9iX2lkcxgDIAMoAyIsChdEZWFjdGl2YXRlV29ya2VyUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkiWgoYRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISGAoQcmVsZWFzZWRfam9iX2lkcxgCIAMoAyIlChBHZXRXb3JrZXJSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCSI5ChFHZXRXb3JrZXJSZXNwb25zZRIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyIlUKEkxpc3RXb3JrZXJzUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlUKE0xpc3RXb3JrZXJzUmVzcG9uc2USJQoHd29ya2VycxgBIAMoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIigKE0RlbGV0ZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIhYKFERlbGV0ZVdvcmtlclJlc3BvbnNlIrUCCg9GZXRjaEpvYlJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIaCg1hdmFpbGFibGVfY3B1GAQgASgFSAGIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgFIAEoBUgCiAEBEhQKDHdhaXRfc2Vjb25kcxgGIAEoBRIQCghtYXhfam9icxgHIAEoBRINCgVzdGFydBgIIAEoCBIxCg5hdmFpbGFibGVfdGltZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIJCgdwcm9qZWN0QhAKDl9hdmFpbGFibGVfY3B1QhkKF19hdmFpbGFibGVfYWNjZWxlcmF0b3JzIkgKEEZldGNoSm9iUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMiXgoPU3RhcnRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYBCADKAkiMgoQU3RhcnRKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIk0KEFN0YXJ0Sm9ic1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEiYKBnN0YXJ0cxgCIAMoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydCJECghKb2JTdGFydBIOCgZqb2JfaWQYASABKAMSDwoHY29tbWFuZBgCIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYAyADKAkiPQoRU3RhcnRKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQivwEKEEZpbmlzaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgDEhEKCXdvcmtlcl9pZBgCIAEoCRIPCgdzdWNjZXNzGAMgASgIEhYKCWV4aXRfY29kZRgEIAEoBUgAiAEBEg8KB21lc3NhZ2UYBSABKAkSEwoLb3V0cHV0X3RhaWwYBiABKAkSKwoEbmV4dBgHIAEoCzIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3RCDAoKX2V4aXRfY29kZSJhChFGaW5pc2hKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEiwKBG5leHQYAiABKAsyHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZSJ/ChFGaW5pc2hKb2JzUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSKgoIb3V0Y29tZXMYAiADKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZRIrCgRuZXh0GAMgASgLMh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdCJ5CgpKb2JPdXRjb21lEg4KBmpvYl9pZBgBIAEoAxIPCgdzdWNjZXNzGAIgASgIEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEg8KB21lc3NhZ2UYBCABKAkSEwoLb3V0cHV0X3RhaWwYBSABKAlCDAoKX2V4aXRfY29kZSJsChJGaW5pc2hKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQSLAoEbmV4dBgCIAEoCzIeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlIkYKCUpvYlJlc3VsdBIOCgZqb2JfaWQYASABKAMSEgoKZXJyb3JfY29kZRgCIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAMgASgJIm0KEVJlbGVhc2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEhEKCXByZWVtcHRlZBgEIAEoCBISCgpjaGVja3BvaW50GAUgASgJIjQKElJlbGVhc2VKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIv0BCgtXb3JrUmVxdWVzdBImCgRvcGVuGAEgASgLMhYud2hhdHNuZXh0LnYxLldvcmtPcGVuSAASLgoIY2FwYWNpdHkYAiABKAsyGi53aGF0c25leHQudjEuV29ya0NhcGFjaXR5SAASJwoFc3RhcnQYAyABKAsyFi53aGF0c25leHQudjEuSm9iU3RhcnRIABIqCgZmaW5pc2gYBCABKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZUgAEiwKB3JlbGVhc2UYBSABKAsyGS53aGF0c25leHQudjEuV29ya1JlbGVhc2VIABILCgNyZWYYBiABKARCBgoEa2luZCKtAQoIV29ya09wZW4SEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIPCgdydW5uaW5nGAQgAygDEhYKDnN0YXJ0X29uX2NsYWltGAUgASgIEiwKCGNhcGFjaXR5GAYgASgLMhoud2hhdHNuZXh0LnYxLldvcmtDYXBhY2l0eUIJCgdwcm9qZWN0IsgBCgxXb3JrQ2FwYWNpdHkSDAoEam9icxgBIAEoBRIQCgNjcHUYAiABKAVIAIgBARIZCgxhY2NlbGVyYXRvcnMYAyABKAVIAYgBARIZChFjcHVfcGVyX2pvYl9mbG9vchgEIAEoBRIxCg5hdmFpbGFibGVfdGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZW1haW5pbmdfam9icxgGIAEoBUIGCgRfY3B1Qg8KDV9hY2NlbGVyYXRvcnMiVAoLV29ya1JlbGVhc2USDgoGam9iX2lkGAEgASgDEg4KBnJlYXNvbhgCIAEoCRIRCglwcmVlbXB0ZWQYAyABKAgSEgoKY2hlY2twb2ludBgEIAEoCSLrAQoMV29ya1Jlc3BvbnNlEioKBm9wZW5lZBgBIAEoCzIYLndoYXRzbmV4dC52MS5Xb3JrT3BlbmVkSAASJgoEam9icxgCIAEoCzIWLndoYXRzbmV4dC52MS5Xb3JrSm9ic0gAEikKCWNhbmNlbGxlZBgDIAEoCzIULndoYXRzbmV4dC52MS5Kb2JJZHNIABIqCgZyZXN1bHQYBCABKAsyGC53aGF0c25leHQudjEuV29ya1Jlc3VsdEgAEigKCHJlbGVhc2VkGAUgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkc0gAQgYKBGtpbmQiSQoKV29ya09wZW5lZBIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyEhUKDWxlYXNlX3NlY29uZHMYAiABKAUiQAoIV29ya0pvYnMSHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMidAoKV29ya1Jlc3VsdBILCgNyZWYYASABKAQSDgoGam9iX2lkGAIgASgDEh4KA2pvYhgDIAEoCzIRLndoYXRzbmV4dC52MS5Kb2ISEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJMrcICg1Xb3JrZXJTZXJ2aWNlElsKDlJlZ2lzdGVyV29ya2VyEiMud2hhdHNuZXh0LnYxLlJlZ2lzdGVyV29ya2VyUmVxdWVzdBokLndoYXRzbmV4dC52MS5SZWdpc3RlcldvcmtlclJlc3BvbnNlEkwKCUhlYXJ0YmVhdBIeLndoYXRzbmV4dC52MS5IZWFydGJlYXRSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEmEKEERlYWN0aXZhdGVXb3JrZXISJS53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlcXVlc3QaJi53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlElEKCUdldFdvcmtlchIeLndoYXRzbmV4dC52MS5HZXRXb3JrZXJSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkdldFdvcmtlclJlc3BvbnNlIgOQAgESVwoLTGlzdFdvcmtlcnMSIC53aGF0c25leHQudjEuTGlzdFdvcmtlcnNSZXF1ZXN0GiEud2hhdHNuZXh0LnYxLkxpc3RXb3JrZXJzUmVzcG9uc2UiA5ACARJVCgxEZWxldGVXb3JrZXISIS53aGF0c25leHQudjEuRGVsZXRlV29ya2VyUmVxdWVzdBoiLndoYXRzbmV4dC52MS5EZWxldGVXb3JrZXJSZXNwb25zZRJJCghGZXRjaEpvYhIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZRJJCghTdGFydEpvYhIdLndoYXRzbmV4dC52MS5TdGFydEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuU3RhcnRKb2JSZXNwb25zZRJMCglTdGFydEpvYnMSHi53aGF0c25leHQudjEuU3RhcnRKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5TdGFydEpvYnNSZXNwb25zZRJMCglGaW5pc2hKb2ISHi53aGF0c25leHQudjEuRmluaXNoSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5GaW5pc2hKb2JSZXNwb25zZRJPCgpGaW5pc2hKb2JzEh8ud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXNwb25zZRJPCgpSZWxlYXNlSm9iEh8ud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXNwb25zZRJBCgRXb3JrEhkud2hhdHNuZXh0LnYxLldvcmtSZXF1ZXN0Ghoud2hhdHNuZXh0LnYxLldvcmtSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_whatsnext_v1_job]);
 
 /**
  * @generated from message whatsnext.v1.Worker
@@ -868,6 +868,354 @@ export const ReleaseJobResponseSchema: GenMessage<ReleaseJobResponse> = /*@__PUR
   messageDesc(file_whatsnext_v1_worker, 27);
 
 /**
+ * What a worker sends on its Work stream; the first message is open.
+ *
+ * @generated from message whatsnext.v1.WorkRequest
+ */
+export type WorkRequest = Message<"whatsnext.v1.WorkRequest"> & {
+  /**
+   * @generated from oneof whatsnext.v1.WorkRequest.kind
+   */
+  kind: {
+    /**
+     * @generated from field: whatsnext.v1.WorkOpen open = 1;
+     */
+    value: WorkOpen;
+    case: "open";
+  } | {
+    /**
+     * @generated from field: whatsnext.v1.WorkCapacity capacity = 2;
+     */
+    value: WorkCapacity;
+    case: "capacity";
+  } | {
+    /**
+     * @generated from field: whatsnext.v1.JobStart start = 3;
+     */
+    value: JobStart;
+    case: "start";
+  } | {
+    /**
+     * @generated from field: whatsnext.v1.JobOutcome finish = 4;
+     */
+    value: JobOutcome;
+    case: "finish";
+  } | {
+    /**
+     * @generated from field: whatsnext.v1.WorkRelease release = 5;
+     */
+    value: WorkRelease;
+    case: "release";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Chosen by the worker; echoed in the result of a start, finish or release.
+   *
+   * @generated from field: uint64 ref = 6;
+   */
+  ref: bigint;
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkRequest.
+ * Use `create(WorkRequestSchema)` to create a new message.
+ */
+export const WorkRequestSchema: GenMessage<WorkRequest> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 28);
+
+/**
+ * @generated from message whatsnext.v1.WorkOpen
+ */
+export type WorkOpen = Message<"whatsnext.v1.WorkOpen"> & {
+  /**
+   * @generated from field: string worker_id = 1;
+   */
+  workerId: string;
+
+  /**
+   * @generated from oneof whatsnext.v1.WorkOpen.project
+   */
+  project: {
+    /**
+     * @generated from field: int64 project_id = 2;
+     */
+    value: bigint;
+    case: "projectId";
+  } | {
+    /**
+     * @generated from field: string project_name = 3;
+     */
+    value: string;
+    case: "projectName";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The jobs the worker still runs from an earlier stream (a reconnect):
+   * their leases are kept and they count against its capacity; any other
+   * job held for the worker goes back to the queue.
+   *
+   * @generated from field: repeated int64 running = 4;
+   */
+  running: bigint[];
+
+  /**
+   * True: claimed jobs go straight to RUNNING (the worker reports no start).
+   *
+   * @generated from field: bool start_on_claim = 5;
+   */
+  startOnClaim: boolean;
+
+  /**
+   * @generated from field: whatsnext.v1.WorkCapacity capacity = 6;
+   */
+  capacity?: WorkCapacity | undefined;
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkOpen.
+ * Use `create(WorkOpenSchema)` to create a new message.
+ */
+export const WorkOpenSchema: GenMessage<WorkOpen> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 29);
+
+/**
+ * What the worker can run at once. The server keeps the account: it pushes a
+ * job only while the jobs it holds for this stream leave room for it, and
+ * room frees when the worker reports a finish or a release. Sent at open and
+ * again whenever it changes (a later message replaces it).
+ *
+ * @generated from message whatsnext.v1.WorkCapacity
+ */
+export type WorkCapacity = Message<"whatsnext.v1.WorkCapacity"> & {
+  /**
+   * 1 to 1000: the most jobs at once.
+   *
+   * @generated from field: int32 jobs = 1;
+   */
+  jobs: number;
+
+  /**
+   * CPUs in all; unset: CPUs are not counted.
+   *
+   * @generated from field: optional int32 cpu = 2;
+   */
+  cpu?: number | undefined;
+
+  /**
+   * Accelerators in all; unset: not counted.
+   *
+   * @generated from field: optional int32 accelerators = 3;
+   */
+  accelerators?: number | undefined;
+
+  /**
+   * The CPUs a job holds at least, whatever its task asks (a scheduler that
+   * gives every job a CPU: SLURM); 0 by default.
+   *
+   * @generated from field: int32 cpu_per_job_floor = 4;
+   */
+  cpuPerJobFloor: number;
+
+  /**
+   * Time the worker has left from now (an allocation's end); unset: no
+   * limit. Only jobs expected to fit are pushed.
+   *
+   * @generated from field: google.protobuf.Duration available_time = 5;
+   */
+  availableTime?: Duration | undefined;
+
+  /**
+   * Jobs the server may still push on this stream in all (--max-jobs); 0: no limit.
+   *
+   * @generated from field: int32 remaining_jobs = 6;
+   */
+  remainingJobs: number;
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkCapacity.
+ * Use `create(WorkCapacitySchema)` to create a new message.
+ */
+export const WorkCapacitySchema: GenMessage<WorkCapacity> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 30);
+
+/**
+ * @generated from message whatsnext.v1.WorkRelease
+ */
+export type WorkRelease = Message<"whatsnext.v1.WorkRelease"> & {
+  /**
+   * @generated from field: int64 job_id = 1;
+   */
+  jobId: bigint;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: bool preempted = 3;
+   */
+  preempted: boolean;
+
+  /**
+   * @generated from field: string checkpoint = 4;
+   */
+  checkpoint: string;
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkRelease.
+ * Use `create(WorkReleaseSchema)` to create a new message.
+ */
+export const WorkReleaseSchema: GenMessage<WorkRelease> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 31);
+
+/**
+ * What the server sends on a Work stream.
+ *
+ * @generated from message whatsnext.v1.WorkResponse
+ */
+export type WorkResponse = Message<"whatsnext.v1.WorkResponse"> & {
+  /**
+   * @generated from oneof whatsnext.v1.WorkResponse.kind
+   */
+  kind: {
+    /**
+     * @generated from field: whatsnext.v1.WorkOpened opened = 1;
+     */
+    value: WorkOpened;
+    case: "opened";
+  } | {
+    /**
+     * Jobs claimed for the worker, leased to it (QUEUED, or RUNNING with start_on_claim).
+     *
+     * @generated from field: whatsnext.v1.WorkJobs jobs = 2;
+     */
+    value: WorkJobs;
+    case: "jobs";
+  } | {
+    /**
+     * Held jobs cancelled on the server: stop them and report a finish (it is acknowledged quietly).
+     *
+     * @generated from field: whatsnext.v1.JobIds cancelled = 3;
+     */
+    value: JobIds;
+    case: "cancelled";
+  } | {
+    /**
+     * The answer to a start, finish or release, by the request's ref.
+     *
+     * @generated from field: whatsnext.v1.WorkResult result = 4;
+     */
+    value: WorkResult;
+    case: "result";
+  } | {
+    /**
+     * Jobs held for the worker that it did not name as running when it opened: back in the queue.
+     *
+     * @generated from field: whatsnext.v1.JobIds released = 5;
+     */
+    value: JobIds;
+    case: "released";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkResponse.
+ * Use `create(WorkResponseSchema)` to create a new message.
+ */
+export const WorkResponseSchema: GenMessage<WorkResponse> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 32);
+
+/**
+ * @generated from message whatsnext.v1.WorkOpened
+ */
+export type WorkOpened = Message<"whatsnext.v1.WorkOpened"> & {
+  /**
+   * @generated from field: whatsnext.v1.Worker worker = 1;
+   */
+  worker?: Worker | undefined;
+
+  /**
+   * @generated from field: int32 lease_seconds = 2;
+   */
+  leaseSeconds: number;
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkOpened.
+ * Use `create(WorkOpenedSchema)` to create a new message.
+ */
+export const WorkOpenedSchema: GenMessage<WorkOpened> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 33);
+
+/**
+ * @generated from message whatsnext.v1.WorkJobs
+ */
+export type WorkJobs = Message<"whatsnext.v1.WorkJobs"> & {
+  /**
+   * @generated from field: repeated whatsnext.v1.Job jobs = 1;
+   */
+  jobs: Job[];
+
+  /**
+   * PENDING jobs of the project after the claim (approximate past a thousand).
+   *
+   * @generated from field: int64 num_pending = 2;
+   */
+  numPending: bigint;
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkJobs.
+ * Use `create(WorkJobsSchema)` to create a new message.
+ */
+export const WorkJobsSchema: GenMessage<WorkJobs> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 34);
+
+/**
+ * @generated from message whatsnext.v1.WorkResult
+ */
+export type WorkResult = Message<"whatsnext.v1.WorkResult"> & {
+  /**
+   * @generated from field: uint64 ref = 1;
+   */
+  ref: bigint;
+
+  /**
+   * @generated from field: int64 job_id = 2;
+   */
+  jobId: bigint;
+
+  /**
+   * The job as it is now, when the report was taken.
+   *
+   * @generated from field: whatsnext.v1.Job job = 3;
+   */
+  job?: Job | undefined;
+
+  /**
+   * Empty on success; the gRPC code name (e.g. "failed_precondition") and message otherwise.
+   *
+   * @generated from field: string error_code = 4;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error_message = 5;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkResult.
+ * Use `create(WorkResultSchema)` to create a new message.
+ */
+export const WorkResultSchema: GenMessage<WorkResult> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 35);
+
+/**
  * WorkerService is the API of the processes that run jobs.
  *
  * @generated from service whatsnext.v1.WorkerService
@@ -986,6 +1334,24 @@ export const WorkerService: GenService<{
     methodKind: "unary";
     input: typeof ReleaseJobRequestSchema;
     output: typeof ReleaseJobResponseSchema;
+  },
+  /**
+   * Work is a worker's whole conversation on one stream (HTTP/2: gRPC or
+   * Connect): it opens with its id, project and free resources, grants
+   * credit for more jobs, and reports starts, finishes and releases as
+   * messages; the server pushes claimed jobs as soon as they exist and the
+   * cancellation of a held job at once. While the stream is open the
+   * worker's leases are kept alive (no Heartbeat needed); when it breaks they
+   * follow the lease rules, and a worker that opens a new stream within its
+   * lease, naming the jobs it still runs, keeps them. The unary RPCs above
+   * stay for clients that cannot stream.
+   *
+   * @generated from rpc whatsnext.v1.WorkerService.Work
+   */
+  work: {
+    methodKind: "bidi_streaming";
+    input: typeof WorkRequestSchema;
+    output: typeof WorkResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_whatsnext_v1_worker, 0);

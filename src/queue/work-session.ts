@@ -1,0 +1,276 @@
+import type { SqlDatabase } from "../db/executor.js";
+import { selectJob } from "../db/statements/jobs/select-job.js";
+import type { WorkerActor } from "../db/statements/workers/worker-actor.js";
+import type { ProjectRef } from "../domain/catalog.js";
+import { DomainError } from "../domain/errors.js";
+import type { Job } from "../domain/job.js";
+import type { WorkerWithJobs } from "../domain/worker.js";
+import { fetchJobs } from "./claim.js";
+import type { QueueEvents } from "./events/queue-events.js";
+import * as outcomes from "./job-outcomes.js";
+import type { PendingEstimate } from "./pending-estimate.js";
+import { getProject } from "./projects.js";
+import { getWorker, heartbeat } from "./workers.js";
+
+/** What a worker can run at once, as it declares it on its stream; the server keeps the account. */
+export interface WorkCapacity {
+  /** The most jobs at once. */
+  readonly jobs: number;
+  /** CPUs in all; null: not counted. */
+  readonly cpu: number | null;
+  /** Accelerators in all; null: not counted. */
+  readonly accelerators: number | null;
+  /** CPUs every job holds at least (a scheduler that gives each job a CPU). */
+  readonly cpuFloor: number;
+  /** When the worker's time runs out (ms since the epoch); null: no limit. */
+  readonly deadline: number | null;
+  /** Jobs that may still be pushed in all; null: no limit. */
+  readonly remaining: number | null;
+}
+
+/** What a session pushes to its worker, besides the answers to its reports. */
+export type SessionPush =
+  | { readonly kind: "jobs"; readonly jobs: Job[]; readonly numPending: number }
+  | { readonly kind: "cancelled"; readonly jobIds: number[] }
+  | { readonly kind: "released"; readonly jobIds: number[] };
+
+/** What the session needs from the server. */
+export interface SessionDeps {
+  readonly db: SqlDatabase;
+  readonly events: QueueEvents;
+  readonly estimate: PendingEstimate;
+  readonly leaseSeconds: number;
+  readonly backoffBaseSeconds: number;
+  /** Ends the session: the stream closed or the server stops. */
+  readonly signal: AbortSignal;
+  readonly push: (message: SessionPush) => void;
+}
+
+/** A job the session holds for its worker, with the share of the capacity it takes. */
+interface Held {
+  readonly cpu: number;
+  readonly accelerators: number;
+}
+
+/** How long one claim waits for work before it looks again (a safety net; wake-ups end it sooner). */
+const CLAIM_WAIT_MS = 30_000;
+
+/**
+ * One worker's Work stream, on the server: it claims jobs for the worker as
+ * soon as there is room in the capacity the worker declared, keeping the
+ * account itself from what it pushed and what the worker reported finished or
+ * released (so the two sides never race over free resources); it keeps the
+ * worker and its leases alive while the stream is open; and it tells the
+ * worker at once when a job it holds is cancelled. Every claim, start, finish
+ * and release goes through the same statements as the unary RPCs, with the
+ * same guarantees.
+ */
+export class WorkSession {
+  private readonly held = new Map<number, Held>();
+  private readonly notifiedCancels = new Set<number>();
+  /** Reports of one job run in order (a start before its finish). */
+  private readonly chains = new Map<number, Promise<unknown>>();
+  private fetchAbort = new AbortController();
+  private roomChanged: (() => void) | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly deps: SessionDeps,
+    private readonly actor: WorkerActor,
+    private readonly projectId: number,
+    private readonly startOnClaim: boolean,
+    private capacity: WorkCapacity,
+  ) {}
+
+  /**
+   * Opens a session: the worker must exist, not be deactivated, and be one
+   * the caller may act as (a heartbeat checks all three and keeps the jobs the
+   * worker names as running; others held for it go back to the queue). The
+   * jobs it still runs count against its capacity.
+   */
+  static async open(
+    deps: SessionDeps,
+    input: { actor: WorkerActor; project: ProjectRef; running: readonly number[]; startOnClaim: boolean; capacity: WorkCapacity },
+  ): Promise<{ session: WorkSession; worker: WorkerWithJobs; released: number[] }> {
+    const project = await getProject(deps.db, input.project);
+    const beat = await heartbeat(deps.db, deps.events, input.actor, deps.leaseSeconds, input.running);
+    const session = new WorkSession(deps, input.actor, project.id, input.startOnClaim, input.capacity);
+    for (const id of input.running) {
+      const job = await selectJob(deps.db, id);
+      if (job && job.workerId === input.actor.workerId && (job.status === "queued" || job.status === "running")) session.hold(job);
+    }
+    const worker = await getWorker(deps.db, input.actor.workerId);
+    return { session, worker, released: beat.releasedJobs.map((j) => j.id) };
+  }
+
+  /** Claims, keeps leases and listens for cancels until the signal ends the session. */
+  async run(): Promise<void> {
+    const { signal } = this.deps;
+    const interval = Math.max(250, (this.deps.leaseSeconds * 1000) / 3);
+    this.leaseTimer = setInterval(() => void this.keepLeases(), interval);
+    const stopAll = () => {
+      this.fetchAbort.abort();
+      this.roomChanged?.();
+    };
+    signal.addEventListener("abort", stopAll, { once: true });
+    try {
+      await Promise.all([this.claimLoop(), this.watchCancels()]);
+    } finally {
+      clearInterval(this.leaseTimer);
+      signal.removeEventListener("abort", stopAll);
+    }
+  }
+
+  /** Replaces the declared capacity; more room starts a new claim with it at once. */
+  setCapacity(capacity: WorkCapacity): void {
+    this.capacity = capacity;
+    this.roomFreed();
+  }
+
+  /** QUEUED → RUNNING, as StartJob. */
+  start(input: outcomes.JobStartInput): Promise<outcomes.ItemResult> {
+    return this.inOrder(input.jobId, async () => {
+      const [result] = await outcomes.startJobs(this.deps.db, this.deps.events, this.actor, [input], this.deps.leaseSeconds);
+      return result!;
+    });
+  }
+
+  /** A job's outcome, as FinishJob; its room is free again whatever the answer (the worker no longer runs it). */
+  finish(input: outcomes.JobOutcomeInput): Promise<outcomes.ItemResult> {
+    return this.inOrder(input.jobId, async () => {
+      try {
+        const [result] = await outcomes.finishJobs(this.deps.db, this.deps.events, this.actor, [input], this.deps.backoffBaseSeconds);
+        return result!;
+      } finally {
+        this.drop(input.jobId);
+      }
+    });
+  }
+
+  /** Gives a job back without spending an attempt, as ReleaseJob; its room is free again. */
+  release(jobId: number, reason: string, preemption: { preempted: boolean; checkpoint: string }): Promise<outcomes.ItemResult> {
+    return this.inOrder(jobId, async () => {
+      try {
+        const job = await outcomes.releaseJob(this.deps.db, this.deps.events, this.actor, jobId, reason, preemption);
+        return { jobId, job };
+      } catch (err) {
+        if (err instanceof DomainError) return { jobId, error: err };
+        throw err;
+      } finally {
+        this.drop(jobId);
+      }
+    });
+  }
+
+  private inOrder<T>(jobId: number, fn: () => Promise<T>): Promise<T> {
+    const before = this.chains.get(jobId) ?? Promise.resolve();
+    const next = before.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.chains.set(jobId, tail);
+    void tail.then(() => {
+      if (this.chains.get(jobId) === tail) this.chains.delete(jobId);
+    });
+    return next;
+  }
+
+  private hold(job: Job): void {
+    this.held.set(job.id, { cpu: Math.max(job.requiredCpu, this.capacity.cpuFloor), accelerators: job.requiredAccelerators });
+  }
+
+  private drop(jobId: number): void {
+    if (this.held.delete(jobId)) this.roomFreed();
+    this.notifiedCancels.delete(jobId);
+  }
+
+  private roomFreed(): void {
+    // A claim waiting with the old, smaller room is replaced by one with the new room.
+    this.fetchAbort.abort();
+    this.roomChanged?.();
+  }
+
+  /** What may be claimed now. */
+  private room(): { jobs: number; cpu: number | null; accelerators: number | null; seconds: number | null } {
+    const c = this.capacity;
+    let cpuUsed = 0;
+    let accUsed = 0;
+    for (const h of this.held.values()) {
+      cpuUsed += h.cpu;
+      accUsed += h.accelerators;
+    }
+    const cpu = c.cpu === null ? null : Math.max(0, c.cpu - cpuUsed);
+    let jobs = Math.max(0, c.jobs - this.held.size);
+    if (c.remaining !== null) jobs = Math.min(jobs, c.remaining);
+    // A job holds at least the floor: no more jobs than the free CPUs can hold.
+    if (cpu !== null && c.cpuFloor > 0) jobs = Math.min(jobs, Math.floor(cpu / c.cpuFloor));
+    const seconds = c.deadline === null ? null : Math.max(0, Math.floor((c.deadline - Date.now()) / 1000));
+    return { jobs, cpu, accelerators: c.accelerators === null ? null : Math.max(0, c.accelerators - accUsed), seconds };
+  }
+
+  private async claimLoop(): Promise<void> {
+    const { signal } = this.deps;
+    while (!signal.aborted) {
+      const room = this.room();
+      if (room.jobs <= 0 || room.seconds === 0) {
+        await new Promise<void>((resolve) => {
+          this.roomChanged = resolve;
+          // The deadline may only shrink the room; a worker whose time is up waits for a new capacity.
+        });
+        this.roomChanged = undefined;
+        continue;
+      }
+      this.fetchAbort = new AbortController();
+      const abortOnEnd = () => this.fetchAbort.abort();
+      signal.addEventListener("abort", abortOnEnd, { once: true });
+      let result;
+      try {
+        result = await fetchJobs(
+          this.deps.db,
+          this.deps.events,
+          this.deps.estimate,
+          {
+            workerId: this.actor.workerId,
+            principal: this.actor.principal,
+            project: { id: this.projectId },
+            availableCpu: room.cpu,
+            availableAccelerators: room.accelerators,
+            availableSeconds: room.seconds,
+            maxJobs: Math.min(room.jobs, 1000),
+            leaseSeconds: this.deps.leaseSeconds,
+            start: this.startOnClaim,
+          },
+          { waitMs: CLAIM_WAIT_MS, signal: this.fetchAbort.signal },
+        );
+      } finally {
+        signal.removeEventListener("abort", abortOnEnd);
+      }
+      if (result.jobs.length === 0) continue;
+      for (const job of result.jobs) this.hold(job);
+      if (this.capacity.remaining !== null) this.capacity = { ...this.capacity, remaining: Math.max(0, this.capacity.remaining - result.jobs.length) };
+      this.deps.push({ kind: "jobs", jobs: result.jobs, numPending: result.numPending });
+    }
+  }
+
+  /** Pushes the cancel of a held job as soon as it is published, on any replica. */
+  private async watchCancels(): Promise<void> {
+    for await (const change of this.deps.events.watch(this.projectId, this.deps.signal)) {
+      if (change.status === "cancelled" && this.held.has(change.jobId) && !this.notifiedCancels.has(change.jobId)) {
+        this.notifiedCancels.add(change.jobId);
+        this.deps.push({ kind: "cancelled", jobIds: [change.jobId] });
+      }
+    }
+  }
+
+  /** The stream is the worker's liveness: while it is open, its leases are extended as a heartbeat would. */
+  private async keepLeases(): Promise<void> {
+    if (this.deps.signal.aborted) return;
+    try {
+      const beat = await heartbeat(this.deps.db, this.deps.events, this.actor, this.deps.leaseSeconds, [...this.held.keys()]);
+      const fresh = beat.cancelledJobIds.filter((id) => this.held.has(id) && !this.notifiedCancels.has(id));
+      for (const id of fresh) this.notifiedCancels.add(id);
+      if (fresh.length > 0) this.deps.push({ kind: "cancelled", jobIds: fresh });
+      if (beat.releasedJobs.length > 0) this.deps.push({ kind: "released", jobIds: beat.releasedJobs.map((j) => j.id) });
+    } catch {
+      // The database away: the next beat tries again; the lease outlives a few missed ones.
+    }
+  }
+}
