@@ -26,6 +26,8 @@ export interface WorkCapacity {
   readonly deadline: number | null;
   /** Jobs that may still be pushed in all; null: no limit. */
   readonly remaining: number | null;
+  /** Push nothing for now (the worker is stopping, or its cluster is away). */
+  readonly paused: boolean;
 }
 
 /** What a session pushes to its worker, besides the answers to its reports. */
@@ -198,7 +200,7 @@ export class WorkSession {
       accUsed += h.accelerators;
     }
     const cpu = c.cpu === null ? null : Math.max(0, c.cpu - cpuUsed);
-    let jobs = Math.max(0, c.jobs - this.held.size);
+    let jobs = c.paused ? 0 : Math.max(0, c.jobs - this.held.size);
     if (c.remaining !== null) jobs = Math.min(jobs, c.remaining);
     // A job holds at least the floor: no more jobs than the free CPUs can hold.
     if (cpu !== null && c.cpuFloor > 0) jobs = Math.min(jobs, Math.floor(cpu / c.cpuFloor));

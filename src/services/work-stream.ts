@@ -77,6 +77,7 @@ function requireCapacity(field: string, c: WorkCapacityMessage | undefined): Wor
     cpuFloor: requireIntInRange(`${field}.cpu_per_job_floor`, c.cpuPerJobFloor, 0, LIMITS.requiredResourceMax),
     deadline: seconds === null ? null : Date.now() + seconds * 1000,
     remaining: c.remainingJobs === 0 ? null : requireIntInRange(`${field}.remaining_jobs`, c.remainingJobs, 1, 2_147_483_647),
+    paused: c.paused,
   };
 }
 
@@ -135,11 +136,14 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
       outbox.push({ kind: { case: "opened", value: { worker: workerToProto(worker.worker, worker.jobIds), leaseSeconds } } });
       if (released.length > 0) outbox.push({ kind: { case: "released", value: { ids: released.map((id) => BigInt(id)) } } });
 
+      const inFlight = new Set<Promise<void>>();
       const report = (ref: bigint, pending: Promise<ItemResult>) => {
-        pending.then(
+        const answered = pending.then(
           (r) => outbox.push(resultOf(ref, r)),
           (err: unknown) => outbox.end(err),
         );
+        inFlight.add(answered);
+        void answered.then(() => inFlight.delete(answered));
       };
       const reading = (async () => {
         for (;;) {
@@ -191,7 +195,10 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
       })();
       // The client ends its side when it stops: then the stream ends once the last answers went out.
       reading.then(
-        () => ended.abort(),
+        async () => {
+          await Promise.all([...inFlight]);
+          ended.abort();
+        },
         (err: unknown) => outbox.end(err),
       );
       session.run().then(
