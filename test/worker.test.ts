@@ -23,7 +23,10 @@ import { createCliFormatter } from "../src/worker/formatters/index.js";
 import { WorkerRuntime, type WorkerEvent } from "../src/worker/worker.js";
 import { isAlive, killGroup, livingGroupMembers } from "./support/process-table.js";
 import { runCli, startCli, tempFolder } from "./support/run-cli.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { createTestDatabase, startTestServer, type TestServer } from "./support/test-server.js";
+import { loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { startServer } from "../src/server/server.js";
 
 const FIXTURE_BIN = fileURLToPath(new URL("./fixtures/bin", import.meta.url));
 
@@ -407,6 +410,53 @@ describe("how the worker talks to the server", () => {
     } finally {
       viaOlder.close();
       await older.close();
+    }
+  });
+});
+
+describe("the worker across a server restart", () => {
+  it("opens the Work stream again within the lease and keeps its running job: one attempt, no lost lease, finished once", async () => {
+    const db = await createTestDatabase();
+    const dir = tempFolder("wn-restart-");
+    // The embedded database in a folder (when no PostgreSQL is given) outlives the server, as PostgreSQL does.
+    const settings = { WHATSNEXT_PORT: "0", WHATSNEXT_DATA_DIR: join(dir, "data"), LOG_LEVEL: "silent", WHATSNEXT_LEASE_SECONDS: "10", WHATSNEXT_REAPER_INTERVAL_MS: "100", DATABASE_URL: db.url };
+    let server = await startServer(loadConfig(settings), createLogger("silent"));
+    const port = new URL(server.url).port;
+    const c = connect({ server: server.url });
+    let running: Promise<unknown> | undefined;
+    try {
+      const { project: p } = await c.projects.createProject({ name: "w-restart" });
+      const gated = script(dir, "gated.sh", `touch "${dir}/started"; while [ ! -e "${dir}/gate" ]; do sleep 0.05; done; echo done`);
+      await c.tasks.createTask({ projectId: p!.id, name: "gated", commandTemplate: `bash ${gated}` });
+      const { job } = await c.jobs.createJob({ projectId: p!.id, task: { case: "taskName", value: "gated" }, name: "through-restart" });
+      const events: WorkerEvent[] = [];
+      const runtime = new WorkerRuntime({ client: c, projectId: p!.id, formatter: createCliFormatter(), parallel: 1, maxJobs: 1, onEvent: (e) => events.push(e) });
+      running = runtime.run();
+      await until("the job to start", () => existsSync(join(dir, "started")));
+      await server.close(1000);
+      const restartedAt = Date.now();
+      server = await startServer(loadConfig({ ...settings, WHATSNEXT_PORT: port }), createLogger("silent"));
+      await until("the stream to open again", () => events.filter((e) => e.type === "connected").length >= 2);
+      // The new server extends the lease past what the old one gave: the job is still the worker's.
+      const held = await until("the lease to be extended by the new server", async () => {
+        const j = (await c.jobs.getJob({ id: job!.id })).job!;
+        const expires = j.leaseExpireTime ? Number(j.leaseExpireTime.seconds) * 1000 + j.leaseExpireTime.nanos / 1e6 : 0;
+        return expires > restartedAt + 10_000 ? j : undefined;
+      });
+      assert.equal(held.status, JobStatus.RUNNING);
+      assert.equal(held.workerId, runtime.id);
+      writeFileSync(join(dir, "gate"), "");
+      const summary = (await running) as { succeeded: number };
+      assert.equal(summary.succeeded, 1);
+      const done = (await c.jobs.getJob({ id: job!.id })).job!;
+      assert.deepEqual([done.status, done.attempts, done.lostLeases], [JobStatus.COMPLETED, 1, 0]);
+      assert.ok(events.some((e) => e.type === "error" && /Work stream broke/.test(e.message)));
+    } finally {
+      writeFileSync(join(dir, "gate"), "");
+      await running?.catch(() => undefined);
+      c.close();
+      await server.close(1000);
+      await db.drop();
     }
   });
 });

@@ -120,7 +120,9 @@ function eventLogger(json: boolean, quiet: boolean): (event: WorkerEvent) => voi
 function eventText(e: WorkerEvent): string {
   switch (e.type) {
     case "registered":
-      return `registered as ${e.workerId} (lease ${e.leaseSeconds}s, heartbeat every ${e.heartbeatSeconds}s); waiting for jobs`;
+      return `registered as ${e.workerId} (lease ${e.leaseSeconds}s)`;
+    case "connected":
+      return e.via === "stream" ? "Work stream open; waiting for jobs" : "polling with FetchJob and heartbeats (no Work stream); waiting for jobs";
     case "claimed":
       return `job ${e.jobId} ${e.name} (${e.task}) claimed`;
     case "started":

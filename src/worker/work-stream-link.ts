@@ -23,6 +23,8 @@ export interface WorkStreamHandlers {
   capacity(): WorkCapacityInit;
   /** Something went wrong that the link handles itself (a broken stream it reopens). */
   error(message: string): void;
+  /** A stream opened: the first, or one after a break. */
+  opened(): void;
 }
 
 /** Requests of one stream, written as they come; end() half-closes. */
@@ -195,6 +197,7 @@ export class WorkStreamLink {
     if (first.done) throw new ConnectError("the server ended the Work stream before opening it", Code.Unavailable);
     if (first.value.kind.case !== "opened") throw new ConnectError(`the Work stream opened with ${first.value.kind.case ?? "nothing"}`, Code.Internal);
     this.responses = responses;
+    this.handlers.opened();
   }
 
   private async read(): Promise<void> {

@@ -56,6 +56,8 @@ export interface WorkerOptions {
 /** Something that happened in the worker, for its log. */
 export type WorkerEvent =
   | { type: "registered"; workerId: string; leaseSeconds: number; heartbeatSeconds: number }
+  /** The Work stream opened (again, after a break); or, against a server without it, the unary calls are used. */
+  | { type: "connected"; via: "stream" | "unary" }
   | { type: "claimed"; jobId: bigint; name: string; task: string }
   | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
   | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string }

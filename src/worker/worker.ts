@@ -119,6 +119,7 @@ export class WorkerRuntime {
     const askOnce = o.once && (o.waitSeconds ?? DEFAULT_WAIT_SECONDS) === 0;
     const link = (o.stream ?? true) && !askOnce ? await this.openStream() : undefined;
     if (!link) {
+      this.emit({ type: "connected", via: "unary" });
       this.heartbeats = new HeartbeatLoop(o.client, this.workerId, heartbeatSeconds * 1000, {
         running: () => [...this.running.keys()],
         cancelled: (ids) => this.cancelled(ids),
@@ -161,6 +162,7 @@ export class WorkerRuntime {
       running: () => [...this.running.keys()],
       capacity: () => this.capacity(),
       error: (message) => this.emit({ type: "error", message }),
+      opened: () => this.emit({ type: "connected", via: "stream" }),
     });
     if (await link.open()) {
       this.link = link;
