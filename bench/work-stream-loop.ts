@@ -3,6 +3,7 @@ import type { Job } from "../gen/whatsnext/v1/job_pb.js";
 import type { WorkerService, WorkRequest } from "../gen/whatsnext/v1/worker_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { WorkRequestSchema } from "../gen/whatsnext/v1/worker_pb.js";
+import { AsyncQueue } from "../src/async-queue.js";
 
 /** One bench loop's Work stream: pushed jobs go to `jobs`; finish() reports one done. */
 export interface BenchStream {
@@ -13,36 +14,6 @@ export interface BenchStream {
   finish(jobId: bigint): void;
   /** Half-closes and waits for the server to end the stream. */
   close(): Promise<void>;
-}
-
-/** Requests written as they come; end() half-closes. */
-class Outgoing implements AsyncIterable<WorkRequest> {
-  private readonly items: WorkRequest[] = [];
-  private wake: (() => void) | undefined;
-  private ended = false;
-  push(item: WorkRequest): void {
-    this.items.push(item);
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-  end(): void {
-    this.ended = true;
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-  async *[Symbol.asyncIterator](): AsyncIterator<WorkRequest> {
-    for (;;) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
 }
 
 /**
@@ -59,7 +30,7 @@ export function openBenchStream(
   room: number,
   handlers: { jobs(jobs: readonly Job[], stream: BenchStream): void; finished?(): void },
 ): BenchStream {
-  const outgoing = new Outgoing();
+  const outgoing = new AsyncQueue<WorkRequest>();
   outgoing.push(create(WorkRequestSchema, { kind: { case: "open", value: { workerId, project: { case: "projectId", value: projectId }, startOnClaim: true, capacity: { jobs: room } } } }));
   let ref = 0n;
   let opened!: () => void;

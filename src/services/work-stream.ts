@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import type { WorkCapacity as WorkCapacityMessage, WorkRequest, WorkResponseSchema } from "../../gen/whatsnext/v1/worker_pb.js";
 import { linkedSignal } from "../abort.js";
+import { AsyncQueue } from "../async-queue.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { QueueEvents } from "../queue/events/queue-events.js";
 import type { ItemResult } from "../queue/job-outcomes.js";
@@ -23,48 +24,6 @@ import {
 import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireText } from "./validation.js";
 
 type WorkResponseInit = MessageInitShape<typeof WorkResponseSchema>;
-
-/** Outgoing messages of one stream, in order; the generator reads them as they come. */
-class Outbox {
-  private readonly queue: WorkResponseInit[] = [];
-  private wake: (() => void) | undefined;
-  private ended = false;
-  private failure: unknown;
-
-  push(message: WorkResponseInit): void {
-    if (this.ended) return;
-    this.queue.push(message);
-    this.signal();
-  }
-
-  end(failure?: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.failure = failure;
-    this.signal();
-  }
-
-  private signal(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  async *drain(): AsyncGenerator<WorkResponseInit> {
-    for (;;) {
-      const next = this.queue.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.ended) {
-        if (this.failure !== undefined) throw this.failure;
-        return;
-      }
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-}
 
 /** A declared capacity from the wire; its time left becomes a deadline now. */
 function requireCapacity(field: string, c: WorkCapacityMessage | undefined): WorkCapacity {
@@ -115,7 +74,7 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
 
     const ended = new AbortController();
     const linked = linkedSignal(ctx.signal, app.shutdown, ended.signal);
-    const outbox = new Outbox();
+    const outbox = new AsyncQueue<WorkResponseInit>();
     const leaseSeconds = app.config.WHATSNEXT_LEASE_SECONDS;
     try {
       const { session, worker, released } = await WorkSession.open(
@@ -205,7 +164,7 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
         () => outbox.end(),
         (err: unknown) => outbox.end(err),
       );
-      yield* outbox.drain();
+      yield* outbox;
     } finally {
       ended.abort();
       linked.dispose();

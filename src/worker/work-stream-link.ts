@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
 import type { WorkCapacitySchema, WorkRequestSchema, WorkResponse, WorkResult } from "../../gen/whatsnext/v1/worker_pb.js";
+import { AsyncQueue } from "../async-queue.js";
 import type { WhatsNextClient } from "../client/connect.js";
 import { describeError, isFatal } from "./reporting-call.js";
 
@@ -27,42 +28,6 @@ export interface WorkStreamHandlers {
   opened(): void;
 }
 
-/** Requests of one stream, written as they come; end() half-closes. */
-class Outgoing implements AsyncIterable<WorkRequestInit> {
-  private readonly items: WorkRequestInit[] = [];
-  private wake: (() => void) | undefined;
-  private ended = false;
-
-  push(item: WorkRequestInit): void {
-    if (this.ended) return;
-    this.items.push(item);
-    this.signal();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.signal();
-  }
-
-  private signal(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<WorkRequestInit> {
-    for (;;) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-}
-
 /** How long a broken stream waits before it opens again: doubling from half a second, at most 10 s. */
 function reopenDelayMs(failures: number): number {
   return Math.min(10_000, 500 * 2 ** Math.min(failures - 1, 5));
@@ -80,7 +45,7 @@ function reopenDelayMs(failures: number): number {
 export class WorkStreamLink {
   private readonly unanswered = new Map<bigint, { request: WorkRequestInit; resolve: (r: WorkResult) => void }>();
   private nextRef = 1n;
-  private outgoing: Outgoing | undefined;
+  private outgoing: AsyncQueue<WorkRequestInit> | undefined;
   private responses: AsyncIterator<WorkResponse> | undefined;
   private connection: AbortController | undefined;
   private closing = false;
@@ -174,7 +139,7 @@ export class WorkStreamLink {
   }
 
   private async connect(): Promise<void> {
-    const outgoing = new Outgoing();
+    const outgoing = new AsyncQueue<WorkRequestInit>();
     const connection = new AbortController();
     outgoing.push({
       kind: {
