@@ -23,6 +23,7 @@ import { createCliFormatter } from "../src/worker/formatters/index.js";
 import { WorkerRuntime, type WorkerEvent } from "../src/worker/worker.js";
 import { isAlive, killGroup, livingGroupMembers } from "./support/process-table.js";
 import { runCli, startCli, tempFolder } from "./support/run-cli.js";
+import { waitForFetchWaiters } from "./support/fetch-waiters.js";
 import { createTestDatabase, startTestServer, type TestServer } from "./support/test-server.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
@@ -458,5 +459,36 @@ describe("the worker across a server restart", () => {
       await server.close(1000);
       await db.drop();
     }
+  });
+});
+
+describe("the worker without the stream (unary calls)", () => {
+  it("asks again at once with the room a finished job freed, instead of waiting out the FetchJob under way", async () => {
+    const dir = tempFolder("wn-room-");
+    const gated = script(dir, "gated.sh", `touch "${dir}/started-$WHATSNEXT_JOB_ID"; while [ ! -e "${dir}/gate" ]; do sleep 0.05; done`);
+    const projectId = await project("w-room", [
+      { name: "one", command: `bash ${gated}`, cpu: 1 },
+      { name: "two", command: "true", cpu: 2 },
+    ]);
+    const first = await addJob(projectId, "one", "first", {}, 10);
+    const wide = await addJob(projectId, "two", "wide", {}, 0);
+    const events: WorkerEvent[] = [];
+    // A FetchJob waits 60 s: the wide job must not wait for it to end.
+    const runtime = new WorkerRuntime({ client, projectId, formatter: createCliFormatter(), cpus: 2, parallel: 2, maxJobs: 2, waitSeconds: 60, stream: false, onEvent: (e) => events.push(e) });
+    const running = runtime.run();
+    try {
+      await until("the first job to start", () => existsSync(join(dir, `started-${first.id}`)));
+      // One CPU is free, the wide job needs two: the worker's FetchJob now waits.
+      await waitForFetchWaiters(t.url, 1);
+      assert.equal((await getJob(wide.id)).status, JobStatus.PENDING);
+      writeFileSync(join(dir, "gate"), "");
+      // Well inside the 60 s the waiting FetchJob would take to end by itself.
+      await until("the wide job to complete", async () => (await getJob(wide.id)).status === JobStatus.COMPLETED, 20_000);
+    } finally {
+      writeFileSync(join(dir, "gate"), "");
+      runtime.stop();
+      await running;
+    }
+    assert.equal((await getJob(first.id)).status, JobStatus.COMPLETED);
   });
 });

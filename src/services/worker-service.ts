@@ -100,6 +100,14 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     } finally {
       linked?.dispose();
     }
+    if (callSignal.aborted && result.jobs.length > 0) {
+      // The caller gave up on this FetchJob (a worker asking again with what it freed meanwhile): it will
+      // never see these jobs, so they go back now, without an attempt spent, not when their lease runs out.
+      const who = { workerId: fetch.claim.workerId, principal: fetch.claim.principal };
+      for (const job of result.jobs) {
+        await outcomes.releaseJob(app.db.sql, events, who, job.id, "the FetchJob that claimed it was cancelled by its caller", { preempted: false, checkpoint: "" }).catch(() => undefined);
+      }
+    }
     return { jobs: result.jobs.map(jobToProto), numPending: BigInt(result.numPending) };
   };
 

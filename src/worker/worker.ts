@@ -65,6 +65,8 @@ export class WorkerRuntime {
   /** Woken when a job ends (capacity freed) and when a stop is requested. */
   private readonly changed = new WakeSignal();
   private heartbeats?: HeartbeatLoop;
+  /** The FetchJob waiting now (unary calls only), so that freed room can replace it. */
+  private fetchWaiting?: AbortController;
   /** The Work stream, when the server has one; unary calls otherwise. */
   private link?: WorkStreamLink;
   /** Set while the formatter's cluster does not answer: no claims until it resolves. */
@@ -235,6 +237,13 @@ export class WorkerRuntime {
     }
   }
 
+  /**
+   * Without the stream: long-polls FetchJob for what is free. When a job
+   * ends while a FetchJob waits, that FetchJob is cancelled and another
+   * asks at once with everything free now (a job needing the freed and the
+   * already free resources together could not come otherwise until the wait
+   * ended); the server gives back anything the cancelled call had claimed.
+   */
   private async claimLoop(): Promise<void> {
     const o = this.options;
     let failures = 0;
@@ -251,6 +260,10 @@ export class WorkerRuntime {
         await this.changed.wait();
         continue;
       }
+      const call = new AbortController();
+      const onStop = () => call.abort();
+      this.pollAbort.signal.addEventListener("abort", onStop, { once: true });
+      this.fetchWaiting = call;
       let jobs: Job[];
       try {
         const res = await o.client.workers.fetchJob(
@@ -262,18 +275,22 @@ export class WorkerRuntime {
             waitSeconds: o.waitSeconds ?? DEFAULT_WAIT_SECONDS,
             maxJobs: want,
           },
-          { signal: this.pollAbort.signal },
+          { signal: call.signal },
         );
         jobs = res.jobs;
         failures = 0;
       } catch (err) {
         if (this.stopping) return;
+        if (call.signal.aborted) continue; // room freed: ask again with it
         if (isFatal(err)) throw err;
         failures += 1;
         this.emit({ type: "error", message: `FetchJob failed (${describeError(err)}); trying again` });
         // Back off only after failures, never between jobs; a stop ends the pause.
         await this.changed.wait(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
         continue;
+      } finally {
+        this.fetchWaiting = undefined;
+        this.pollAbort.signal.removeEventListener("abort", onStop);
       }
       if (this.clusterAway) {
         // Claimed by a FetchJob already under way when the cluster went away: give them back untried.
@@ -310,6 +327,8 @@ export class WorkerRuntime {
     entry.done = this.execute(entry).finally(() => {
       this.pool.release(allocation);
       this.running.delete(job.id);
+      // A FetchJob waiting with the smaller room is replaced by one with this job's share too.
+      this.fetchWaiting?.abort();
       this.changed.wake();
     });
   }
