@@ -2,8 +2,8 @@
 // @generated from file whatsnext/v1/worker.proto (package whatsnext.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Job, JobIds } from "./job_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file whatsnext/v1/worker.proto.
  */
 export const file_whatsnext_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chl3aGF0c25leHQvdjEvd29ya2VyLnByb3RvEgx3aGF0c25leHQudjEiwAIKBldvcmtlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmVudGl0eRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIaCg1hdmFpbGFibGVfY3B1GAUgASgFSACIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgGIAEoBUgBiAEBEjcKE2xhc3RfaGVhcnRiZWF0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgIIAEoCBIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHam9iX2lkcxgKIAMoA0IQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyLSAQoVUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZW50aXR5GAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhoKDWF2YWlsYWJsZV9jcHUYBSABKAVIAIgBARIjChZhdmFpbGFibGVfYWNjZWxlcmF0b3JzGAYgASgFSAGIAQESDAoEaG9zdBgHIAEoCUIQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyJ5ChZSZWdpc3RlcldvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFQoNbGVhc2Vfc2Vjb25kcxgCIAEoBRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgDIAEoBSJMChBIZWFydGJlYXRSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIlCgdydW5uaW5nGAIgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkcyJ/ChFIZWFydGJlYXRSZXNwb25zZRIZChFjYW5jZWxsZWRfam9iX2lkcxgBIAMoAxI1ChFsZWFzZV9leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmVsZWFzZWRfam9iX2lkcxgDIAMoAyIsChdEZWFjdGl2YXRlV29ya2VyUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkiWgoYRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISGAoQcmVsZWFzZWRfam9iX2lkcxgCIAMoAyIlChBHZXRXb3JrZXJSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCSI5ChFHZXRXb3JrZXJSZXNwb25zZRIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyIlUKEkxpc3RXb3JrZXJzUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlUKE0xpc3RXb3JrZXJzUmVzcG9uc2USJQoHd29ya2VycxgBIAMoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIigKE0RlbGV0ZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIhYKFERlbGV0ZVdvcmtlclJlc3BvbnNlIrUCCg9GZXRjaEpvYlJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIaCg1hdmFpbGFibGVfY3B1GAQgASgFSAGIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgFIAEoBUgCiAEBEhQKDHdhaXRfc2Vjb25kcxgGIAEoBRIQCghtYXhfam9icxgHIAEoBRINCgVzdGFydBgIIAEoCBIxCg5hdmFpbGFibGVfdGltZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIJCgdwcm9qZWN0QhAKDl9hdmFpbGFibGVfY3B1QhkKF19hdmFpbGFibGVfYWNjZWxlcmF0b3JzIkgKEEZldGNoSm9iUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMiXgoPU3RhcnRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYBCADKAkiMgoQU3RhcnRKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIk0KEFN0YXJ0Sm9ic1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEiYKBnN0YXJ0cxgCIAMoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydCJECghKb2JTdGFydBIOCgZqb2JfaWQYASABKAMSDwoHY29tbWFuZBgCIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYAyADKAkiPQoRU3RhcnRKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQivwEKEEZpbmlzaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgDEhEKCXdvcmtlcl9pZBgCIAEoCRIPCgdzdWNjZXNzGAMgASgIEhYKCWV4aXRfY29kZRgEIAEoBUgAiAEBEg8KB21lc3NhZ2UYBSABKAkSEwoLb3V0cHV0X3RhaWwYBiABKAkSKwoEbmV4dBgHIAEoCzIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3RCDAoKX2V4aXRfY29kZSJhChFGaW5pc2hKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEiwKBG5leHQYAiABKAsyHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZSJ/ChFGaW5pc2hKb2JzUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSKgoIb3V0Y29tZXMYAiADKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZRIrCgRuZXh0GAMgASgLMh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdCJ5CgpKb2JPdXRjb21lEg4KBmpvYl9pZBgBIAEoAxIPCgdzdWNjZXNzGAIgASgIEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEg8KB21lc3NhZ2UYBCABKAkSEwoLb3V0cHV0X3RhaWwYBSABKAlCDAoKX2V4aXRfY29kZSJsChJGaW5pc2hKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQSLAoEbmV4dBgCIAEoCzIeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlIkYKCUpvYlJlc3VsdBIOCgZqb2JfaWQYASABKAMSEgoKZXJyb3JfY29kZRgCIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAMgASgJIm0KEVJlbGVhc2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEhEKCXByZWVtcHRlZBgEIAEoCBISCgpjaGVja3BvaW50GAUgASgJIjQKElJlbGVhc2VKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIv0BCgtXb3JrUmVxdWVzdBImCgRvcGVuGAEgASgLMhYud2hhdHNuZXh0LnYxLldvcmtPcGVuSAASLgoIY2FwYWNpdHkYAiABKAsyGi53aGF0c25leHQudjEuV29ya0NhcGFjaXR5SAASJwoFc3RhcnQYAyABKAsyFi53aGF0c25leHQudjEuSm9iU3RhcnRIABIqCgZmaW5pc2gYBCABKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZUgAEiwKB3JlbGVhc2UYBSABKAsyGS53aGF0c25leHQudjEuV29ya1JlbGVhc2VIABILCgNyZWYYBiABKARCBgoEa2luZCKtAQoIV29ya09wZW4SEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIPCgdydW5uaW5nGAQgAygDEhYKDnN0YXJ0X29uX2NsYWltGAUgASgIEiwKCGNhcGFjaXR5GAYgASgLMhoud2hhdHNuZXh0LnYxLldvcmtDYXBhY2l0eUIJCgdwcm9qZWN0IsgBCgxXb3JrQ2FwYWNpdHkSDAoEam9icxgBIAEoBRIQCgNjcHUYAiABKAVIAIgBARIZCgxhY2NlbGVyYXRvcnMYAyABKAVIAYgBARIZChFjcHVfcGVyX2pvYl9mbG9vchgEIAEoBRIxCg5hdmFpbGFibGVfdGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZW1haW5pbmdfam9icxgGIAEoBUIGCgRfY3B1Qg8KDV9hY2NlbGVyYXRvcnMiVAoLV29ya1JlbGVhc2USDgoGam9iX2lkGAEgASgDEg4KBnJlYXNvbhgCIAEoCRIRCglwcmVlbXB0ZWQYAyABKAgSEgoKY2hlY2twb2ludBgEIAEoCSLrAQoMV29ya1Jlc3BvbnNlEioKBm9wZW5lZBgBIAEoCzIYLndoYXRzbmV4dC52MS5Xb3JrT3BlbmVkSAASJgoEam9icxgCIAEoCzIWLndoYXRzbmV4dC52MS5Xb3JrSm9ic0gAEikKCWNhbmNlbGxlZBgDIAEoCzIULndoYXRzbmV4dC52MS5Kb2JJZHNIABIqCgZyZXN1bHQYBCABKAsyGC53aGF0c25leHQudjEuV29ya1Jlc3VsdEgAEigKCHJlbGVhc2VkGAUgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkc0gAQgYKBGtpbmQiSQoKV29ya09wZW5lZBIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyEhUKDWxlYXNlX3NlY29uZHMYAiABKAUiQAoIV29ya0pvYnMSHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMidAoKV29ya1Jlc3VsdBILCgNyZWYYASABKAQSDgoGam9iX2lkGAIgASgDEh4KA2pvYhgDIAEoCzIRLndoYXRzbmV4dC52MS5Kb2ISEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJMrcICg1Xb3JrZXJTZXJ2aWNlElsKDlJlZ2lzdGVyV29ya2VyEiMud2hhdHNuZXh0LnYxLlJlZ2lzdGVyV29ya2VyUmVxdWVzdBokLndoYXRzbmV4dC52MS5SZWdpc3RlcldvcmtlclJlc3BvbnNlEkwKCUhlYXJ0YmVhdBIeLndoYXRzbmV4dC52MS5IZWFydGJlYXRSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEmEKEERlYWN0aXZhdGVXb3JrZXISJS53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlcXVlc3QaJi53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlElEKCUdldFdvcmtlchIeLndoYXRzbmV4dC52MS5HZXRXb3JrZXJSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkdldFdvcmtlclJlc3BvbnNlIgOQAgESVwoLTGlzdFdvcmtlcnMSIC53aGF0c25leHQudjEuTGlzdFdvcmtlcnNSZXF1ZXN0GiEud2hhdHNuZXh0LnYxLkxpc3RXb3JrZXJzUmVzcG9uc2UiA5ACARJVCgxEZWxldGVXb3JrZXISIS53aGF0c25leHQudjEuRGVsZXRlV29ya2VyUmVxdWVzdBoiLndoYXRzbmV4dC52MS5EZWxldGVXb3JrZXJSZXNwb25zZRJJCghGZXRjaEpvYhIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZRJJCghTdGFydEpvYhIdLndoYXRzbmV4dC52MS5TdGFydEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuU3RhcnRKb2JSZXNwb25zZRJMCglTdGFydEpvYnMSHi53aGF0c25leHQudjEuU3RhcnRKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5TdGFydEpvYnNSZXNwb25zZRJMCglGaW5pc2hKb2ISHi53aGF0c25leHQudjEuRmluaXNoSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5GaW5pc2hKb2JSZXNwb25zZRJPCgpGaW5pc2hKb2JzEh8ud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXNwb25zZRJPCgpSZWxlYXNlSm9iEh8ud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXNwb25zZRJBCgRXb3JrEhkud2hhdHNuZXh0LnYxLldvcmtSZXF1ZXN0Ghoud2hhdHNuZXh0LnYxLldvcmtSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_whatsnext_v1_job]);
+  fileDesc("Chl3aGF0c25leHQvdjEvd29ya2VyLnByb3RvEgx3aGF0c25leHQudjEiwAIKBldvcmtlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmVudGl0eRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIaCg1hdmFpbGFibGVfY3B1GAUgASgFSACIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgGIAEoBUgBiAEBEjcKE2xhc3RfaGVhcnRiZWF0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgIIAEoCBIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHam9iX2lkcxgKIAMoA0IQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyLSAQoVUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZW50aXR5GAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhoKDWF2YWlsYWJsZV9jcHUYBSABKAVIAIgBARIjChZhdmFpbGFibGVfYWNjZWxlcmF0b3JzGAYgASgFSAGIAQESDAoEaG9zdBgHIAEoCUIQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyJ5ChZSZWdpc3RlcldvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFQoNbGVhc2Vfc2Vjb25kcxgCIAEoBRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgDIAEoBSJMChBIZWFydGJlYXRSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIlCgdydW5uaW5nGAIgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkcyJ/ChFIZWFydGJlYXRSZXNwb25zZRIZChFjYW5jZWxsZWRfam9iX2lkcxgBIAMoAxI1ChFsZWFzZV9leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmVsZWFzZWRfam9iX2lkcxgDIAMoAyIsChdEZWFjdGl2YXRlV29ya2VyUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkiWgoYRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISGAoQcmVsZWFzZWRfam9iX2lkcxgCIAMoAyIlChBHZXRXb3JrZXJSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCSI5ChFHZXRXb3JrZXJSZXNwb25zZRIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyIlUKEkxpc3RXb3JrZXJzUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlUKE0xpc3RXb3JrZXJzUmVzcG9uc2USJQoHd29ya2VycxgBIAMoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIigKE0RlbGV0ZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIhYKFERlbGV0ZVdvcmtlclJlc3BvbnNlIrUCCg9GZXRjaEpvYlJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIaCg1hdmFpbGFibGVfY3B1GAQgASgFSAGIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgFIAEoBUgCiAEBEhQKDHdhaXRfc2Vjb25kcxgGIAEoBRIQCghtYXhfam9icxgHIAEoBRINCgVzdGFydBgIIAEoCBIxCg5hdmFpbGFibGVfdGltZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIJCgdwcm9qZWN0QhAKDl9hdmFpbGFibGVfY3B1QhkKF19hdmFpbGFibGVfYWNjZWxlcmF0b3JzIkgKEEZldGNoSm9iUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMiXgoPU3RhcnRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYBCADKAkiMgoQU3RhcnRKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIk0KEFN0YXJ0Sm9ic1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEiYKBnN0YXJ0cxgCIAMoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydCJECghKb2JTdGFydBIOCgZqb2JfaWQYASABKAMSDwoHY29tbWFuZBgCIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYAyADKAkiPQoRU3RhcnRKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQivwEKEEZpbmlzaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgDEhEKCXdvcmtlcl9pZBgCIAEoCRIPCgdzdWNjZXNzGAMgASgIEhYKCWV4aXRfY29kZRgEIAEoBUgAiAEBEg8KB21lc3NhZ2UYBSABKAkSEwoLb3V0cHV0X3RhaWwYBiABKAkSKwoEbmV4dBgHIAEoCzIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3RCDAoKX2V4aXRfY29kZSKWAQoRRmluaXNoSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIsCgRuZXh0GAIgASgLMh4ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVzcG9uc2USMwoOZmluaXNoX291dGNvbWUYAyABKA4yGy53aGF0c25leHQudjEuRmluaXNoT3V0Y29tZSJ/ChFGaW5pc2hKb2JzUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSKgoIb3V0Y29tZXMYAiADKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZRIrCgRuZXh0GAMgASgLMh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdCJ5CgpKb2JPdXRjb21lEg4KBmpvYl9pZBgBIAEoAxIPCgdzdWNjZXNzGAIgASgIEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEg8KB21lc3NhZ2UYBCABKAkSEwoLb3V0cHV0X3RhaWwYBSABKAlCDAoKX2V4aXRfY29kZSJsChJGaW5pc2hKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQSLAoEbmV4dBgCIAEoCzIeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlIpABCglKb2JSZXN1bHQSDgoGam9iX2lkGAEgASgDEhIKCmVycm9yX2NvZGUYAiABKAkSFQoNZXJyb3JfbWVzc2FnZRgDIAEoCRITCgtzdGF0dXNfY29kZRgEIAEoBRIzCg5maW5pc2hfb3V0Y29tZRgFIAEoDjIbLndoYXRzbmV4dC52MS5GaW5pc2hPdXRjb21lIm0KEVJlbGVhc2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEhEKCXByZWVtcHRlZBgEIAEoCBISCgpjaGVja3BvaW50GAUgASgJIjQKElJlbGVhc2VKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIv0BCgtXb3JrUmVxdWVzdBImCgRvcGVuGAEgASgLMhYud2hhdHNuZXh0LnYxLldvcmtPcGVuSAASLgoIY2FwYWNpdHkYAiABKAsyGi53aGF0c25leHQudjEuV29ya0NhcGFjaXR5SAASJwoFc3RhcnQYAyABKAsyFi53aGF0c25leHQudjEuSm9iU3RhcnRIABIqCgZmaW5pc2gYBCABKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZUgAEiwKB3JlbGVhc2UYBSABKAsyGS53aGF0c25leHQudjEuV29ya1JlbGVhc2VIABILCgNyZWYYBiABKARCBgoEa2luZCKtAQoIV29ya09wZW4SEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIPCgdydW5uaW5nGAQgAygDEhYKDnN0YXJ0X29uX2NsYWltGAUgASgIEiwKCGNhcGFjaXR5GAYgASgLMhoud2hhdHNuZXh0LnYxLldvcmtDYXBhY2l0eUIJCgdwcm9qZWN0IsgBCgxXb3JrQ2FwYWNpdHkSDAoEam9icxgBIAEoBRIQCgNjcHUYAiABKAVIAIgBARIZCgxhY2NlbGVyYXRvcnMYAyABKAVIAYgBARIZChFjcHVfcGVyX2pvYl9mbG9vchgEIAEoBRIxCg5hdmFpbGFibGVfdGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZW1haW5pbmdfam9icxgGIAEoBUIGCgRfY3B1Qg8KDV9hY2NlbGVyYXRvcnMiVAoLV29ya1JlbGVhc2USDgoGam9iX2lkGAEgASgDEg4KBnJlYXNvbhgCIAEoCRIRCglwcmVlbXB0ZWQYAyABKAgSEgoKY2hlY2twb2ludBgEIAEoCSLrAQoMV29ya1Jlc3BvbnNlEioKBm9wZW5lZBgBIAEoCzIYLndoYXRzbmV4dC52MS5Xb3JrT3BlbmVkSAASJgoEam9icxgCIAEoCzIWLndoYXRzbmV4dC52MS5Xb3JrSm9ic0gAEikKCWNhbmNlbGxlZBgDIAEoCzIULndoYXRzbmV4dC52MS5Kb2JJZHNIABIqCgZyZXN1bHQYBCABKAsyGC53aGF0c25leHQudjEuV29ya1Jlc3VsdEgAEigKCHJlbGVhc2VkGAUgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkc0gAQgYKBGtpbmQiSQoKV29ya09wZW5lZBIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyEhUKDWxlYXNlX3NlY29uZHMYAiABKAUiQAoIV29ya0pvYnMSHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMivgEKCldvcmtSZXN1bHQSCwoDcmVmGAEgASgEEg4KBmpvYl9pZBgCIAEoAxIeCgNqb2IYAyABKAsyES53aGF0c25leHQudjEuSm9iEhIKCmVycm9yX2NvZGUYBCABKAkSFQoNZXJyb3JfbWVzc2FnZRgFIAEoCRITCgtzdGF0dXNfY29kZRgGIAEoBRIzCg5maW5pc2hfb3V0Y29tZRgHIAEoDjIbLndoYXRzbmV4dC52MS5GaW5pc2hPdXRjb21lKmkKDUZpbmlzaE91dGNvbWUSHgoaRklOSVNIX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZGSU5JU0hfT1VUQ09NRV9BUFBMSUVEEAESHAoYRklOSVNIX09VVENPTUVfQ0FOQ0VMTEVEEAIytwgKDVdvcmtlclNlcnZpY2USWwoOUmVnaXN0ZXJXb3JrZXISIy53aGF0c25leHQudjEuUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0GiQud2hhdHNuZXh0LnYxLlJlZ2lzdGVyV29ya2VyUmVzcG9uc2USTAoJSGVhcnRiZWF0Eh4ud2hhdHNuZXh0LnYxLkhlYXJ0YmVhdFJlcXVlc3QaHy53aGF0c25leHQudjEuSGVhcnRiZWF0UmVzcG9uc2USYQoQRGVhY3RpdmF0ZVdvcmtlchIlLndoYXRzbmV4dC52MS5EZWFjdGl2YXRlV29ya2VyUmVxdWVzdBomLndoYXRzbmV4dC52MS5EZWFjdGl2YXRlV29ya2VyUmVzcG9uc2USUQoJR2V0V29ya2VyEh4ud2hhdHNuZXh0LnYxLkdldFdvcmtlclJlcXVlc3QaHy53aGF0c25leHQudjEuR2V0V29ya2VyUmVzcG9uc2UiA5ACARJXCgtMaXN0V29ya2VycxIgLndoYXRzbmV4dC52MS5MaXN0V29ya2Vyc1JlcXVlc3QaIS53aGF0c25leHQudjEuTGlzdFdvcmtlcnNSZXNwb25zZSIDkAIBElUKDERlbGV0ZVdvcmtlchIhLndoYXRzbmV4dC52MS5EZWxldGVXb3JrZXJSZXF1ZXN0GiIud2hhdHNuZXh0LnYxLkRlbGV0ZVdvcmtlclJlc3BvbnNlEkkKCEZldGNoSm9iEh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdBoeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlEkkKCFN0YXJ0Sm9iEh0ud2hhdHNuZXh0LnYxLlN0YXJ0Sm9iUmVxdWVzdBoeLndoYXRzbmV4dC52MS5TdGFydEpvYlJlc3BvbnNlEkwKCVN0YXJ0Sm9icxIeLndoYXRzbmV4dC52MS5TdGFydEpvYnNSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLlN0YXJ0Sm9ic1Jlc3BvbnNlEkwKCUZpbmlzaEpvYhIeLndoYXRzbmV4dC52MS5GaW5pc2hKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkZpbmlzaEpvYlJlc3BvbnNlEk8KCkZpbmlzaEpvYnMSHy53aGF0c25leHQudjEuRmluaXNoSm9ic1JlcXVlc3QaIC53aGF0c25leHQudjEuRmluaXNoSm9ic1Jlc3BvbnNlEk8KClJlbGVhc2VKb2ISHy53aGF0c25leHQudjEuUmVsZWFzZUpvYlJlcXVlc3QaIC53aGF0c25leHQudjEuUmVsZWFzZUpvYlJlc3BvbnNlEkEKBFdvcmsSGS53aGF0c25leHQudjEuV29ya1JlcXVlc3QaGi53aGF0c25leHQudjEuV29ya1Jlc3BvbnNlKAEwAUKEAQoQZGV2LndoYXRzbmV4dC52MUILV29ya2VyUHJvdG9QAVotd2hhdHNuZXh0LmRldi9nZW4vZ28vd2hhdHNuZXh0L3YxO3doYXRzbmV4dHYxogIDV05YqgIMV2hhdHNOZXh0LlYxygIMV2hhdHNOZXh0XFYx6gINV2hhdHNOZXh0OjpWMWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_whatsnext_v1_job]);
 
 /**
  * @generated from message whatsnext.v1.Worker
@@ -45,11 +45,15 @@ export type Worker = Message<"whatsnext.v1.Worker"> & {
   description: string;
 
   /**
+   * Unset (a nil pointer in Go): not reported, no filter; 0: none free.
+   *
    * @generated from field: optional int32 available_cpu = 5;
    */
   availableCpu?: number | undefined;
 
   /**
+   * Unset (a nil pointer in Go): not reported, no filter; 0: none free.
+   *
    * @generated from field: optional int32 available_accelerators = 6;
    */
   availableAccelerators?: number | undefined;
@@ -111,11 +115,15 @@ export type RegisterWorkerRequest = Message<"whatsnext.v1.RegisterWorkerRequest"
   description: string;
 
   /**
+   * Unset (a nil pointer in Go): not reported, no filter; 0: none free.
+   *
    * @generated from field: optional int32 available_cpu = 5;
    */
   availableCpu?: number | undefined;
 
   /**
+   * Unset (a nil pointer in Go): not reported, no filter; 0: none free.
+   *
    * @generated from field: optional int32 available_accelerators = 6;
    */
   availableAccelerators?: number | undefined;
@@ -313,6 +321,10 @@ export type ListWorkersRequest = Message<"whatsnext.v1.ListWorkersRequest"> & {
   pageSize: number;
 
   /**
+   * Opaque: the next_page_token of the previous page of the same query. A
+   * token used with other filters (another project, statuses…) is refused
+   * with InvalidArgument; page_size may change from page to page.
+   *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
@@ -622,6 +634,9 @@ export type FinishJobRequest = Message<"whatsnext.v1.FinishJobRequest"> & {
   success: boolean;
 
   /**
+   * Leave unset when the process gave none (it never started, a signal
+   * killed it): unset (a nil pointer in Go) differs from 0, a clean exit.
+   *
    * @generated from field: optional int32 exit_code = 4;
    */
   exitCode?: number | undefined;
@@ -662,6 +677,9 @@ export const FinishJobRequestSchema: GenMessage<FinishJobRequest> = /*@__PURE__*
  */
 export type FinishJobResponse = Message<"whatsnext.v1.FinishJobResponse"> & {
   /**
+   * The job as it is now: check finish_outcome before reading its status as
+   * the result of this report.
+   *
    * @generated from field: whatsnext.v1.Job job = 1;
    */
   job?: Job | undefined;
@@ -672,6 +690,14 @@ export type FinishJobResponse = Message<"whatsnext.v1.FinishJobResponse"> & {
    * @generated from field: whatsnext.v1.FetchJobResponse next = 2;
    */
   next?: FetchJobResponse | undefined;
+
+  /**
+   * APPLIED, or CANCELLED when the job was cancelled meanwhile (the call still
+   * answers OK, so that a worker's report is never lost).
+   *
+   * @generated from field: whatsnext.v1.FinishOutcome finish_outcome = 3;
+   */
+  finishOutcome: FinishOutcome;
 };
 
 /**
@@ -729,6 +755,8 @@ export type JobOutcome = Message<"whatsnext.v1.JobOutcome"> & {
   success: boolean;
 
   /**
+   * As FinishJobRequest.exit_code: unset differs from 0.
+   *
    * @generated from field: optional int32 exit_code = 3;
    */
   exitCode?: number | undefined;
@@ -788,7 +816,7 @@ export type JobResult = Message<"whatsnext.v1.JobResult"> & {
 
   /**
    * The canonical gRPC code name of the item's error ("failed_precondition");
-   * empty on success.
+   * empty on success. Kept for older clients: read status_code.
    *
    * @generated from field: string error_code = 2;
    */
@@ -798,6 +826,21 @@ export type JobResult = Message<"whatsnext.v1.JobResult"> & {
    * @generated from field: string error_message = 3;
    */
   errorMessage: string;
+
+  /**
+   * The item's gRPC status code as a number (google.rpc.Code: 5 NOT_FOUND,
+   * 9 FAILED_PRECONDITION…; Go: codes.Code(status_code)); 0 (OK) on success.
+   *
+   * @generated from field: int32 status_code = 4;
+   */
+  statusCode: number;
+
+  /**
+   * FinishJobs only: what became of the outcome (see FinishOutcome).
+   *
+   * @generated from field: whatsnext.v1.FinishOutcome finish_outcome = 5;
+   */
+  finishOutcome: FinishOutcome;
 };
 
 /**
@@ -1206,6 +1249,20 @@ export type WorkResult = Message<"whatsnext.v1.WorkResult"> & {
    * @generated from field: string error_message = 5;
    */
   errorMessage: string;
+
+  /**
+   * The gRPC status code as a number, as in JobResult; 0 on success.
+   *
+   * @generated from field: int32 status_code = 6;
+   */
+  statusCode: number;
+
+  /**
+   * For a finish: APPLIED, or CANCELLED when the job was cancelled meanwhile.
+   *
+   * @generated from field: whatsnext.v1.FinishOutcome finish_outcome = 7;
+   */
+  finishOutcome: FinishOutcome;
 };
 
 /**
@@ -1214,6 +1271,45 @@ export type WorkResult = Message<"whatsnext.v1.WorkResult"> & {
  */
 export const WorkResultSchema: GenMessage<WorkResult> = /*@__PURE__*/
   messageDesc(file_whatsnext_v1_worker, 35);
+
+/**
+ * FinishOutcome tells whether a finish report set the job's status. A finish
+ * answered OK is not always a job COMPLETED or FAILED by it: the job may have
+ * been cancelled while the worker ran it.
+ *
+ * @generated from enum whatsnext.v1.FinishOutcome
+ */
+export enum FinishOutcome {
+  /**
+   * Not a finish (StartJobs items, errors).
+   *
+   * @generated from enum value: FINISH_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The report set the job's status: COMPLETED, FAILED, or PENDING again for
+   * a retry.
+   *
+   * @generated from enum value: FINISH_OUTCOME_APPLIED = 1;
+   */
+  APPLIED = 1,
+
+  /**
+   * The job was CANCELLED while the worker held it: the report (exit code,
+   * message, output) is kept on the attempt, but the status stays CANCELLED,
+   * and its dependents do not run.
+   *
+   * @generated from enum value: FINISH_OUTCOME_CANCELLED = 2;
+   */
+  CANCELLED = 2,
+}
+
+/**
+ * Describes the enum whatsnext.v1.FinishOutcome.
+ */
+export const FinishOutcomeSchema: GenEnum<FinishOutcome> = /*@__PURE__*/
+  enumDesc(file_whatsnext_v1_worker, 0);
 
 /**
  * WorkerService is the API of the processes that run jobs.

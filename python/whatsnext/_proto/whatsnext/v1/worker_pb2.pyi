@@ -2,11 +2,15 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from . import job_pb2 as _job_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+FINISH_OUTCOME_APPLIED: FinishOutcome
+FINISH_OUTCOME_CANCELLED: FinishOutcome
+FINISH_OUTCOME_UNSPECIFIED: FinishOutcome
 
 class DeactivateWorkerRequest(_message.Message):
     __slots__ = ["worker_id"]
@@ -81,12 +85,14 @@ class FinishJobRequest(_message.Message):
     def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., success: bool = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., next: _Optional[_Union[FetchJobRequest, _Mapping]] = ...) -> None: ...
 
 class FinishJobResponse(_message.Message):
-    __slots__ = ["job", "next"]
+    __slots__ = ["finish_outcome", "job", "next"]
+    FINISH_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     JOB_FIELD_NUMBER: _ClassVar[int]
     NEXT_FIELD_NUMBER: _ClassVar[int]
+    finish_outcome: FinishOutcome
     job: _job_pb2.Job
     next: FetchJobResponse
-    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., next: _Optional[_Union[FetchJobResponse, _Mapping]] = ...) -> None: ...
+    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., next: _Optional[_Union[FetchJobResponse, _Mapping]] = ..., finish_outcome: _Optional[_Union[FinishOutcome, str]] = ...) -> None: ...
 
 class FinishJobsRequest(_message.Message):
     __slots__ = ["next", "outcomes", "worker_id"]
@@ -151,14 +157,18 @@ class JobOutcome(_message.Message):
     def __init__(self, job_id: _Optional[int] = ..., success: bool = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ...) -> None: ...
 
 class JobResult(_message.Message):
-    __slots__ = ["error_code", "error_message", "job_id"]
+    __slots__ = ["error_code", "error_message", "finish_outcome", "job_id", "status_code"]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FINISH_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
     error_code: str
     error_message: str
+    finish_outcome: FinishOutcome
     job_id: int
-    def __init__(self, job_id: _Optional[int] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
+    status_code: int
+    def __init__(self, job_id: _Optional[int] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., status_code: _Optional[int] = ..., finish_outcome: _Optional[_Union[FinishOutcome, str]] = ...) -> None: ...
 
 class JobStart(_message.Message):
     __slots__ = ["accelerator_ids", "command", "job_id"]
@@ -268,6 +278,114 @@ class StartJobsResponse(_message.Message):
     results: _containers.RepeatedCompositeFieldContainer[JobResult]
     def __init__(self, results: _Optional[_Iterable[_Union[JobResult, _Mapping]]] = ...) -> None: ...
 
+class WorkCapacity(_message.Message):
+    __slots__ = ["accelerators", "available_time", "cpu", "cpu_per_job_floor", "jobs", "remaining_jobs"]
+    ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CPU_FIELD_NUMBER: _ClassVar[int]
+    CPU_PER_JOB_FLOOR_FIELD_NUMBER: _ClassVar[int]
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_JOBS_FIELD_NUMBER: _ClassVar[int]
+    accelerators: int
+    available_time: _duration_pb2.Duration
+    cpu: int
+    cpu_per_job_floor: int
+    jobs: int
+    remaining_jobs: int
+    def __init__(self, jobs: _Optional[int] = ..., cpu: _Optional[int] = ..., accelerators: _Optional[int] = ..., cpu_per_job_floor: _Optional[int] = ..., available_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., remaining_jobs: _Optional[int] = ...) -> None: ...
+
+class WorkJobs(_message.Message):
+    __slots__ = ["jobs", "num_pending"]
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    NUM_PENDING_FIELD_NUMBER: _ClassVar[int]
+    jobs: _containers.RepeatedCompositeFieldContainer[_job_pb2.Job]
+    num_pending: int
+    def __init__(self, jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., num_pending: _Optional[int] = ...) -> None: ...
+
+class WorkOpen(_message.Message):
+    __slots__ = ["capacity", "project_id", "project_name", "running", "start_on_claim", "worker_id"]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    START_ON_CLAIM_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    capacity: WorkCapacity
+    project_id: int
+    project_name: str
+    running: _containers.RepeatedScalarFieldContainer[int]
+    start_on_claim: bool
+    worker_id: str
+    def __init__(self, worker_id: _Optional[str] = ..., project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., running: _Optional[_Iterable[int]] = ..., start_on_claim: bool = ..., capacity: _Optional[_Union[WorkCapacity, _Mapping]] = ...) -> None: ...
+
+class WorkOpened(_message.Message):
+    __slots__ = ["lease_seconds", "worker"]
+    LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_FIELD_NUMBER: _ClassVar[int]
+    lease_seconds: int
+    worker: Worker
+    def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
+
+class WorkRelease(_message.Message):
+    __slots__ = ["checkpoint", "job_id", "preempted", "reason"]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    PREEMPTED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: str
+    job_id: int
+    preempted: bool
+    reason: str
+    def __init__(self, job_id: _Optional[int] = ..., reason: _Optional[str] = ..., preempted: bool = ..., checkpoint: _Optional[str] = ...) -> None: ...
+
+class WorkRequest(_message.Message):
+    __slots__ = ["capacity", "finish", "open", "ref", "release", "start"]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    FINISH_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    capacity: WorkCapacity
+    finish: JobOutcome
+    open: WorkOpen
+    ref: int
+    release: WorkRelease
+    start: JobStart
+    def __init__(self, open: _Optional[_Union[WorkOpen, _Mapping]] = ..., capacity: _Optional[_Union[WorkCapacity, _Mapping]] = ..., start: _Optional[_Union[JobStart, _Mapping]] = ..., finish: _Optional[_Union[JobOutcome, _Mapping]] = ..., release: _Optional[_Union[WorkRelease, _Mapping]] = ..., ref: _Optional[int] = ...) -> None: ...
+
+class WorkResponse(_message.Message):
+    __slots__ = ["cancelled", "jobs", "opened", "released", "result"]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    cancelled: _job_pb2.JobIds
+    jobs: WorkJobs
+    opened: WorkOpened
+    released: _job_pb2.JobIds
+    result: WorkResult
+    def __init__(self, opened: _Optional[_Union[WorkOpened, _Mapping]] = ..., jobs: _Optional[_Union[WorkJobs, _Mapping]] = ..., cancelled: _Optional[_Union[_job_pb2.JobIds, _Mapping]] = ..., result: _Optional[_Union[WorkResult, _Mapping]] = ..., released: _Optional[_Union[_job_pb2.JobIds, _Mapping]] = ...) -> None: ...
+
+class WorkResult(_message.Message):
+    __slots__ = ["error_code", "error_message", "finish_outcome", "job", "job_id", "ref", "status_code"]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FINISH_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    error_code: str
+    error_message: str
+    finish_outcome: FinishOutcome
+    job: _job_pb2.Job
+    job_id: int
+    ref: int
+    status_code: int
+    def __init__(self, ref: _Optional[int] = ..., job_id: _Optional[int] = ..., job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., status_code: _Optional[int] = ..., finish_outcome: _Optional[_Union[FinishOutcome, str]] = ...) -> None: ...
+
 class Worker(_message.Message):
     __slots__ = ["active", "available_accelerators", "available_cpu", "create_time", "description", "entity", "id", "job_ids", "last_heartbeat_time", "name"]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -291,3 +409,6 @@ class Worker(_message.Message):
     last_heartbeat_time: _timestamp_pb2.Timestamp
     name: str
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., entity: _Optional[str] = ..., description: _Optional[str] = ..., available_cpu: _Optional[int] = ..., available_accelerators: _Optional[int] = ..., last_heartbeat_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., active: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., job_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class FinishOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
