@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, ResourceInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
+import { JobEventType } from "../gen/whatsnext/v1/job_pb.js";
 import { SweepService } from "../gen/whatsnext/v1/sweep_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
 import { FinishOutcome } from "../gen/whatsnext/v1/worker_pb.js";
@@ -159,6 +160,12 @@ for (const protocol of PROTOCOLS) {
       const unknown = await rejectsWith(f.jobs.getQueueStats({ projectName: `${name}-nope` }), Code.NotFound);
       assert.equal(unknown.findDetails(ErrorInfoSchema)[0]?.reason, "PROJECT_NOT_FOUND");
       assert.equal((await f.jobs.clearQueue({ projectName: name })).deleted, 2n);
+      const aborts = new AbortController();
+      for await (const event of f.jobs.watchJobs({ projectName: name, confirmSubscription: true }, { signal: aborts.signal })) {
+        assert.equal(event.type, JobEventType.SUBSCRIBED);
+        break;
+      }
+      aborts.abort();
     });
   });
 }
