@@ -122,7 +122,8 @@ describe("keys against a real server", () => {
     const projects = t.client(ProjectService, "grpc-web", { "x-api-key": k.secret });
     await projects.listProjects({});
     await t.server.app.db.sql.query("update api_key set expires_at = now() - interval '1 second' where id = ?", [Number(k.id)]);
-    await rejectsWith(projects.listProjects({}), Code.Unauthenticated, /^invalid credentials$/);
+    const expired = await rejectsWith(projects.listProjects({}), Code.Unauthenticated, /^invalid credentials$/);
+    assert.equal(expired.findDetails(ErrorInfoSchema)[0]?.reason, "UNAUTHENTICATED");
     await rejectsWith(
       t.client(KeyService, "connect", admin()).createApiKey({ name: "born-expired", role: Role.VIEWER, expireTime: { seconds: 1n, nanos: 0 } }),
       Code.InvalidArgument,
