@@ -1,5 +1,6 @@
 import pg from "pg";
-import { Logger, makeWorkerUtils, run, type Runner } from "graphile-worker";
+import { EventEmitter } from "node:events";
+import { Logger, makeWorkerUtils, run, type Runner, type WorkerEvents } from "graphile-worker";
 import { millisSince, monotonicMicros } from "./clock.js";
 import type { BenchPayload, Consumer, Producer } from "./queue-system.js";
 
@@ -77,9 +78,9 @@ export async function createGraphileProducer(databaseUrl: string, clients: numbe
     async createJobs(payloads: readonly BenchPayload[]) {
       await utils.addJobs(payloads.map((payload) => ({ identifier: TASK, payload })));
     },
-    async bulkLoadPending(count: number) {
+    async bulkLoadPending(count: number, analyze: boolean) {
       await pool.query(`insert into graphile_worker._private_jobs (task_id, payload) select $1, json_build_object('i', g) from generate_series(1, $2::int) g`, [taskId, count]);
-      await pool.query("vacuum analyze graphile_worker._private_jobs");
+      if (analyze) await pool.query("vacuum analyze graphile_worker._private_jobs");
     },
     async analyze() {
       await pool.query("analyze graphile_worker._private_jobs");
@@ -113,8 +114,9 @@ export async function createGraphileProducer(databaseUrl: string, clients: numbe
 export async function createGraphileConsumer(databaseUrl: string): Promise<Consumer> {
   const sql = new pg.Client({ connectionString: databaseUrl });
   await sql.connect();
-  const start = (concurrency: number, batch: number, onJob: (payload: BenchPayload) => void): Promise<Runner> =>
+  const start = (concurrency: number, batch: number, onJob: (payload: BenchPayload) => void, events?: WorkerEvents): Promise<Runner> =>
     run({
+      ...(events ? { events } : {}),
       connectionString: databaseUrl,
       concurrency,
       maxPoolSize: Math.max(10, concurrency + 2),
@@ -153,12 +155,20 @@ export async function createGraphileConsumer(databaseUrl: string): Promise<Consu
       let resolveAll!: (l: number[]) => void;
       const all = new Promise<number[]>((r) => (resolveAll = r));
       setTimeout(() => resolveAll(latencies), deadlineMs).unref();
-      const runnerPromise = start(concurrency, 1, (payload) => {
-        latencies.push((monotonicMicros() - payload.t!) / 1000);
-        if (latencies.length === n) resolveAll(latencies);
-      });
+      // Ready once its LISTEN is in place: before that a new job waits for the next poll (2 s), which is start-up, not pickup.
+      const events: WorkerEvents = new EventEmitter();
+      const listening = new Promise<void>((resolve) => events.once("pool:listen:success", () => resolve()));
+      const runnerPromise = start(
+        concurrency,
+        1,
+        (payload) => {
+          latencies.push((monotonicMicros() - payload.t!) / 1000);
+          if (latencies.length === n) resolveAll(latencies);
+        },
+        events,
+      );
       return {
-        ready: runnerPromise.then(() => undefined),
+        ready: Promise.all([runnerPromise, listening]).then(() => undefined),
         latencies: all.then(async (l) => {
           await (await runnerPromise).stop();
           return l;

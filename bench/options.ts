@@ -32,8 +32,8 @@ export interface BenchOptions {
   readonly claimSamples: number;
   /** Claim sampling at one level stops here (after at least 5 claims): a claim may take seconds on a long queue. */
   readonly claimDeadlineMs: number;
-  /** (e) steady submission rate and duration. */
-  readonly pickupRate: number;
+  /** (e) steady submission rates (one run each: well below saturation, where pickup is the wake-up path alone, and busy) and duration. */
+  readonly pickupRates: readonly number[];
   readonly pickupSeconds: number;
   /** How long after the last submission the workers may still pick jobs up; later ones count as this late at least. */
   readonly pickupGraceMs: number;
@@ -56,8 +56,8 @@ const FULL: Omit<BenchOptions, "quick" | "systems" | "workloads" | "cpuProfileDi
   claimLevels: [1000, 100_000, 1_000_000],
   claimSamples: 200,
   claimDeadlineMs: 10_000,
-  pickupRate: 500,
-  pickupSeconds: 20,
+  pickupRates: [50, 500],
+  pickupSeconds: 10,
   pickupGraceMs: 10_000,
 };
 

@@ -32,9 +32,9 @@ export async function createPgBossProducer(databaseUrl: string, clients: number)
     async createJobs(payloads: readonly BenchPayload[]) {
       await boss.insert(payloads.map((data) => ({ name: QUEUE, data })));
     },
-    async bulkLoadPending(count: number) {
+    async bulkLoadPending(count: number, analyze: boolean) {
       await sql.query(`insert into pgboss.job (name, data, policy) select $1, jsonb_build_object('i', g), 'standard' from generate_series(1, $2::int) g`, [QUEUE, count]);
-      await sql.query("vacuum analyze pgboss.job");
+      if (analyze) await sql.query("vacuum analyze pgboss.job");
     },
     async analyze() {
       await sql.query("analyze pgboss.job");

@@ -13,8 +13,13 @@ export interface Producer {
   createJob(payload: BenchPayload, client: number): Promise<void>;
   /** Jobs through the system's one batch-create call. */
   createJobs(payloads: readonly BenchPayload[]): Promise<void>;
-  /** Inserts count pending jobs straight into the system's job table with SQL (not the API), then analyses it. */
-  bulkLoadPending(count: number): Promise<void>;
+  /**
+   * Inserts count pending jobs straight into the system's job table with SQL
+   * (not the API), then vacuums and analyses it unless `analyze` is false
+   * (the planner keeps the statistics of before, as a database whose
+   * autovacuum has not run yet).
+   */
+  bulkLoadPending(count: number, analyze: boolean): Promise<void>;
   /** Refreshes the planner's statistics of the job table, as autovacuum would in steady state. */
   analyze(): Promise<void>;
   /** Jobs ready to be claimed now. */
@@ -25,6 +30,13 @@ export interface Producer {
   reset(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * How a WhatsNext worker talks to its server: the Work stream (what its
+ * worker uses) or unary calls (FetchJob, FinishJob(s) with next). The
+ * libraries have one way and ignore it.
+ */
+export type Via = "stream" | "unary";
 
 /** What a drain achieved before it ended or its deadline. */
 export interface DrainResult {
@@ -41,7 +53,7 @@ export interface Consumer {
    * Resolves with how many were recorded as done in the database and the
    * milliseconds that took (tear-down is not counted).
    */
-  drain(n: number, concurrency: number, batch: number, deadlineMs: number): Promise<DrainResult>;
+  drain(n: number, concurrency: number, batch: number, deadlineMs: number, via: Via): Promise<DrainResult>;
   /**
    * Starts `concurrency` waiting workers; the returned promise resolves with
    * each job's pickup latency in milliseconds (its payload's `t`, stamped by
@@ -49,7 +61,7 @@ export interface Consumer {
    * once n jobs have been picked up, or deadlineMs after the start with the
    * ones picked up so far. `ready` resolves when the workers wait.
    */
-  pickup(n: number, concurrency: number, deadlineMs: number): { ready: Promise<void>; latencies: Promise<number[]> };
+  pickup(n: number, concurrency: number, deadlineMs: number, via: Via): { ready: Promise<void>; latencies: Promise<number[]> };
   close(): Promise<void>;
 }
 

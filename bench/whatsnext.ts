@@ -4,7 +4,8 @@ import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
 import { WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
 import { millisSince, monotonicMicros } from "./clock.js";
-import type { BenchPayload, Consumer, Producer } from "./queue-system.js";
+import type { BenchPayload, Consumer, Producer, Via } from "./queue-system.js";
+import { openBenchStream } from "./work-stream-loop.js";
 import { connectOwn, type OwnConnectionClient } from "./whatsnext-client.js";
 
 /**
@@ -55,12 +56,12 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
     async createJobs(payloads: readonly BenchPayload[]) {
       await jobClients[0]!.client.batchCreateJobs({ projectId, jobs: payloads.map((parameters) => ({ task: { case: "taskName", value: TASK }, parameters })) });
     },
-    async bulkLoadPending(count: number) {
+    async bulkLoadPending(count: number, analyze: boolean) {
       await sql.query(
         `insert into job (project_id, task_id, parameters) select $1, t.id, jsonb_build_object('i', g) from task t, generate_series(1, $2::int) g where t.project_id = $1 and t.name = $3`,
         [String(projectId), count, TASK],
       );
-      await sql.query("vacuum analyze job");
+      if (analyze) await sql.query("vacuum analyze job");
     },
     async analyze() {
       await sql.query("analyze job");
@@ -115,8 +116,66 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
     if (failed) throw new Error(`FinishJobs: ${failed.errorCode} ${failed.errorMessage}`);
     return res.next?.jobs ?? [];
   };
+  /**
+   * Over the Work stream: each loop opens one, declares room for `batch`
+   * jobs claimed straight into RUNNING, and answers every pushed job with
+   * its finish at once; the server pushes the next as soon as a finish frees
+   * room.
+   */
+  const drainOnStreams = async (n: number, concurrency: number, batch: number, deadlineMs: number) => {
+    const started = monotonicMicros();
+    let done = 0;
+    let finished!: () => void;
+    const allDone = new Promise<void>((r) => (finished = r));
+    const timer = setTimeout(() => finished(), deadlineMs);
+    const streams = loops.slice(0, concurrency).map((loop) =>
+      openBenchStream(loop.conn.client, loop.id, projectId, batch, {
+        jobs: (jobs, s) => {
+          for (const job of jobs) s.finish(job.id);
+        },
+        finished: () => {
+          if (++done >= n) finished();
+        },
+      }),
+    );
+    // A stream that fails or ends early fails the drain: a bench that loses jobs prints no figure.
+    const early = streams.map((s) => s.ended.then(() => Promise.reject(new Error(`a Work stream ended with ${done} of ${n} jobs done`))));
+    for (const e of early) e.catch(() => undefined); // the streams end when closed below; only an end before that counts
+    await Promise.race([allDone, ...early]);
+    const ms = millisSince(started);
+    clearTimeout(timer);
+    await Promise.all(streams.map((s) => s.close()));
+    return { done, ms };
+  };
+  const pickupOnStreams = (n: number, concurrency: number, deadlineMs: number) => {
+    const latencies: number[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const timer = setTimeout(() => stop(), deadlineMs);
+    const streams = loops.slice(0, concurrency).map((loop) =>
+      openBenchStream(loop.conn.client, loop.id, projectId, PICKUP_BATCH, {
+        jobs: (jobs, s) => {
+          const now = monotonicMicros();
+          for (const job of jobs) {
+            latencies.push((now - Number(job.parameters?.t)) / 1000);
+            s.finish(job.id);
+          }
+          if (latencies.length >= n) stop();
+        },
+      }),
+    );
+    return {
+      ready: Promise.all(streams.map((s) => s.opened)).then(() => undefined),
+      latencies: stopped.then(async () => {
+        clearTimeout(timer);
+        await Promise.all(streams.map((s) => s.close()));
+        return latencies;
+      }),
+    };
+  };
   return {
-    async drain(n, concurrency, batch, deadlineMs) {
+    async drain(n, concurrency, batch, deadlineMs, via: Via) {
+      if (via === "stream") return drainOnStreams(n, concurrency, batch, deadlineMs);
       const started = monotonicMicros();
       let claimed = 0;
       let done = 0;
@@ -144,7 +203,8 @@ export async function createWhatsNextConsumer(url: string, projectIdText: string
       );
       return { done, ms: millisSince(started) };
     },
-    pickup(n, concurrency, deadlineMs) {
+    pickup(n, concurrency, deadlineMs, via: Via) {
+      if (via === "stream") return pickupOnStreams(n, concurrency, deadlineMs);
       const latencies: number[] = [];
       // One controller per waiting call (a signal shared by thousands of calls would collect a listener per call).
       const waiting = new Set<AbortController>();

@@ -32,9 +32,9 @@ try {
 
 let pickup: ReturnType<Consumer["pickup"]> | undefined;
 const ops: Record<string, (args: Record<string, number>) => Promise<unknown>> = {
-  drain: ({ n, concurrency, batch, deadlineMs }) => consumer.drain(n!, concurrency!, batch!, deadlineMs!),
-  "pickup-start": async ({ n, concurrency, deadlineMs }) => {
-    pickup = consumer.pickup(n!, concurrency!, deadlineMs!);
+  drain: ({ n, concurrency, batch, deadlineMs, unary }) => consumer.drain(n!, concurrency!, batch!, deadlineMs!, unary ? "unary" : "stream"),
+  "pickup-start": async ({ n, concurrency, deadlineMs, unary }) => {
+    pickup = consumer.pickup(n!, concurrency!, deadlineMs!, unary ? "unary" : "stream");
     pickup.latencies.catch(() => undefined);
     await pickup.ready;
   },

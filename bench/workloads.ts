@@ -99,23 +99,30 @@ export async function batchCreates(ctx: BenchContext): Promise<void> {
 /** (c) end to end: queued no-op jobs claimed, started and finished by the worker process. */
 export async function drains(ctx: BenchContext): Promise<void> {
   const o = ctx.options;
-  for (const batch of [1, o.drainBatch]) {
+  // WhatsNext's worker works on the Work stream; its unary calls (FetchJob, FinishJob(s) with next) get rows of their own.
+  const runs = [
+    ...[1, o.drainBatch].map((batch) => ({ batch, unary: false })),
+    ...[1, o.drainBatch].map((batch) => ({ batch, unary: true })),
+  ];
+  for (const { batch, unary } of runs) {
+    const how = batch === 1 ? "one job at a time" : `batches of ${batch}`;
     const row: RowSpec = {
-      key: `c${batch}`,
-      label: `(c) end to end, ${n0(o.drainJobs)} jobs, concurrency ${o.workerConcurrency}, ${batch === 1 ? "one job per call" : `batches of ${batch}`}`,
+      key: `c${batch}${unary ? "-unary" : ""}`,
+      label: `(c) end to end, ${n0(o.drainJobs)} jobs, concurrency ${o.workerConcurrency}, ${how}${unary ? ", WhatsNext by unary calls" : ""}`,
       unit: "jobs/s",
       better: "higher",
       decimals: 0,
     };
     for (let rep = 0; rep < o.reps; rep++) {
       for (const s of ctx.systems) {
+        if (unary && s.name !== "whatsnext") continue;
         await s.producer.reset();
         await fill(s.producer, o.drainJobs, o.batchSize);
         await s.producer.analyze();
-        const { done, ms } = await s.worker.call<DrainResult>("drain", { n: o.drainJobs, concurrency: o.workerConcurrency, batch, deadlineMs: o.drainDeadlineMs });
+        const { done, ms } = await s.worker.call<DrainResult>("drain", { n: o.drainJobs, concurrency: o.workerConcurrency, batch, deadlineMs: o.drainDeadlineMs, unary: unary ? 1 : 0 });
         ctx.results.add(row, s.name, (done / ms) * 1000);
-        if (done < o.drainJobs) ctx.note(`(c) ${s.name}, ${batch === 1 ? "one job per call" : `batches of ${batch}`}, rep ${rep + 1}: stopped at the ${o.drainDeadlineMs / 1000} s deadline with ${n0(done)} of ${n0(o.drainJobs)} jobs done; its figure is the rate until then.`);
-        ctx.log(`(c) batch ${batch} rep ${rep + 1} ${s.name}: ${n0(Math.round((done / ms) * 1000))} jobs/s (${n0(done)} jobs)`);
+        if (done < o.drainJobs) ctx.note(`(c) ${s.name}, ${how}${unary ? " (unary)" : ""}, rep ${rep + 1}: stopped at the ${o.drainDeadlineMs / 1000} s deadline with ${n0(done)} of ${n0(o.drainJobs)} jobs done; its figure is the rate until then.`);
+        ctx.log(`(c) ${how}${unary ? " unary" : ""} rep ${rep + 1} ${s.name}: ${n0(Math.round((done / ms) * 1000))} jobs/s (${n0(done)} jobs)`);
       }
     }
   }
@@ -133,7 +140,7 @@ export async function claimLatency(ctx: BenchContext): Promise<void> {
       for (const s of ctx.systems) {
         const topUp = async () => {
           const pending = await s.producer.countPending();
-          if (pending < level) await s.producer.bulkLoadPending(level - pending);
+          if (pending < level) await s.producer.bulkLoadPending(level - pending, true);
         };
         await topUp();
         for (let w = 0; w < 5; w++) await s.producer.claimOne();
@@ -161,53 +168,107 @@ export async function claimLatency(ctx: BenchContext): Promise<void> {
     const m = medians.get(s.name)!;
     for (let rep = 0; rep < o.reps; rep++) ctx.results.add(ratio, s.name, m[levels.length - 1]![rep]! / m[0]![rep]!);
   }
+  await staleStatistics(ctx);
   ctx.note(`(d) pending jobs were bulk-loaded with SQL (insert … select generate_series) straight into each system's job table, then vacuum analyze; ${o.claimSamples} claims timed per level and repetition (at most ${o.claimDeadlineMs / 1000} s of them, at least 5) after 5 warm-up claims; WhatsNext claims over gRPC, pg-boss with fetch(), graphile-worker with its own get_job statement (prepared, as its pool runs it).`);
   for (const s of ctx.systems) await s.producer.reset();
+}
+
+/** The median of `claimSamples` single claims (after 5 warm-up claims, which also let a server prepare its statements). */
+async function medianClaim(ctx: BenchContext, s: SystemUnderTest, what: string): Promise<number> {
+  const o = ctx.options;
+  for (let w = 0; w < 5; w++) await s.producer.claimOne();
+  const samples: number[] = [];
+  const sampling = performance.now();
+  for (let i = 0; i < o.claimSamples && (i < 5 || performance.now() - sampling < o.claimDeadlineMs); i++) {
+    const started = performance.now();
+    const got = await s.producer.claimOne();
+    samples.push(performance.now() - started);
+    if (!got) throw new Error(`${s.name}: a claim with ${what} returned no job`);
+  }
+  return summarize(samples).median;
+}
+
+/**
+ * (d) without ANALYZE: the queue analysed at the smallest level, claims made
+ * (so statements are prepared and plans cached with those statistics), then
+ * grown to the largest level with no ANALYZE, as on a database whose
+ * autovacuum has not caught up; the ratio shows whether the claim's plan
+ * survives statistics 1,000 times too small.
+ */
+async function staleStatistics(ctx: BenchContext): Promise<void> {
+  const o = ctx.options;
+  const first = o.claimLevels[0]!;
+  const last = o.claimLevels[o.claimLevels.length - 1]!;
+  const stale: RowSpec = { key: "d-stale", label: `(d) claim one job, ${n0(last)} pending, statistics of ${n0(first)} (no ANALYZE), median`, unit: "ms", better: "lower", decimals: 2 };
+  const ratio: RowSpec = { key: "d-stale-ratio", label: `(d) claim latency ratio ${n0(last)} : ${n0(first)} pending, no ANALYZE`, unit: "×", better: "lower", decimals: 2 };
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const s of ctx.systems) {
+      await s.producer.reset();
+      await s.producer.bulkLoadPending(first, true);
+      const before = await medianClaim(ctx, s, `${n0(first)} pending`);
+      await s.producer.bulkLoadPending(last - (await s.producer.countPending()), false);
+      const after = await medianClaim(ctx, s, `${n0(last)} pending, no ANALYZE`);
+      ctx.results.add(stale, s.name, after);
+      ctx.results.add(ratio, s.name, after / before);
+      ctx.log(`(d) no ANALYZE rep ${rep + 1} ${s.name}: median ${before.toFixed(3)} ms at ${n0(first)}, ${after.toFixed(3)} ms at ${n0(last)}`);
+    }
+  }
+  ctx.note(`(d) no ANALYZE: reset (statistics of an empty table), ${n0(first)} jobs loaded and analysed, claims timed; then grown to ${n0(last)} with no ANALYZE (autovacuum is off here), the same connections claiming.`);
 }
 
 /** (e) pickup latency: jobs created one by one at a steady rate while the workers wait. */
 export async function pickupLatency(ctx: BenchContext): Promise<void> {
   const o = ctx.options;
-  const n = o.pickupRate * o.pickupSeconds;
-  const p50: RowSpec = { key: "e50", label: `(e) pickup latency at ${o.pickupRate} jobs/s for ${o.pickupSeconds} s, p50`, unit: "ms", better: "lower", decimals: 2 };
-  const p99: RowSpec = { key: "e99", label: `(e) pickup latency at ${o.pickupRate} jobs/s for ${o.pickupSeconds} s, p99`, unit: "ms", better: "lower", decimals: 2 };
-  const achieved = new Map<SystemName, number[]>();
-  for (let rep = 0; rep < o.reps; rep++) {
-    for (const s of ctx.systems) {
-      await s.producer.reset();
-      await s.worker.call("pickup-start", { n, concurrency: o.workerConcurrency, deadlineMs: o.pickupSeconds * 1000 + o.pickupGraceMs });
-      const intervalMs = 1000 / o.pickupRate;
-      const inflight = new Set<Promise<void>>();
-      const errors: unknown[] = [];
-      const started = performance.now();
-      let sent = 0;
-      while (sent < n) {
-        const due = Math.min(n, Math.floor((performance.now() - started) / intervalMs) + 1);
-        while (sent < due) {
-          const i = sent++;
-          const p: Promise<void> = s.producer
-            .createJob({ i, t: monotonicMicros() }, i % o.concurrentClients)
-            .catch((err: unknown) => void errors.push(err))
-            .finally(() => inflight.delete(p));
-          inflight.add(p);
+  const achieved = new Map<string, number[]>();
+  const runs = [
+    ...o.pickupRates.map((rate) => ({ rate, unary: false })),
+    ...o.pickupRates.map((rate) => ({ rate, unary: true })),
+  ];
+  for (const { rate: pickupRate, unary } of runs) {
+    const n = pickupRate * o.pickupSeconds;
+    const how = `at ${n0(pickupRate)} jobs/s for ${o.pickupSeconds} s${unary ? ", WhatsNext by unary calls" : ""}`;
+    const p50: RowSpec = { key: `e50-${pickupRate}${unary ? "-unary" : ""}`, label: `(e) pickup latency ${how}, p50`, unit: "ms", better: "lower", decimals: 2 };
+    const p99: RowSpec = { key: `e99-${pickupRate}${unary ? "-unary" : ""}`, label: `(e) pickup latency ${how}, p99`, unit: "ms", better: "lower", decimals: 2 };
+    for (let rep = 0; rep < o.reps; rep++) {
+      for (const s of ctx.systems) {
+        if (unary && s.name !== "whatsnext") continue;
+        await s.producer.reset();
+        await s.worker.call("pickup-start", { n, concurrency: o.workerConcurrency, deadlineMs: o.pickupSeconds * 1000 + o.pickupGraceMs, unary: unary ? 1 : 0 });
+        const intervalMs = 1000 / pickupRate;
+        const inflight = new Set<Promise<void>>();
+        const errors: unknown[] = [];
+        const started = performance.now();
+        let sent = 0;
+        while (sent < n) {
+          const due = Math.min(n, Math.floor((performance.now() - started) / intervalMs) + 1);
+          while (sent < due) {
+            const i = sent++;
+            const p: Promise<void> = s.producer
+              .createJob({ i, t: monotonicMicros() }, i % o.concurrentClients)
+              .catch((err: unknown) => void errors.push(err))
+              .finally(() => inflight.delete(p));
+            inflight.add(p);
+          }
+          // Sleep until the next create is due (a 1 ms tick at high rates), not in a busy loop that takes the CPU from the systems measured.
+          await new Promise((r) => setTimeout(r, Math.max(1, Math.floor(started + sent * intervalMs - performance.now()))));
         }
-        await new Promise((r) => setTimeout(r, 1));
+        await Promise.all(inflight);
+        const rate = (n / (performance.now() - started)) * 1000;
+        const key = `${s.name} at ${pickupRate}/s${unary ? " (unary)" : ""}`;
+        achieved.set(key, [...(achieved.get(key) ?? []), rate]);
+        if (errors.length > 0) throw new Error(`${s.name}: ${errors.length} creates failed during (e): ${String(errors[0])}`);
+        const latencies = await s.worker.call<number[]>("pickup-result");
+        if (latencies.length < n) {
+          ctx.note(`(e) ${s.name} ${how} rep ${rep + 1}: ${n0(n - latencies.length)} of ${n0(n)} jobs were not picked up within ${o.pickupGraceMs / 1000} s of the last submission; they count as ${o.pickupGraceMs / 1000} s late, so its percentiles are lower bounds.`);
+          while (latencies.length < n) latencies.push(o.pickupGraceMs);
+        }
+        ctx.results.add(p50, s.name, percentile(latencies, 0.5));
+        ctx.results.add(p99, s.name, percentile(latencies, 0.99));
+        ctx.log(`(e) ${how} rep ${rep + 1} ${s.name}: p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms, submitted at ${rate.toFixed(0)} jobs/s`);
       }
-      await Promise.all(inflight);
-      const rate = (n / (performance.now() - started)) * 1000;
-      achieved.set(s.name, [...(achieved.get(s.name) ?? []), rate]);
-      if (errors.length > 0) throw new Error(`${s.name}: ${errors.length} creates failed during (e): ${String(errors[0])}`);
-      const latencies = await s.worker.call<number[]>("pickup-result");
-      if (latencies.length < n) {
-        ctx.note(`(e) ${s.name} rep ${rep + 1}: ${n0(n - latencies.length)} of ${n0(n)} jobs were not picked up within ${o.pickupGraceMs / 1000} s of the last submission; they count as ${o.pickupGraceMs / 1000} s late, so its percentiles are lower bounds.`);
-        while (latencies.length < n) latencies.push(o.pickupGraceMs);
-      }
-      ctx.results.add(p50, s.name, percentile(latencies, 0.5));
-      ctx.results.add(p99, s.name, percentile(latencies, 0.99));
-      ctx.log(`(e) rep ${rep + 1} ${s.name}: p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms, submitted at ${rate.toFixed(0)} jobs/s`);
     }
   }
   ctx.note(
-    `(e) achieved submission rate (jobs/s, median): ${[...achieved].map(([name, r]) => `${name} ${summarize(r).median.toFixed(0)}`).join(", ")}; latency runs from just before the create call to the worker's handler (WhatsNext: FetchJob's answer) in another process, on the system-wide monotonic clock.`,
+    `(e) achieved submission rate (jobs/s, median): ${[...achieved].map(([name, r]) => `${name} ${summarize(r).median.toFixed(0)}`).join(", ")}; latency runs from just before the create call to the worker's handler (WhatsNext: the pushed job, or FetchJob's answer by unary calls) in another process, on the system-wide monotonic clock.`,
   );
 }

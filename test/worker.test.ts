@@ -11,14 +11,22 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { createServer as createHttp2Server } from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
+import { WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
 import type { Job } from "../gen/whatsnext/v1/job_pb.js";
 import { connect, type WhatsNextClient } from "../src/client/index.js";
 import { createCliFormatter } from "../src/worker/formatters/index.js";
 import { WorkerRuntime, type WorkerEvent } from "../src/worker/worker.js";
 import { isAlive, killGroup, livingGroupMembers } from "./support/process-table.js";
 import { runCli, startCli, tempFolder } from "./support/run-cli.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { createTestDatabase, startTestServer, type TestServer } from "./support/test-server.js";
+import { loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { startServer } from "../src/server/server.js";
 
 const FIXTURE_BIN = fileURLToPath(new URL("./fixtures/bin", import.meta.url));
 
@@ -309,5 +317,146 @@ echo "end $WHATSNEXT_JOB_ID" >> "${dir}/log"`;
     assert.equal((await getJob(victim.id)).status, JobStatus.CANCELLED);
     assert.equal((await getJob(next.id)).status, JobStatus.COMPLETED);
     assert.ok(events.some((e) => e.type === "cancelled" && e.jobId === victim.id && /cancelled on the server/.test(e.message)));
+  });
+});
+
+/** How many calls of WorkerService/<method> the server answered so far, from its /metrics. */
+async function callsOf(server: TestServer, method: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^whatsnext_rpc_calls_total\\{method="whatsnext\\.v1\\.WorkerService/${method}",code="[a-z_]+"\\} (\\d+)`, "gm"))) sum += Number(m[1]);
+  return sum;
+}
+
+/**
+ * A server of an older version, which has no Work stream: it answers the
+ * unary worker calls by passing them to the real server, and anything else
+ * with Unimplemented.
+ */
+async function olderServer(upstream: WhatsNextClient): Promise<{ url: string; close(): Promise<void> }> {
+  const w = upstream.workers;
+  const handler = connectNodeAdapter({
+    routes(router: ConnectRouter) {
+      router.service(WorkerService, {
+        registerWorker: (req) => w.registerWorker(req),
+        fetchJob: (req, ctx) => w.fetchJob(req, { signal: ctx.signal }),
+        heartbeat: (req) => w.heartbeat(req),
+        startJob: (req) => w.startJob(req),
+        finishJob: (req) => w.finishJob(req),
+        releaseJob: (req) => w.releaseJob(req),
+        deactivateWorker: (req) => w.deactivateWorker(req),
+      });
+    },
+  });
+  const server = createHttp2Server(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const sessions = new Set<import("node:http2").ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("how the worker talks to the server", () => {
+  const methods = ["Work", "FetchJob", "Heartbeat", "StartJob", "FinishJob"] as const;
+  async function counts(server: TestServer): Promise<Record<(typeof methods)[number], number>> {
+    const entries = await Promise.all(methods.map(async (m) => [m, await callsOf(server, m)] as const));
+    return Object.fromEntries(entries) as Record<(typeof methods)[number], number>;
+  }
+  function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+    return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k]!]));
+  }
+
+  it("works on one Work stream by default: no FetchJob, Heartbeat, StartJob or FinishJob call", async () => {
+    const projectId = await project("w-stream", [{ name: "t", command: "true" }]);
+    for (let i = 0; i < 5; i++) await addJob(projectId, "t", `j${i}`);
+    const before = await counts(t);
+    const summary = await new WorkerRuntime({ client, projectId, formatter: createCliFormatter(), parallel: 2, maxJobs: 5, waitSeconds: 5 }).run();
+    assert.equal(summary.succeeded, 5);
+    const used = diff(await counts(t), before);
+    assert.deepEqual(used, { Work: 1, FetchJob: 0, Heartbeat: 0, StartJob: 0, FinishJob: 0 });
+  });
+
+  it("uses FetchJob, Heartbeat and the unary reports when told to (stream: false)", async () => {
+    const projectId = await project("w-unary", [{ name: "t", command: "true" }]);
+    for (let i = 0; i < 3; i++) await addJob(projectId, "t", `j${i}`);
+    const before = await counts(t);
+    const summary = await new WorkerRuntime({ client, projectId, formatter: createCliFormatter(), parallel: 1, maxJobs: 3, waitSeconds: 5, stream: false }).run();
+    assert.equal(summary.succeeded, 3);
+    const used = diff(await counts(t), before);
+    assert.equal(used.Work, 0);
+    assert.ok(used.FetchJob! >= 3 && used.StartJob === 3 && used.FinishJob === 3, JSON.stringify(used));
+  });
+
+  it("falls back to the unary calls against a server without the Work stream, and says so", async () => {
+    const projectId = await project("w-older", [{ name: "t", command: "true" }]);
+    for (let i = 0; i < 3; i++) await addJob(projectId, "t", `j${i}`);
+    const older = await olderServer(client);
+    const viaOlder = connect({ server: older.url });
+    try {
+      const events: WorkerEvent[] = [];
+      const summary = await new WorkerRuntime({ client: viaOlder, projectId, formatter: createCliFormatter(), parallel: 1, maxJobs: 3, waitSeconds: 5, onEvent: (e) => events.push(e) }).run();
+      assert.equal(summary.succeeded, 3);
+      assert.ok(events.some((e) => e.type === "error" && /no Work stream/.test(e.message)));
+    } finally {
+      viaOlder.close();
+      await older.close();
+    }
+  });
+});
+
+describe("the worker across a server restart", () => {
+  it("opens the Work stream again within the lease and keeps its running job: one attempt, no lost lease, finished once", async () => {
+    const db = await createTestDatabase();
+    const dir = tempFolder("wn-restart-");
+    // The embedded database in a folder (when no PostgreSQL is given) outlives the server, as PostgreSQL does.
+    const settings = { WHATSNEXT_PORT: "0", WHATSNEXT_DATA_DIR: join(dir, "data"), LOG_LEVEL: "silent", WHATSNEXT_LEASE_SECONDS: "10", WHATSNEXT_REAPER_INTERVAL_MS: "100", DATABASE_URL: db.url };
+    let server = await startServer(loadConfig(settings), createLogger("silent"));
+    const port = new URL(server.url).port;
+    const c = connect({ server: server.url });
+    let running: Promise<unknown> | undefined;
+    try {
+      const { project: p } = await c.projects.createProject({ name: "w-restart" });
+      const gated = script(dir, "gated.sh", `touch "${dir}/started"; while [ ! -e "${dir}/gate" ]; do sleep 0.05; done; echo done`);
+      await c.tasks.createTask({ projectId: p!.id, name: "gated", commandTemplate: `bash ${gated}` });
+      const { job } = await c.jobs.createJob({ projectId: p!.id, task: { case: "taskName", value: "gated" }, name: "through-restart" });
+      const events: WorkerEvent[] = [];
+      const runtime = new WorkerRuntime({ client: c, projectId: p!.id, formatter: createCliFormatter(), parallel: 1, maxJobs: 1, onEvent: (e) => events.push(e) });
+      running = runtime.run();
+      await until("the job to start", () => existsSync(join(dir, "started")));
+      await server.close(1000);
+      const restartedAt = Date.now();
+      server = await startServer(loadConfig({ ...settings, WHATSNEXT_PORT: port }), createLogger("silent"));
+      await until("the stream to open again", () => events.filter((e) => e.type === "connected").length >= 2);
+      // The new server extends the lease past what the old one gave: the job is still the worker's.
+      const held = await until("the lease to be extended by the new server", async () => {
+        const j = (await c.jobs.getJob({ id: job!.id })).job!;
+        const expires = j.leaseExpireTime ? Number(j.leaseExpireTime.seconds) * 1000 + j.leaseExpireTime.nanos / 1e6 : 0;
+        return expires > restartedAt + 10_000 ? j : undefined;
+      });
+      assert.equal(held.status, JobStatus.RUNNING);
+      assert.equal(held.workerId, runtime.id);
+      writeFileSync(join(dir, "gate"), "");
+      const summary = (await running) as { succeeded: number };
+      assert.equal(summary.succeeded, 1);
+      const done = (await c.jobs.getJob({ id: job!.id })).job!;
+      assert.deepEqual([done.status, done.attempts, done.lostLeases], [JobStatus.COMPLETED, 1, 0]);
+      assert.ok(events.some((e) => e.type === "error" && /Work stream broke/.test(e.message)));
+    } finally {
+      writeFileSync(join(dir, "gate"), "");
+      await running?.catch(() => undefined);
+      c.close();
+      await server.close(1000);
+      await db.drop();
+    }
   });
 });

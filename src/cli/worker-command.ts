@@ -19,6 +19,8 @@ interface WorkerFlags extends WorkerSettingsInput {
   grace?: string;
   heartbeat?: string;
   quiet?: boolean;
+  /** False with --no-stream. */
+  stream?: boolean;
 }
 
 /** Adds `worker`. */
@@ -37,9 +39,10 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .option("--max-jobs <n>", "exit after running this many jobs")
     .option("--formatter <kind>", "how jobs run: cli (local processes), slurm (sbatch) or runai")
     .option("--set <key=value>", "a formatter setting, e.g. --set partition=gpu (overrides the config file); repeatable", collectParam)
-    .option("--wait <seconds>", "how long each FetchJob waits for work (0 to 60)")
+    .option("--wait <seconds>", "with --once, how long to wait for a job (and, without the stream, each FetchJob's wait; 0 to 60)")
     .option("--grace <seconds>", "on SIGINT/SIGTERM, how long running jobs may finish before being stopped and released")
-    .option("--heartbeat <seconds>", "heartbeat interval (default: what the server asks for)")
+    .option("--heartbeat <seconds>", "heartbeat interval without the Work stream (default: what the server asks for)")
+    .option("--no-stream", "poll with FetchJob and report with unary calls instead of the Work stream (used anyway against a server without it)")
     .option("-q, --quiet", "log only errors")
     .action(async (flags: WorkerFlags) => {
       const file = ctx.configFile?.config;
@@ -76,6 +79,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         waitSeconds: settings.waitSeconds,
         graceMs: settings.graceMs,
         heartbeatSeconds: settings.heartbeatSeconds,
+        stream: flags.stream !== false,
         onEvent: log,
       });
       if (!ctx.json && !flags.quiet) {
@@ -116,7 +120,9 @@ function eventLogger(json: boolean, quiet: boolean): (event: WorkerEvent) => voi
 function eventText(e: WorkerEvent): string {
   switch (e.type) {
     case "registered":
-      return `registered as ${e.workerId} (lease ${e.leaseSeconds}s, heartbeat every ${e.heartbeatSeconds}s); waiting for jobs`;
+      return `registered as ${e.workerId} (lease ${e.leaseSeconds}s)`;
+    case "connected":
+      return e.via === "stream" ? "Work stream open; waiting for jobs" : "polling with FetchJob and heartbeats (no Work stream); waiting for jobs";
     case "claimed":
       return `job ${e.jobId} ${e.name} (${e.task}) claimed`;
     case "started":

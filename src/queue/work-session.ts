@@ -26,6 +26,8 @@ export interface WorkCapacity {
   readonly deadline: number | null;
   /** Jobs that may still be pushed in all; null: no limit. */
   readonly remaining: number | null;
+  /** Push nothing for now (the worker is stopping, or its cluster is away). */
+  readonly paused: boolean;
 }
 
 /** What a session pushes to its worker, besides the answers to its reports. */
@@ -52,6 +54,16 @@ interface Held {
   readonly accelerators: number;
 }
 
+/** A finish received and not yet stored. */
+interface PendingFinish {
+  readonly input: outcomes.JobOutcomeInput;
+  resolve(result: outcomes.ItemResult): void;
+  reject(err: unknown): void;
+}
+
+/** Most finishes stored in one transaction (as FinishJobs takes at most). */
+const MAX_FINISH_BATCH = 1000;
+
 /** How long one claim waits for work before it looks again (a safety net; wake-ups end it sooner). */
 const CLAIM_WAIT_MS = 30_000;
 
@@ -71,6 +83,9 @@ export class WorkSession {
   /** Reports of one job run in order (a start before its finish). */
   private readonly chains = new Map<number, Promise<unknown>>();
   private fetchAbort = new AbortController();
+  /** Finishes waiting to be stored, and whether a batch is being stored now. */
+  private finishes: PendingFinish[] = [];
+  private storingFinishes = false;
   private roomChanged: (() => void) | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
 
@@ -135,16 +150,51 @@ export class WorkSession {
     });
   }
 
-  /** A job's outcome, as FinishJob; its room is free again whatever the answer (the worker no longer runs it). */
+  /**
+   * A job's outcome, as FinishJob; its room is free again whatever the
+   * answer (the worker no longer runs it). Finishes that arrive together are
+   * stored together, in one transaction, as FinishJobs stores a batch.
+   */
   finish(input: outcomes.JobOutcomeInput): Promise<outcomes.ItemResult> {
     return this.inOrder(input.jobId, async () => {
       try {
-        const [result] = await outcomes.finishJobs(this.deps.db, this.deps.events, this.actor, [input], this.deps.backoffBaseSeconds);
-        return result!;
+        return await new Promise<outcomes.ItemResult>((resolve, reject) => {
+          this.finishes.push({ input, resolve, reject });
+          if (!this.storingFinishes) void this.storeFinishes();
+        });
       } finally {
         this.drop(input.jobId);
       }
     });
+  }
+
+  /** Stores the waiting finishes in batches (at most one per job, and 1,000, per batch) until none wait. */
+  private async storeFinishes(): Promise<void> {
+    this.storingFinishes = true;
+    try {
+      while (this.finishes.length > 0) {
+        // One turn of the event loop lets the rest of a burst of messages arrive.
+        await new Promise((resolve) => setImmediate(resolve));
+        const batch: PendingFinish[] = [];
+        const later: PendingFinish[] = [];
+        const ids = new Set<number>();
+        for (const f of this.finishes) {
+          if (batch.length < MAX_FINISH_BATCH && !ids.has(f.input.jobId)) {
+            batch.push(f);
+            ids.add(f.input.jobId);
+          } else later.push(f);
+        }
+        this.finishes = later;
+        try {
+          const results = await outcomes.finishJobs(this.deps.db, this.deps.events, this.actor, batch.map((f) => f.input), this.deps.backoffBaseSeconds);
+          batch.forEach((f, i) => f.resolve(results[i]!));
+        } catch (err) {
+          for (const f of batch) f.reject(err);
+        }
+      }
+    } finally {
+      this.storingFinishes = false;
+    }
   }
 
   /** Gives a job back without spending an attempt, as ReleaseJob; its room is free again. */
@@ -198,7 +248,7 @@ export class WorkSession {
       accUsed += h.accelerators;
     }
     const cpu = c.cpu === null ? null : Math.max(0, c.cpu - cpuUsed);
-    let jobs = Math.max(0, c.jobs - this.held.size);
+    let jobs = c.paused ? 0 : Math.max(0, c.jobs - this.held.size);
     if (c.remaining !== null) jobs = Math.min(jobs, c.remaining);
     // A job holds at least the floor: no more jobs than the free CPUs can hold.
     if (cpu !== null && c.cpuFloor > 0) jobs = Math.min(jobs, Math.floor(cpu / c.cpuFloor));

@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import type { WorkCapacity as WorkCapacityMessage, WorkRequest, WorkResponseSchema } from "../../gen/whatsnext/v1/worker_pb.js";
 import { linkedSignal } from "../abort.js";
+import { AsyncQueue } from "../async-queue.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { QueueEvents } from "../queue/events/queue-events.js";
 import type { ItemResult } from "../queue/job-outcomes.js";
@@ -25,48 +26,6 @@ import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireTe
 
 type WorkResponseInit = MessageInitShape<typeof WorkResponseSchema>;
 
-/** Outgoing messages of one stream, in order; the generator reads them as they come. */
-class Outbox {
-  private readonly queue: WorkResponseInit[] = [];
-  private wake: (() => void) | undefined;
-  private ended = false;
-  private failure: unknown;
-
-  push(message: WorkResponseInit): void {
-    if (this.ended) return;
-    this.queue.push(message);
-    this.signal();
-  }
-
-  end(failure?: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.failure = failure;
-    this.signal();
-  }
-
-  private signal(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  async *drain(): AsyncGenerator<WorkResponseInit> {
-    for (;;) {
-      const next = this.queue.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.ended) {
-        if (this.failure !== undefined) throw this.failure;
-        return;
-      }
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-}
-
 /** A declared capacity from the wire; its time left becomes a deadline now. */
 function requireCapacity(field: string, c: WorkCapacityMessage | undefined): WorkCapacity {
   if (!c) throw new InvalidArgumentError(field, "is required: how many jobs (and CPUs, accelerators) the worker runs at once");
@@ -78,6 +37,7 @@ function requireCapacity(field: string, c: WorkCapacityMessage | undefined): Wor
     cpuFloor: requireIntInRange(`${field}.cpu_per_job_floor`, c.cpuPerJobFloor, 0, LIMITS.requiredResourceMax),
     deadline: seconds === null ? null : Date.now() + seconds * 1000,
     remaining: c.remainingJobs === 0 ? null : requireIntInRange(`${field}.remaining_jobs`, c.remainingJobs, 1, 2_147_483_647),
+    paused: c.paused,
   };
 }
 
@@ -115,7 +75,7 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
 
     const ended = new AbortController();
     const linked = linkedSignal(ctx.signal, app.shutdown, ended.signal);
-    const outbox = new Outbox();
+    const outbox = new AsyncQueue<WorkResponseInit>();
     const leaseSeconds = app.config.WHATSNEXT_LEASE_SECONDS;
     try {
       const { session, worker, released } = await WorkSession.open(
@@ -136,11 +96,14 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
       outbox.push({ kind: { case: "opened", value: { worker: workerToProto(worker.worker, worker.jobIds), leaseSeconds } } });
       if (released.length > 0) outbox.push({ kind: { case: "released", value: { ids: released.map((id) => BigInt(id)) } } });
 
+      const inFlight = new Set<Promise<void>>();
       const report = (ref: bigint, pending: Promise<ItemResult>, finish = false) => {
-        pending.then(
+        const answered = pending.then(
           (r) => outbox.push(resultOf(ref, r, finish)),
           (err: unknown) => outbox.end(err),
         );
+        inFlight.add(answered);
+        void answered.then(() => inFlight.delete(answered));
       };
       const reading = (async () => {
         for (;;) {
@@ -193,14 +156,17 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
       })();
       // The client ends its side when it stops: then the stream ends once the last answers went out.
       reading.then(
-        () => ended.abort(),
+        async () => {
+          await Promise.all([...inFlight]);
+          ended.abort();
+        },
         (err: unknown) => outbox.end(err),
       );
       session.run().then(
         () => outbox.end(),
         (err: unknown) => outbox.end(err),
       );
-      yield* outbox.drain();
+      yield* outbox;
     } finally {
       ended.abort();
       linked.dispose();

@@ -63,6 +63,11 @@ export class ResourcePool {
     };
   }
 
+  /** The CPUs every job holds, whatever it asks for (0 unless a scheduler gives each job some). */
+  get cpusHeldAtLeast(): number {
+    return this.cpusHeld(0);
+  }
+
   /** True when a job needing this much could start now. */
   fits(requiredCpu: number, requiredAccelerators: number): boolean {
     if (this.running >= this.slots) return false;

@@ -7,6 +7,9 @@ export const DEFAULT_WAIT_SECONDS = 30;
 export const DEFAULT_GRACE_MS = 30_000;
 /** Pause before claiming again after a cluster outage, for formatters that cannot tell when their cluster is back. */
 export const CLUSTER_OUTAGE_PAUSE_MS = 30_000;
+/** How long a stopping worker waits for the server to answer its last reports on the Work stream. */
+export const REPORT_DRAIN_MS = 15_000;
+
 /** FinishJob refuses larger output tails. */
 export const MAX_OUTPUT_TAIL_BYTES = 64 * 1024;
 
@@ -36,6 +39,12 @@ export interface WorkerOptions {
   graceMs?: number;
   /** Overrides the server's heartbeat interval (seconds). */
   heartbeatSeconds?: number;
+  /**
+   * Use the Work stream (default true): jobs pushed as they are claimed,
+   * cancels at once, reports as messages. False, or a server without the
+   * stream: FetchJob long polls, heartbeats and unary reports.
+   */
+  stream?: boolean;
   /** Deactivate the worker on the server when it stops (default true). */
   deactivateOnStop?: boolean;
   /** The environment jobs start from (default: this process's). */
@@ -47,6 +56,8 @@ export interface WorkerOptions {
 /** Something that happened in the worker, for its log. */
 export type WorkerEvent =
   | { type: "registered"; workerId: string; leaseSeconds: number; heartbeatSeconds: number }
+  /** The Work stream opened (again, after a break); or, against a server without it, the unary calls are used. */
+  | { type: "connected"; via: "stream" | "unary" }
   | { type: "claimed"; jobId: bigint; name: string; task: string }
   | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
   | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string }

@@ -1,9 +1,12 @@
 /**
- * The worker runtime: registers, heartbeats, long-polls FetchJob for as many
- * jobs as fit what is free, runs each through a formatter with its own
- * accelerators, and reports StartJob / FinishJob. It never sleeps between
- * jobs: with free capacity it is always inside a FetchJob that the server
- * answers as soon as a job is claimable.
+ * The worker runtime: registers, then opens a Work stream on which the
+ * server pushes claimed jobs as soon as they exist (within the capacity the
+ * worker declared) and cancels at once, and over which starts, finishes and
+ * releases are reported; the open stream keeps the leases alive. Against a
+ * server without the stream it heartbeats and long-polls FetchJob for as
+ * many jobs as fit what is free, and reports with the unary calls. Either
+ * way it runs each job through a formatter with its own accelerators and
+ * never sleeps between jobs.
  *
  * Stopping: stop() ends the polling, lets running jobs finish for the grace
  * period, then stops the rest and releases them (ReleaseJob: no attempt
@@ -14,17 +17,21 @@ import { hostname } from "node:os";
 import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
 import { lastUtf8Bytes } from "../utf8-tail.js";
 import type { JobForFormatting, RunOutcome } from "./formatters/types.js";
+import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
+import type { WorkResult } from "../../gen/whatsnext/v1/worker_pb.js";
 import { HeartbeatLoop } from "./heartbeat-loop.js";
 import { environmentWith } from "./process-runner.js";
 import { describeError, isFatal, reportWithRetries } from "./reporting-call.js";
 import { ResourcePool, type Allocation } from "./resources.js";
 import { WakeSignal } from "./wake-signal.js";
+import { WorkStreamLink, type WorkCapacityInit } from "./work-stream-link.js";
 import { abortableDelay } from "./formatters/abortable-delay.js";
 import {
   CLUSTER_OUTAGE_PAUSE_MS,
   DEFAULT_GRACE_MS,
   DEFAULT_WAIT_SECONDS,
   MAX_OUTPUT_TAIL_BYTES,
+  REPORT_DRAIN_MS,
   type WorkerEvent,
   type WorkerOptions,
   type WorkerSummary,
@@ -58,6 +65,8 @@ export class WorkerRuntime {
   /** Woken when a job ends (capacity freed) and when a stop is requested. */
   private readonly changed = new WakeSignal();
   private heartbeats?: HeartbeatLoop;
+  /** The Work stream, when the server has one; unary calls otherwise. */
+  private link?: WorkStreamLink;
   /** Set while the formatter's cluster does not answer: no claims until it resolves. */
   private clusterAway?: Promise<void>;
   private workerId = "";
@@ -87,6 +96,7 @@ export class WorkerRuntime {
     this.stopReason = reason;
     this.emit({ type: "stopping", reason, running: this.running.size });
     this.pollAbort.abort();
+    this.link?.setCapacity(this.capacity());
     this.changed.wake();
   }
 
@@ -105,23 +115,113 @@ export class WorkerRuntime {
     this.summary.workerId = this.workerId;
     const heartbeatSeconds = o.heartbeatSeconds ?? (registered.heartbeatIntervalSeconds || Math.max(1, Math.floor((registered.leaseSeconds || 60) / 3)));
     this.emit({ type: "registered", workerId: this.workerId, leaseSeconds: registered.leaseSeconds, heartbeatSeconds });
-    this.heartbeats = new HeartbeatLoop(o.client, this.workerId, heartbeatSeconds * 1000, {
-      running: () => [...this.running.keys()],
-      cancelled: (ids) => this.cancelled(ids),
-      failed: (message) => this.emit({ type: "error", message }),
+    // --once with no wait asks once and takes what is there: one FetchJob, not a stream that pushes a moment later.
+    const askOnce = o.once && (o.waitSeconds ?? DEFAULT_WAIT_SECONDS) === 0;
+    const link = (o.stream ?? true) && !askOnce ? await this.openStream() : undefined;
+    if (!link) {
+      this.emit({ type: "connected", via: "unary" });
+      this.heartbeats = new HeartbeatLoop(o.client, this.workerId, heartbeatSeconds * 1000, {
+        running: () => [...this.running.keys()],
+        cancelled: (ids) => this.cancelled(ids),
+        failed: (message) => this.emit({ type: "error", message }),
+      });
+      this.heartbeats.start();
+    }
+    // A stream that fails for good (a revoked key) stops the worker and is rethrown once its jobs are dealt with.
+    let linkFailure: unknown;
+    const linkDone = link?.run().catch((err: unknown) => {
+      linkFailure = err;
+      this.stop(`the Work stream failed: ${describeError(err)}`);
+      this.stop();
     });
-    this.heartbeats.start();
     try {
-      await this.claimLoop();
+      if (link) await this.streamClaimLoop();
+      else await this.claimLoop();
       await this.drain();
     } finally {
-      this.heartbeats.stop();
+      this.heartbeats?.stop();
+      if (link) {
+        await link.close(REPORT_DRAIN_MS);
+        await linkDone;
+      }
       if (o.deactivateOnStop ?? true) {
         await this.report(() => o.client.workers.deactivateWorker({ workerId: this.workerId }), "deactivate the worker");
       }
       this.emit({ type: "stopped", ran: this.summary.claimed });
     }
+    if (linkFailure !== undefined) throw linkFailure;
     return { ...this.summary };
+  }
+
+  /** Opens the Work stream; undefined when the server has none (an older server), so the unary calls are used. */
+  private async openStream(): Promise<WorkStreamLink | undefined> {
+    const link = new WorkStreamLink(this.options.client, this.workerId, this.options.projectId, {
+      jobs: (jobs) => this.pushed(jobs),
+      cancelled: (ids) => this.cancelled(ids),
+      released: (ids) => this.takenBack(ids),
+      running: () => [...this.running.keys()],
+      capacity: () => this.capacity(),
+      error: (message) => this.emit({ type: "error", message }),
+      opened: () => this.emit({ type: "connected", via: "stream" }),
+    });
+    if (await link.open()) {
+      this.link = link;
+      return link;
+    }
+    this.emit({ type: "error", message: "the server has no Work stream (an older version): using FetchJob, Heartbeat and the unary reports" });
+    return undefined;
+  }
+
+  /** What the worker can run, for the server's account: all of it (the server subtracts what it holds for us). */
+  private capacity(): WorkCapacityInit {
+    const o = this.options;
+    const budget = this.remainingBudget();
+    return {
+      jobs: Math.min(this.pool.slots, 1000),
+      cpu: o.cpus,
+      accelerators: o.acceleratorIds?.length,
+      cpuPerJobFloor: this.pool.cpusHeldAtLeast,
+      remainingJobs: Number.isFinite(budget) ? Math.max(1, budget) : 0,
+      paused: this.stopping || this.clusterAway !== undefined || budget === 0,
+    };
+  }
+
+  /** Jobs the stream brought: run them (or give them back when the worker cannot). */
+  private pushed(jobs: readonly Job[]): void {
+    for (const job of jobs) {
+      if (this.clusterAway) void this.release(job, "cluster unavailable, not the job's fault: claimed while the worker was waiting for its cluster");
+      else this.launch(job);
+    }
+    this.changed.wake();
+  }
+
+  /** Jobs the server took back when the stream opened again (their lease had lapsed): stop them, report nothing. */
+  private takenBack(ids: readonly bigint[]): void {
+    for (const id of ids) {
+      const entry = this.running.get(id);
+      if (entry && !entry.lost) {
+        entry.lost = { reason: "the server gave the job back to the queue while the stream was broken", acknowledge: false };
+        entry.abort.abort();
+      }
+    }
+  }
+
+  /** On the stream, jobs come as they are claimed: wait until stopped or the budget is spent. */
+  private async streamClaimLoop(): Promise<void> {
+    const o = this.options;
+    if (o.once) {
+      // One job, or none within the wait: the same promise as one FetchJob.
+      const deadline = Date.now() + (o.waitSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
+      while (!this.stopping && this.summary.claimed === 0 && Date.now() < deadline) await this.changed.wait(deadline - Date.now());
+      if (this.summary.claimed === 0) {
+        // Nothing came: claim nothing more (a job pushed from now on goes back), quietly, as an empty FetchJob would.
+        this.stopping = true;
+        this.stopReason = "no job within the wait";
+        this.link?.setCapacity(this.capacity());
+      }
+      return;
+    }
+    while (!this.stopping && this.remainingBudget() > 0) await this.changed.wait();
   }
 
   /** Jobs the server cancelled while this worker held them: stop them, and report nothing. */
@@ -228,16 +328,13 @@ export class WorkerRuntime {
         onSchedulerState: (state) => this.emit({ type: "scheduler-state", jobId: job.id, ...state }),
         onStarted: (display) => {
           this.emit({ type: "started", jobId: job.id, command: display, accelerators: allocation.accelerators });
-          started = o.client.workers.startJob({ jobId: job.id, workerId: this.workerId, command: display }).then(
-            () => undefined,
-            (err: unknown) => {
-              // Not ours any more (cancelled, lease lost): stop running it. A cancel is acknowledged once it stopped.
-              const reason = `StartJob refused: ${describeError(err)}`;
-              entry.lost = { reason, acknowledge: /CANCELLED/.test(reason) };
-              this.emit({ type: "error", jobId: job.id, message: reason });
-              entry.abort.abort();
-            },
-          );
+          started = this.reportStart(job, display, allocation.accelerators).then((refusal) => {
+            if (!refusal) return;
+            // Not ours any more (cancelled, lease lost): stop running it. A cancel is acknowledged once it stopped.
+            entry.lost = refusal;
+            this.emit({ type: "error", jobId: job.id, message: refusal.reason });
+            entry.abort.abort();
+          });
         },
       });
     } catch (err) {
@@ -248,18 +345,13 @@ export class WorkerRuntime {
       this.summary.cancelled += 1;
       this.emit({ type: "cancelled", jobId: job.id, message: entry.lost.reason });
       if (entry.lost.acknowledge) {
-        await this.report(
-          () =>
-            o.client.workers.finishJob({
-              jobId: job.id,
-              workerId: this.workerId,
-              success: false,
-              exitCode: outcome.exitCode ?? undefined,
-              message: `stopped: ${entry.lost!.reason} (${outcome.message})`,
-              outputTail: lastUtf8Bytes(outcome.outputTail, MAX_OUTPUT_TAIL_BYTES),
-            }),
+        await this.reportFinish(
+          { jobId: job.id, success: false, exitCode: outcome.exitCode ?? undefined, message: `stopped: ${entry.lost.reason} (${outcome.message})`, outputTail: outcome.outputTail },
           `acknowledge the cancel of job ${job.id}`,
         );
+      } else if (this.link) {
+        // The server still counts the job against our capacity: a release (refused, the job is not ours) frees it.
+        await this.link.report({ case: "release", value: { jobId: job.id, reason: entry.lost.reason } });
       }
       return;
     }
@@ -275,18 +367,44 @@ export class WorkerRuntime {
     if (outcome.success) this.summary.succeeded += 1;
     else this.summary.failed += 1;
     this.emit({ type: "finished", jobId: job.id, success: outcome.success, exitCode: outcome.exitCode, message: outcome.message });
-    await this.report(
-      () =>
-        o.client.workers.finishJob({
-          jobId: job.id,
-          workerId: this.workerId,
-          success: outcome.success,
-          exitCode: outcome.exitCode ?? undefined,
-          message: outcome.message,
-          outputTail: lastUtf8Bytes(outcome.outputTail, MAX_OUTPUT_TAIL_BYTES),
-        }),
+    await this.reportFinish(
+      { jobId: job.id, success: outcome.success, exitCode: outcome.exitCode ?? undefined, message: outcome.message, outputTail: outcome.outputTail },
       `report job ${job.id} finished`,
     );
+  }
+
+  /** StartJob, on the stream or unary; resolves with why the job is not ours any more when the server refused. */
+  private async reportStart(job: Job, command: string, acceleratorIds: string[]): Promise<RunningJob["lost"]> {
+    if (this.link) {
+      const r = await this.link.report({ case: "start", value: { jobId: job.id, command, acceleratorIds } });
+      if (!r.errorCode) return undefined;
+      const reason = `StartJob refused: ${r.errorCode}: ${r.errorMessage}`;
+      return { reason, acknowledge: r.job?.status === JobStatus.CANCELLED || /CANCELLED/.test(reason) };
+    }
+    try {
+      await this.options.client.workers.startJob({ jobId: job.id, workerId: this.workerId, command, acceleratorIds });
+      return undefined;
+    } catch (err) {
+      const reason = `StartJob refused: ${describeError(err)}`;
+      return { reason, acknowledge: /CANCELLED/.test(reason) };
+    }
+  }
+
+  /** FinishJob, on the stream or unary (retried while the server is away); a refusal is logged, the lease rules do the rest. */
+  private async reportFinish(
+    outcome: { jobId: bigint; success: boolean; exitCode: number | undefined; message: string; outputTail: string },
+    what: string,
+  ): Promise<void> {
+    const finish = { ...outcome, outputTail: lastUtf8Bytes(outcome.outputTail, MAX_OUTPUT_TAIL_BYTES) };
+    if (this.link) {
+      this.refusedOnStream(await this.link.report({ case: "finish", value: finish }), what);
+      return;
+    }
+    await this.report(() => this.options.client.workers.finishJob({ ...finish, workerId: this.workerId }), what);
+  }
+
+  private refusedOnStream(r: WorkResult, what: string): void {
+    if (r.errorCode) this.emit({ type: "error", jobId: r.jobId, message: `could not ${what}: ${r.errorCode}: ${r.errorMessage}` });
   }
 
   /** Stops claiming until the formatter's cluster answers again (or the worker stops). */
@@ -301,14 +419,17 @@ export class WorkerRuntime {
       .catch(() => undefined)
       .finally(() => {
         this.clusterAway = undefined;
+        this.link?.setCapacity(this.capacity());
         this.changed.wake();
       });
+    this.link?.setCapacity(this.capacity());
   }
 
   private async release(job: Job, reason: string): Promise<void> {
     this.summary.released += 1;
     this.emit({ type: "released", jobId: job.id, reason });
-    await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason }), `release job ${job.id}`);
+    if (this.link) this.refusedOnStream(await this.link.report({ case: "release", value: { jobId: job.id, reason } }), `release job ${job.id}`);
+    else await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason }), `release job ${job.id}`);
   }
 
   /** Waits for running jobs; once stopping, for the grace period only, then stops and releases the rest. */

@@ -1,38 +1,9 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import type { WorkRequestSchema, WorkResponse, WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
+import { AsyncQueue } from "../../src/async-queue.js";
 
 type WorkRequestInit = MessageInitShape<typeof WorkRequestSchema>;
-
-/** Requests pushed by the test as it goes; end() half-closes the stream. */
-class RequestQueue implements AsyncIterable<WorkRequestInit> {
-  private readonly items: WorkRequestInit[] = [];
-  private wake: (() => void) | undefined;
-  private ended = false;
-
-  push(item: WorkRequestInit): void {
-    this.items.push(item);
-    this.wake?.();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<WorkRequestInit> {
-    for (;;) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-  }
-}
 
 /**
  * A Work stream driven by a test: send() writes a request, next(kind) reads
@@ -40,7 +11,7 @@ class RequestQueue implements AsyncIterable<WorkRequestInit> {
  * `seen`), close() half-closes and waits for the server to end the stream.
  */
 export function openWork(client: Client<typeof WorkerService>, open: NonNullable<WorkRequestInit["kind"]>, signal?: AbortSignal) {
-  const requests = new RequestQueue();
+  const requests = new AsyncQueue<WorkRequestInit>();
   requests.push({ kind: open } as WorkRequestInit);
   const responses = client.work(requests, { signal })[Symbol.asyncIterator]();
   const seen: WorkResponse[] = [];

@@ -279,20 +279,22 @@ class StartJobsResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[JobResult, _Mapping]]] = ...) -> None: ...
 
 class WorkCapacity(_message.Message):
-    __slots__ = ["accelerators", "available_time", "cpu", "cpu_per_job_floor", "jobs", "remaining_jobs"]
+    __slots__ = ["accelerators", "available_time", "cpu", "cpu_per_job_floor", "jobs", "paused", "remaining_jobs"]
     ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_TIME_FIELD_NUMBER: _ClassVar[int]
     CPU_FIELD_NUMBER: _ClassVar[int]
     CPU_PER_JOB_FLOOR_FIELD_NUMBER: _ClassVar[int]
     JOBS_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
     REMAINING_JOBS_FIELD_NUMBER: _ClassVar[int]
     accelerators: int
     available_time: _duration_pb2.Duration
     cpu: int
     cpu_per_job_floor: int
     jobs: int
+    paused: bool
     remaining_jobs: int
-    def __init__(self, jobs: _Optional[int] = ..., cpu: _Optional[int] = ..., accelerators: _Optional[int] = ..., cpu_per_job_floor: _Optional[int] = ..., available_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., remaining_jobs: _Optional[int] = ...) -> None: ...
+    def __init__(self, jobs: _Optional[int] = ..., cpu: _Optional[int] = ..., accelerators: _Optional[int] = ..., cpu_per_job_floor: _Optional[int] = ..., available_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., remaining_jobs: _Optional[int] = ..., paused: bool = ...) -> None: ...
 
 class WorkJobs(_message.Message):
     __slots__ = ["jobs", "num_pending"]
