@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
-import { WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
+import { FinishOutcome, WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
 import { queueFixture } from "./support/queue-fixtures.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { openWork } from "./support/work-stream.js";
@@ -52,6 +52,8 @@ for (const stack of STACKS) {
       const result = await stream.next("result");
       assert.equal(result.ref, ref);
       assert.equal(result.errorCode, "");
+      assert.equal(result.statusCode, 0);
+      assert.equal(result.finishOutcome, FinishOutcome.APPLIED);
       assert.equal(result.job?.status, JobStatus.COMPLETED);
       const next = await stream.next("jobs");
       assert.deepEqual(next.jobs.map((j) => j.id), [big2], "room freed by the finish is used at once");
@@ -72,12 +74,15 @@ for (const stack of STACKS) {
       stream.send({ case: "start", value: { jobId: 99_999_999n } });
       const refused = await stream.next("result");
       assert.equal(refused.errorCode, "not_found");
+      assert.equal(refused.statusCode, Code.NotFound, "the code as a number too");
+      assert.equal(refused.finishOutcome, FinishOutcome.UNSPECIFIED);
       // The lease is 3 s, so a heartbeat-paced cancel would take a second; this one is pushed by the cancel itself.
       await f.jobs.cancelJob({ id: a, reason: "wrong input" });
       assert.deepEqual((await stream.next("cancelled")).ids, [a]);
       stream.send({ case: "finish", value: { jobId: a, success: false, exitCode: 143, message: "stopped" } });
       const ack = await stream.next("result");
       assert.equal(ack.errorCode, "");
+      assert.equal(ack.finishOutcome, FinishOutcome.CANCELLED, "a finish that met a cancel says so");
       assert.equal(ack.job?.status, JobStatus.CANCELLED);
       stream.send({ case: "release", value: { jobId: b, reason: "draining", preempted: true, checkpoint: "step-9" } });
       const released = await stream.next("result");

@@ -98,7 +98,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
           ["blocked", stats.blocked],
           ["cancelled", stats.cancelled],
           ["total", stats.total],
-          ["workers", `${stats.activeWorkers} active, ${stats.registeredWorkers} registered`],
+          ["workers", `${stats.activeWorkers} active, ${stats.registeredWorkers} registered on the server; ${stats.projectWorkers} on this project`],
         ]),
       );
     });

@@ -103,13 +103,13 @@ function statusText(ctx: CliContext, project: Project, stats: GetQueueStatsRespo
     ["project", `${project.name} (id ${project.id})`],
     ["jobs", `${stats.total} total`],
     ...STATUS_FIELDS.map((s): [string, string] => [`  ${s}`, String(stats[s])]),
-    ["workers", `${stats.activeWorkers} active, ${stats.registeredWorkers} registered`],
+    ["workers", `${stats.activeWorkers} active, ${stats.registeredWorkers} registered on the server; ${stats.projectWorkers} on this project`],
   ]);
 }
 
 function followLine(stats: GetQueueStatsResponse): string {
   const counts = STATUS_FIELDS.map((s) => `${s} ${stats[s]}`).join("  ");
-  return `${counts}  | total ${stats.total}  | workers ${stats.activeWorkers}/${stats.registeredWorkers}`;
+  return `${counts}  | total ${stats.total}  | workers here ${stats.projectWorkers}, on the server ${stats.activeWorkers}/${stats.registeredWorkers}`;
 }
 
 function timeOfDay(): string {

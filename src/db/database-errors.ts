@@ -41,7 +41,7 @@ export function translateDatabaseError(err: unknown): TranslatedError {
     }
     if (code === "23505") return { error: known(new AlreadyExistsError("the entity", "(a unique field is taken)"), err), unreachable: false };
     if (code === "23503") {
-      return { error: known(new FailedPreconditionError("a referenced entity does not exist or was deleted"), err), unreachable: false };
+      return { error: known(new FailedPreconditionError("a referenced entity does not exist or was deleted", "REFERENCE_MISSING"), err), unreachable: false };
     }
     return { error: err, unreachable: false };
   }

@@ -4,6 +4,7 @@ import { requiredRole } from "../security/roles.js";
 import type { TrustedProxies } from "../security/trusted-proxies.js";
 import type { SqlExecutor } from "../db/executor.js";
 import { peerKey, principalKey } from "../server/context.js";
+import { errorInfo } from "./error-details.js";
 
 const messages: Record<AuthFailure, string> = {
   missing: "authentication required: send authorization: Bearer <key> or x-api-key, or a client certificate",
@@ -44,7 +45,7 @@ export function authInterceptor(options: AuthOptions): Interceptor {
     const result = await options.authenticator.authenticate(req.header, peer, options.sql);
     if (!result.ok) {
       await options.onFailure?.(clientAddress);
-      throw new ConnectError(messages[result.failure], Code.Unauthenticated);
+      throw new ConnectError(messages[result.failure], Code.Unauthenticated, undefined, [errorInfo("UNAUTHENTICATED")]);
     }
     req.contextValues.set(principalKey, result.principal);
     return next(req);

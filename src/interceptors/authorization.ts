@@ -3,6 +3,7 @@ import { touchedProjects } from "../security/project-scope.js";
 import { requiredRole, roleSatisfies } from "../security/roles.js";
 import type { SqlExecutor } from "../db/executor.js";
 import { principalKey } from "../server/context.js";
+import { errorInfo } from "./error-details.js";
 
 /**
  * RBAC after authentication: the principal's role must satisfy the method's
@@ -16,10 +17,10 @@ export const authorizationInterceptor = (sql: SqlExecutor): Interceptor => (next
   const principal = req.contextValues.get(principalKey);
   const method = `${req.service.name}/${req.method.name}`;
   const { rule } = requirement;
-  if (!roleSatisfies(principal.role, rule.role)) throw new ConnectError(`${method} needs the ${rule.role} role`, Code.PermissionDenied);
+  if (!roleSatisfies(principal.role, rule.role)) throw new ConnectError(`${method} needs the ${rule.role} role`, Code.PermissionDenied, undefined, [errorInfo("ROLE_REQUIRED", { role: rule.role })]);
   if (principal.projectId === undefined || rule.scope === "global") return next(req);
   const restricted = `this principal may act only on project ${principal.projectId}`;
-  if (rule.scope === "unrestricted") throw new ConnectError(`${method} needs a principal not restricted to one project`, Code.PermissionDenied);
+  if (rule.scope === "unrestricted") throw new ConnectError(`${method} needs a principal not restricted to one project`, Code.PermissionDenied, undefined, [errorInfo("UNRESTRICTED_PRINCIPAL_REQUIRED")]);
 
   // A server-streaming call has one request message: read it, check it, hand it on. A bidirectional one
   // (Work) is checked on its first message (its open names the project), and the rest flows on untouched.
@@ -58,7 +59,7 @@ export const authorizationInterceptor = (sql: SqlExecutor): Interceptor => (next
     return res;
   }
   const touched = await touchedProjects(rule.scope, message, sql);
-  if (touched === "unnamed") throw new ConnectError(`${method}: ${restricted}; name it with project_id`, Code.PermissionDenied);
-  if (touched.ids.some((id) => id !== principal.projectId)) throw new ConnectError(`${method}: ${restricted}`, Code.PermissionDenied);
+  if (touched === "unnamed") throw new ConnectError(`${method}: ${restricted}; name it with project_id`, Code.PermissionDenied, undefined, [errorInfo("PROJECT_RESTRICTED", { project_id: String(principal.projectId) })]);
+  if (touched.ids.some((id) => id !== principal.projectId)) throw new ConnectError(`${method}: ${restricted}`, Code.PermissionDenied, undefined, [errorInfo("PROJECT_RESTRICTED", { project_id: String(principal.projectId) })]);
   return next(req);
 };

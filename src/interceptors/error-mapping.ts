@@ -2,16 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { DomainError } from "../domain/errors.js";
 import { loggerKey, requestIdKey } from "../server/context.js";
-
-const codeOfKind: Record<DomainError["kind"], Code> = {
-  not_found: Code.NotFound,
-  already_exists: Code.AlreadyExists,
-  invalid_argument: Code.InvalidArgument,
-  failed_precondition: Code.FailedPrecondition,
-  resource_exhausted: Code.ResourceExhausted,
-  permission_denied: Code.PermissionDenied,
-  unavailable: Code.Unavailable,
-};
+import { codeOf, detailsOf } from "./error-details.js";
 
 const parseBinaryPrefix = "parse binary: ";
 
@@ -40,12 +31,12 @@ export function undecodableRequestError(err: ConnectError, method: DescMethod): 
 
 /**
  * Turns any error into the ConnectError the caller may see. Domain errors keep
- * their message; anything unexpected is logged with the request id and
+ * their message and carry google.rpc details (error-details.ts); anything unexpected is logged with the request id and
  * answered as Internal naming only that id, never a stack or SQL.
  */
 export function toConnectError(err: unknown, requestId: string, log?: (err: unknown) => void, method?: DescMethod): ConnectError {
   if (err instanceof ConnectError) return (method && undecodableRequestError(err, method)) || err;
-  if (err instanceof DomainError) return new ConnectError(err.message, codeOfKind[err.kind], undefined, undefined, err);
+  if (err instanceof DomainError) return new ConnectError(err.message, codeOf(err), undefined, detailsOf(err), err);
   log?.(err);
   return new ConnectError(`internal error (request id ${requestId})`, Code.Internal, undefined, undefined, err);
 }

@@ -1,4 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { errorInfo, retryInfo } from "./error-details.js";
 import { clientAddressKey } from "../security/authenticator.js";
 import { requiredRole } from "../security/roles.js";
 import type { RateDecision, RateLimiter } from "../security/token-bucket.js";
@@ -11,13 +12,15 @@ export function rateLimitKey(principal: Principal, clientAddress: string): strin
 }
 
 /**
- * The error for an empty bucket, with `retry-after` (whole seconds, HTTP)
- * and `grpc-retry-pushback-ms` (gRPC retry policy) so clients back off.
+ * The error for an empty bucket, with `retry-after` (whole seconds, HTTP),
+ * `grpc-retry-pushback-ms` (gRPC retry policy) and a google.rpc.RetryInfo so
+ * clients back off.
  */
 export function rateLimitedError(decision: RateDecision): ConnectError {
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
   const metadata = new Headers({ "retry-after": String(seconds), "grpc-retry-pushback-ms": String(Math.max(0, decision.retryAfterMs)) });
-  return new ConnectError(`rate limit exceeded; retry in ${seconds} s`, Code.ResourceExhausted, metadata);
+  const details = [errorInfo("RATE_LIMITED"), retryInfo(Math.max(0, decision.retryAfterMs) / 1000)];
+  return new ConnectError(`rate limit exceeded; retry in ${seconds} s`, Code.ResourceExhausted, metadata, details);
 }
 
 /**

@@ -94,7 +94,7 @@ export async function fetchJobs(
 
 /** A deactivated worker asked for work: it must register again first. */
 export function deactivatedWorker(workerId: string): FailedPreconditionError {
-  return new FailedPreconditionError(`worker ${JSON.stringify(workerId)} was deactivated: register it again (RegisterWorker) before it fetches jobs or heartbeats`);
+  return new FailedPreconditionError(`worker ${JSON.stringify(workerId)} was deactivated: register it again (RegisterWorker) before it fetches jobs or heartbeats`, "WORKER_DEACTIVATED", { worker_id: workerId });
 }
 
 /** The caller's principal is not the one that registered the worker. */

@@ -38,12 +38,12 @@ async function explainRefusal(sql: SqlExecutor, id: number, to: JobStatus | "upd
   if (!standing) throw new NotFoundError("job", id);
   const from = standing.status;
   if (to === "updated" && !allowedFrom.includes(from)) {
-    throw new FailedPreconditionError(`job ${id} is ${from.toUpperCase()}: only a PENDING or BLOCKED job can be updated`);
+    throw new FailedPreconditionError(`job ${id} is ${from.toUpperCase()}: only a PENDING or BLOCKED job can be updated`, "JOB_NOT_WAITING", { job_id: String(id), status: from.toUpperCase() });
   }
   if (to === "deleted" && !allowedFrom.includes(from)) {
-    throw new FailedPreconditionError(`job ${id} is ${from.toUpperCase()} and cannot be deleted: cancel it first`);
+    throw new FailedPreconditionError(`job ${id} is ${from.toUpperCase()} and cannot be deleted: cancel it first`, "JOB_NOT_ENDED", { job_id: String(id), status: from.toUpperCase() });
   }
-  if (to === "updated" || to === "deleted") throw new FailedPreconditionError(`job ${id} changed while being ${to === "updated" ? "updated" : "deleted"}; try again`);
+  if (to === "updated" || to === "deleted") throw new FailedPreconditionError(`job ${id} changed while being ${to === "updated" ? "updated" : "deleted"}; try again`, "CONCURRENT_CHANGE", { job_id: String(id) });
   if (!allowedFrom.includes(from)) throw new IllegalTransitionError(id, from, to);
   if (standing.stopping) {
     throw new IllegalTransitionError(id, from, to, `worker ${JSON.stringify(standing.workerId)} is still stopping it; retry once it has acknowledged the cancel or its lease has expired`);
@@ -52,7 +52,7 @@ async function explainRefusal(sql: SqlExecutor, id: number, to: JobStatus | "upd
   if (blocking) {
     throw new IllegalTransitionError(id, from, to, `its dependency job ${blocking.id} is ${blocking.status.toUpperCase()}; retry or delete that one first`);
   }
-  throw new FailedPreconditionError(`job ${id} changed while being updated; try again`);
+  throw new FailedPreconditionError(`job ${id} changed while being updated; try again`, "CONCURRENT_CHANGE", { job_id: String(id) });
 }
 
 /**

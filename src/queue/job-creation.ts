@@ -95,7 +95,7 @@ export async function explainNotCreated(sql: SqlExecutor, projectId: number, inp
   await getActiveProject(sql, projectId);
   await resolveTasks(sql, projectId, [input.task], () => ("id" in input.task ? "task_id" : "task_name"));
   checkDependencies("depends_on", projectId, input.dependsOn, await selectDependencyCandidates(sql, input.dependsOn, false));
-  throw new FailedPreconditionError(`job not created in project ${projectId}: it changed while the job was created; try again`);
+  throw new FailedPreconditionError(`job not created in project ${projectId}: it changed while the job was created; try again`, "CONCURRENT_CHANGE", { project_id: String(projectId) });
 }
 
 /** Resolves task refs of the project in one query; fieldOf names the offending item's field in errors. */
@@ -170,7 +170,7 @@ export async function batchCreateJobs(db: SqlDatabase, events: QueueEvents, proj
       const inserted = await insertJobs(tx, projectId, rows, false);
       if (inserted !== rows.length) {
         // Only a concurrent create taking one of the keys between the read above and the insert gets here.
-        throw new FailedPreconditionError("an idempotency key of the batch was taken while the batch was created; retry the batch");
+        throw new FailedPreconditionError("an idempotency key of the batch was taken while the batch was created; retry the batch", "CONCURRENT_CHANGE");
       }
     }
     await insertDependencyEdges(tx, plan.edgesFrom, plan.edgesTo);

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from "../db/executor.js";
 import { countJobsByStatus } from "../db/statements/jobs/count-jobs-by-status.js";
+import { countProjectWorkers } from "../db/statements/jobs/count-project-workers.js";
 import { listJobs as listJobRows, type JobFilter } from "../db/statements/jobs/list-jobs.js";
 import { selectJob } from "../db/statements/jobs/select-job.js";
 import { listJobAttempts as listJobAttemptRows } from "../db/statements/jobs/list-job-attempts.js";
@@ -45,15 +46,19 @@ export async function listJobAttempts(sql: SqlExecutor, id: number): Promise<Job
 export interface QueueStats {
   byStatus: Record<JobStatus, number>;
   total: number;
+  /** Server-wide: workers are not bound to a project. */
   activeWorkers: number;
   registeredWorkers: number;
+  /** The project's own: workers holding a QUEUED or RUNNING job of it. */
+  projectWorkers: number;
 }
 
-/** One grouped query over the project's jobs and one over workers (workers are not per project). */
+/** One grouped query over the project's jobs, one over its lease holders, and one over all workers (workers are not per project). */
 export async function getQueueStats(sql: SqlExecutor, projectId: number): Promise<QueueStats> {
   await getProject(sql, { id: projectId });
   const byStatus = await countJobsByStatus(sql, projectId);
   const workers = await countWorkers(sql);
+  const projectWorkers = await countProjectWorkers(sql, projectId);
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
-  return { byStatus, total, activeWorkers: workers.active, registeredWorkers: workers.registered };
+  return { byStatus, total, activeWorkers: workers.active, registeredWorkers: workers.registered, projectWorkers };
 }

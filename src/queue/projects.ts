@@ -27,7 +27,7 @@ export async function getProject(sql: SqlExecutor, ref: ProjectRef): Promise<Pro
 /** The project, refused when missing (NotFound) or archived (FailedPrecondition): archived projects take no new jobs. */
 export async function getActiveProject(sql: SqlExecutor, projectId: number): Promise<Project> {
   const project = await getProject(sql, { id: projectId });
-  if (project.status !== "active") throw new FailedPreconditionError(`project ${projectId} is archived and takes no new jobs`);
+  if (project.status !== "active") throw new FailedPreconditionError(`project ${projectId} is archived and takes no new jobs`, "PROJECT_ARCHIVED", { project_id: String(projectId) });
   return project;
 }
 

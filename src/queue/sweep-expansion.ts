@@ -118,7 +118,7 @@ export function checkSweepSpec(spec: SweepSpec, field = "spec"): void {
       break;
   }
   const count = setCount(spec);
-  if (count > MAX_SWEEP_SETS) throw new LimitExceededError(`${field} gives ${count} parameter sets, more than ${MAX_SWEEP_SETS}`);
+  if (count > MAX_SWEEP_SETS) throw new LimitExceededError(`${field} gives ${count} parameter sets, more than ${MAX_SWEEP_SETS}`, undefined, "SWEEP_TOO_LARGE");
 }
 
 function* grid(axes: Array<{ name: string; values: ParameterValue[] }>): Generator<ParameterSet> {

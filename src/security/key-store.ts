@@ -58,7 +58,7 @@ export async function revokeApiKey(sql: SqlExecutor, ref: KeyRef, now: Date = ne
   if (revoked) return revoked;
   const key = await selectApiKey(sql, ref);
   if (!key) throw new NotFoundError("api key", "id" in ref ? ref.id : ref.name);
-  throw new FailedPreconditionError(`api key ${JSON.stringify(key.name)} was already revoked at ${key.revokedAt!.toISOString()}`);
+  throw new FailedPreconditionError(`api key ${JSON.stringify(key.name)} was already revoked at ${key.revokedAt!.toISOString()}`, "API_KEY_REVOKED", { key: key.name });
 }
 
 /** The usable key whose stored digest equals this one: not revoked, not expired. */

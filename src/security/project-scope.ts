@@ -21,6 +21,20 @@ function projectOneof(msg: Fields): { id?: number; name?: string } | undefined {
   return undefined;
 }
 
+/**
+ * The project of a request that names it by plain fields, project_id and/or
+ * project_name (both are counted, so a request cannot hide one behind the
+ * other; the service refuses both set).
+ */
+async function plainProject(msg: Fields, byName: (name: string) => Promise<{ ids: number[] }>): Promise<TouchedProjects> {
+  const ids: number[] = [];
+  const id = asId(msg.projectId);
+  if (id !== undefined) ids.push(id);
+  if (typeof msg.projectName === "string" && msg.projectName.trim() !== "") ids.push(...(await byName(msg.projectName.trim())).ids);
+  if (ids.length > 0) return { ids };
+  return id === undefined && !msg.projectName ? "unnamed" : { ids };
+}
+
 /** Every job id a request names: id, job_id, and the job_id of repeated items (StartJobs, FinishJobs). */
 function jobIds(msg: Fields): number[] {
   const ids: number[] = [];
@@ -51,8 +65,8 @@ export async function touchedProjects(scope: ProjectScope, message: unknown, sql
     case "project": {
       const oneof = projectOneof(msg);
       if (oneof?.name !== undefined) return byName(oneof.name);
-      const id = oneof?.id ?? asId(msg.projectId);
-      return id ? { ids: [id] } : "unnamed";
+      if (oneof?.id) return { ids: [oneof.id] };
+      return plainProject(msg, byName);
     }
     case "project-self": {
       const oneof = projectOneof(msg);
@@ -78,8 +92,8 @@ export async function touchedProjects(scope: ProjectScope, message: unknown, sql
         const task = await selectTask(sql, { id });
         return { ids: task ? [task.projectId] : [] };
       }
-      const projectId = asId(msg.projectId);
-      return projectId ? { ids: [projectId] } : { ids: [] };
+      const named = await plainProject(msg, byName);
+      return named === "unnamed" ? { ids: [] } : named;
     }
     case "sweep": {
       const ref = (msg.sweep ?? {}) as Fields;
@@ -88,8 +102,7 @@ export async function touchedProjects(scope: ProjectScope, message: unknown, sql
         const sweep = await selectSweep(sql, { id: asId(oneof.value) ?? 0 });
         return { ids: sweep ? [sweep.projectId] : [] };
       }
-      const projectId = asId(ref.projectId);
-      return projectId ? { ids: [projectId] } : "unnamed";
+      return plainProject(ref, byName);
     }
     default:
       return { ids: [] };

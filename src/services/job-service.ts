@@ -1,6 +1,6 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { JobEventType, JobSchema as JobMessageSchema, type JobService } from "../../gen/whatsnext/v1/job_pb.js";
+import { JobEventType, JobSchema as JobMessageSchema, type JobService, ListJobsRequestSchema } from "../../gen/whatsnext/v1/job_pb.js";
 import { linkedSignal } from "../abort.js";
 import type { TaskRef } from "../domain/catalog.js";
 import { InvalidArgumentError } from "../domain/errors.js";
@@ -14,6 +14,7 @@ import { getProject } from "../queue/projects.js";
 import type { App } from "../server/app.js";
 import { attemptToProto, jobStatusFromProto, jobStatusToProto, jobToProto } from "./job-convert.js";
 import { afterId, cutPage, requirePage } from "./page-token.js";
+import { requireProjectId } from "./project-ref.js";
 import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
 
 const INT32_MIN = -2_147_483_648;
@@ -90,7 +91,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
   const creates = new CreateCoalescer(app.db.sql, events);
   return {
     async createJob(req, ctx) {
-      const projectId = requireId("project_id", req.projectId);
+      const projectId = await requireProjectId(app.db.sql, req);
       const { job, existing } = await creates.create(projectId, {
         task: requireTask("", req.task),
         name: requireJobName("name", req.name),
@@ -105,7 +106,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
     },
 
     async batchCreateJobs(req, ctx) {
-      const projectId = requireId("project_id", req.projectId);
+      const projectId = await requireProjectId(app.db.sql, req);
       if (req.jobs.length === 0 || req.jobs.length > LIMITS.batchSize) {
         throw new InvalidArgumentError("jobs", `must hold between 1 and ${LIMITS.batchSize} items, got ${req.jobs.length}`);
       }
@@ -136,8 +137,8 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
     },
 
     async listJobs(req, ctx) {
-      const projectId = requireId("project_id", req.projectId);
-      const page = requirePage(req.pageSize, req.pageToken);
+      const projectId = await requireProjectId(app.db.sql, req);
+      const page = requirePage(ListJobsRequestSchema, req);
       const rows = await reads.listJobs(app.db.sql, {
         projectId,
         statuses: req.statuses.map((s, i) => jobStatusFromProto(s, `statuses[${i}]`)),
@@ -146,7 +147,7 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
         afterId: afterId(page.after),
         limit: page.limit,
       });
-      const { items, nextPageToken } = cutPage(rows, page.limit, (j) => String(j.id));
+      const { items, nextPageToken } = cutPage(rows, page, (j) => String(j.id));
       return { jobs: items.map(jobToProto), nextPageToken };
     },
 
@@ -191,12 +192,12 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
     },
 
     async clearQueue(req, ctx) {
-      const deleted = await control.clearQueue(app.db.sql, events, requireId("project_id", req.projectId));
+      const deleted = await control.clearQueue(app.db.sql, events, await requireProjectId(app.db.sql, req));
       return { deleted: BigInt(deleted) };
     },
 
     async getQueueStats(req, ctx) {
-      const s = await reads.getQueueStats(app.db.sql, requireId("project_id", req.projectId));
+      const s = await reads.getQueueStats(app.db.sql, await requireProjectId(app.db.sql, req));
       return {
         pending: BigInt(s.byStatus.pending),
         queued: BigInt(s.byStatus.queued),
@@ -208,11 +209,12 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
         total: BigInt(s.total),
         activeWorkers: s.activeWorkers,
         registeredWorkers: s.registeredWorkers,
+        projectWorkers: s.projectWorkers,
       };
     },
 
     async *watchJobs(req, ctx) {
-      const projectId = requireId("project_id", req.projectId);
+      const projectId = await requireProjectId(app.db.sql, req);
       const ended = new AbortController();
       const linked = linkedSignal(ctx.signal, app.shutdown, ended.signal);
       const signal = linked.signal;

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Role } from "../../gen/whatsnext/v1/common_pb.js";
-import { ApiKeySchema as ApiKeyMessageSchema, type ApiKey as ApiKeyMessage, type KeyService } from "../../gen/whatsnext/v1/key_pb.js";
+import { ApiKeySchema as ApiKeyMessageSchema, type ApiKey as ApiKeyMessage, type KeyService, ListApiKeysRequestSchema } from "../../gen/whatsnext/v1/key_pb.js";
 import type { SqlExecutor } from "../db/executor.js";
 import type { ApiKey, RoleName } from "../domain/api-key.js";
 import { InvalidArgumentError } from "../domain/errors.js";
@@ -58,9 +58,9 @@ export function keyService(sql: SqlExecutor, reservedNames: ReadonlySet<string>)
     },
 
     async listApiKeys(req) {
-      const page = requirePage(req.pageSize, req.pageToken);
+      const page = requirePage(ListApiKeysRequestSchema, req);
       const rows = await keys.listApiKeys(sql, { includeRevoked: req.includeRevoked, afterId: afterId(page.after), limit: page.limit });
-      const { items, nextPageToken } = cutPage(rows, page.limit, (k) => String(k.id));
+      const { items, nextPageToken } = cutPage(rows, page, (k) => String(k.id));
       return { keys: items.map(apiKeyToProto), nextPageToken };
     },
 

@@ -1,5 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
+import { ListProjectsRequestSchema } from "../../gen/whatsnext/v1/project_pb.js";
 import type { SqlExecutor } from "../db/executor.js";
 import type { ProjectRef } from "../domain/catalog.js";
 import { InvalidArgumentError } from "../domain/errors.js";
@@ -35,13 +36,13 @@ export const projectService = (sql: SqlExecutor): ServiceImpl<typeof ProjectServ
   },
 
   async listProjects(req) {
-    const page = requirePage(req.pageSize, req.pageToken);
+    const page = requirePage(ListProjectsRequestSchema, req);
     const rows = await projects.listProjects(sql, {
       includeArchived: req.includeArchived,
       afterId: afterId(page.after),
       limit: page.limit,
     });
-    const { items, nextPageToken } = cutPage(rows, page.limit, (p) => String(p.id));
+    const { items, nextPageToken } = cutPage(rows, page, (p) => String(p.id));
     return { projects: items.map(projectToProto), nextPageToken };
   },
 

@@ -8,7 +8,9 @@ import {
   type SweepRef as SweepRefMessage,
   type SweepService,
   type SweepSpec as SweepSpecMessage,
+  ListSweepsRequestSchema,
 } from "../../gen/whatsnext/v1/sweep_pb.js";
+import type { SqlExecutor } from "../db/executor.js";
 import type { SweepRef } from "../domain/catalog.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { QueueEvents } from "../queue/events/queue-events.js";
@@ -17,19 +19,20 @@ import * as sweeps from "../queue/sweeps.js";
 import type { App } from "../server/app.js";
 import { timestamp } from "./convert.js";
 import { afterId, cutPage, requirePage } from "./page-token.js";
+import { requireProjectId } from "./project-ref.js";
 import { LIMITS, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
 
 const INT32_MAX = 2_147_483_647;
 
-/** A sweep reference: an id, or a name with its project. */
-function requireSweepRef(ref: SweepRefMessage | undefined): SweepRef {
+/** A sweep reference: an id, or a name with its project (project_id or project_name). */
+async function requireSweepRef(db: SqlExecutor, ref: SweepRefMessage | undefined): Promise<SweepRef> {
   switch (ref?.sweep.case) {
     case "id":
       return { id: requireId("sweep.id", ref.sweep.value) };
     case "name":
-      return { projectId: requireId("sweep.project_id", ref.projectId), name: requireName("sweep.name", ref.sweep.value) };
+      return { projectId: await requireProjectId(db, ref, "sweep."), name: requireName("sweep.name", ref.sweep.value) };
     default:
-      throw new InvalidArgumentError("sweep", "must be given by id, or by name with project_id");
+      throw new InvalidArgumentError("sweep", "must be given by id, or by name with project_id or project_name");
   }
 }
 
@@ -150,7 +153,7 @@ export function createSweepService(app: App, events: QueueEvents): ServiceImpl<t
   const db = app.db.sql;
   return {
     async createSweep(req) {
-      const projectId = requireId("project_id", req.projectId);
+      const projectId = await requireProjectId(db, req);
       let task: { id: number } | { name: string };
       if (req.task.case === "taskId") task = { id: requireId("task_id", req.task.value) };
       else if (req.task.case === "taskName") task = { name: requireName("task_name", req.task.value) };
@@ -166,28 +169,28 @@ export function createSweepService(app: App, events: QueueEvents): ServiceImpl<t
     },
 
     async getSweep(req) {
-      return { sweep: sweepToProto(await sweeps.getSweep(db, requireSweepRef(req.sweep))) };
+      return { sweep: sweepToProto(await sweeps.getSweep(db, await requireSweepRef(db, req.sweep))) };
     },
 
     async listSweeps(req) {
-      const page = requirePage(req.pageSize, req.pageToken);
-      const rows = await sweeps.listSweeps(db, { projectId: requireId("project_id", req.projectId), afterId: afterId(page.after), limit: page.limit });
-      const { items, nextPageToken } = cutPage(rows, page.limit, (s) => String(s.sweep.id));
+      const page = requirePage(ListSweepsRequestSchema, req);
+      const rows = await sweeps.listSweeps(db, { projectId: await requireProjectId(db, req), afterId: afterId(page.after), limit: page.limit });
+      const { items, nextPageToken } = cutPage(rows, page, (s) => String(s.sweep.id));
       return { sweeps: items.map(sweepToProto), nextPageToken };
     },
 
     async cancelSweep(req) {
-      const r = await sweeps.cancelSweep(db, events, requireSweepRef(req.sweep), requireText("reason", req.reason, LIMITS.messageLength));
+      const r = await sweeps.cancelSweep(db, events, await requireSweepRef(db, req.sweep), requireText("reason", req.reason, LIMITS.messageLength));
       return { sweep: sweepToProto(r), cancelledJobIds: r.cancelled.map((id) => BigInt(id)) };
     },
 
     async retrySweep(req) {
-      const r = await sweeps.retrySweep(db, events, requireSweepRef(req.sweep));
+      const r = await sweeps.retrySweep(db, events, await requireSweepRef(db, req.sweep));
       return { sweep: sweepToProto(r), retriedJobIds: r.retried.map((id) => BigInt(id)), skippedJobIds: r.skipped.map((id) => BigInt(id)) };
     },
 
     async extendSweep(req) {
-      const r = await sweeps.extendSweep(db, events, requireSweepRef(req.sweep), specFromProto(req.spec));
+      const r = await sweeps.extendSweep(db, events, await requireSweepRef(db, req.sweep), specFromProto(req.spec));
       return { sweep: sweepToProto(r), createdJobs: BigInt(r.createdJobs), skippedDuplicates: BigInt(r.skippedDuplicates) };
     },
   };

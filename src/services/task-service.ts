@@ -1,8 +1,10 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { TaskService } from "../../gen/whatsnext/v1/task_pb.js";
+import { ListTasksRequestSchema } from "../../gen/whatsnext/v1/task_pb.js";
 import type { SqlExecutor } from "../db/executor.js";
 import * as tasks from "../queue/tasks.js";
 import { taskToProto } from "./convert.js";
+import { requireProjectId } from "./project-ref.js";
 import { afterId, cutPage, requirePage } from "./page-token.js";
 import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
 
@@ -11,7 +13,7 @@ const requireResource = (field: string, value: number) => requireIntInRange(fiel
 /** TaskService: decodes and validates, calls src/queue/tasks.ts, encodes. */
 export const taskService = (sql: SqlExecutor): ServiceImpl<typeof TaskService> => ({
   async createTask(req) {
-    const task = await tasks.createTask(sql, requireId("project_id", req.projectId), {
+    const task = await tasks.createTask(sql, await requireProjectId(sql, req), {
       name: requireName("name", req.name),
       commandTemplate: requireText("command_template", req.commandTemplate, LIMITS.commandTemplateLength),
       requiredCpu: requireResource("required_cpu", req.requiredCpu),
@@ -23,18 +25,18 @@ export const taskService = (sql: SqlExecutor): ServiceImpl<typeof TaskService> =
 
   async getTask(req) {
     const ref =
-      req.id !== 0n ? { id: requireId("id", req.id) } : { projectId: requireId("project_id", req.projectId), name: requireName("name", req.name) };
+      req.id !== 0n ? { id: requireId("id", req.id) } : { projectId: await requireProjectId(sql, req), name: requireName("name", req.name) };
     return { task: taskToProto(await tasks.getTask(sql, ref)) };
   },
 
   async listTasks(req) {
-    const page = requirePage(req.pageSize, req.pageToken);
+    const page = requirePage(ListTasksRequestSchema, req);
     const rows = await tasks.listTasks(sql, {
-      projectId: requireId("project_id", req.projectId),
+      projectId: await requireProjectId(sql, req),
       afterId: afterId(page.after),
       limit: page.limit,
     });
-    const { items, nextPageToken } = cutPage(rows, page.limit, (t) => String(t.id));
+    const { items, nextPageToken } = cutPage(rows, page, (t) => String(t.id));
     return { tasks: items.map(taskToProto), nextPageToken };
   },
 

@@ -11,6 +11,7 @@ import { WorkSession, type WorkCapacity } from "../queue/work-session.js";
 import type { App } from "../server/app.js";
 import { principalKey } from "../server/context.js";
 import { jobToProto } from "./job-convert.js";
+import { itemResultFields } from "./item-results.js";
 import { workerToProto } from "./worker-convert.js";
 import {
   boundPrincipal,
@@ -40,11 +41,11 @@ function requireCapacity(field: string, c: WorkCapacityMessage | undefined): Wor
   };
 }
 
-function resultOf(ref: bigint, r: ItemResult): WorkResponseInit {
+function resultOf(ref: bigint, r: ItemResult, finish = false): WorkResponseInit {
   return {
     kind: {
       case: "result",
-      value: { ref, jobId: BigInt(r.jobId), job: r.job ? jobToProto(r.job) : undefined, errorCode: r.error ? r.error.kind : "", errorMessage: r.error ? r.error.message : "" },
+      value: { ref, jobId: BigInt(r.jobId), job: r.job ? jobToProto(r.job) : undefined, ...itemResultFields(r, finish) },
     },
   };
 }
@@ -96,9 +97,9 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
       if (released.length > 0) outbox.push({ kind: { case: "released", value: { ids: released.map((id) => BigInt(id)) } } });
 
       const inFlight = new Set<Promise<void>>();
-      const report = (ref: bigint, pending: Promise<ItemResult>) => {
+      const report = (ref: bigint, pending: Promise<ItemResult>, finish = false) => {
         const answered = pending.then(
-          (r) => outbox.push(resultOf(ref, r)),
+          (r) => outbox.push(resultOf(ref, r, finish)),
           (err: unknown) => outbox.end(err),
         );
         inFlight.add(answered);
@@ -134,6 +135,7 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
                   message: outcomeMessage(k.value.message),
                   outputTail: outputTail(k.value.outputTail),
                 }),
+                true,
               );
               break;
             case "release":

@@ -1,6 +1,7 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { FetchJobRequest, FetchJobResponseSchema, WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
+import { ListWorkersRequestSchema } from "../../gen/whatsnext/v1/worker_pb.js";
 import { linkedSignal } from "../abort.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import { fetchJobs, type ClaimRequest } from "../queue/claim.js";
@@ -16,6 +17,7 @@ import { cutPage, requirePage } from "./page-token.js";
 import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireText } from "./validation.js";
 import { workerToProto } from "./worker-convert.js";
 import { workHandler } from "./work-stream.js";
+import { finishOutcomeOf, itemResultFields } from "./item-results.js";
 import {
   boundPrincipal,
   optionalResource,
@@ -37,9 +39,9 @@ interface ParsedFetch {
 
 type FetchJobResponseInit = MessageInitShape<typeof FetchJobResponseSchema>;
 
-/** Per-item results of a batch call: the canonical code name of each item's error, empty on success. */
-function toJobResults(results: readonly outcomes.ItemResult[]) {
-  return results.map((r) => ({ jobId: BigInt(r.jobId), errorCode: r.error ? r.error.kind : "", errorMessage: r.error ? r.error.message : "" }));
+/** Per-item results of a batch call (finish: the items are finishes, whose outcome is told). */
+function toJobResults(results: readonly outcomes.ItemResult[], finish: boolean) {
+  return results.map((r) => ({ jobId: BigInt(r.jobId), ...itemResultFields(r, finish) }));
 }
 
 /**
@@ -148,10 +150,10 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     },
 
     async listWorkers(req, ctx) {
-      const page = requirePage(req.pageSize, req.pageToken);
+      const page = requirePage(ListWorkersRequestSchema, req);
       if (page.after !== undefined) requireWorkerId("page_token", page.after);
       const rows = await workers.listWorkers(app.db.sql, { includeInactive: req.includeInactive, afterId: page.after, limit: page.limit });
-      const { items, nextPageToken } = cutPage(rows, page.limit, (w) => w.worker.id);
+      const { items, nextPageToken } = cutPage(rows, page, (w) => w.worker.id);
       return { workers: items.map((w) => workerToProto(w.worker, w.jobIds)), nextPageToken };
     },
 
@@ -181,7 +183,7 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
         command: withoutNul(requireText(`starts[${i}].command`, s.command, LIMITS.commandTemplateLength)),
         acceleratorIds: requireAcceleratorIds(`starts[${i}].accelerator_ids`, s.acceleratorIds),
       }));
-      return { results: toJobResults(await outcomes.startJobs(app.db.sql, events, actor(workerId, ctx), starts, leaseSeconds)) };
+      return { results: toJobResults(await outcomes.startJobs(app.db.sql, events, actor(workerId, ctx), starts, leaseSeconds), false) };
     },
 
     async finishJob(req, ctx) {
@@ -196,7 +198,7 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
         backoff,
       );
       if (r!.error) throw r!.error;
-      return { job: jobToProto(r!.job), next: next && (await runFetch(next, ctx.signal)) };
+      return { job: jobToProto(r!.job), finishOutcome: finishOutcomeOf(r!.job), next: next && (await runFetch(next, ctx.signal)) };
     },
 
     async finishJobs(req, ctx) {
@@ -210,7 +212,7 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
         outputTail: outputTail(o.outputTail),
       }));
       const next = req.next ? parseFetch(req.next, "next.", boundPrincipal(ctx.values.get(principalKey)), workerId) : undefined;
-      const results = toJobResults(await outcomes.finishJobs(app.db.sql, events, actor(workerId, ctx), items, backoff));
+      const results = toJobResults(await outcomes.finishJobs(app.db.sql, events, actor(workerId, ctx), items, backoff), true);
       return { results, next: next && (await runFetch(next, ctx.signal)) };
     },
 

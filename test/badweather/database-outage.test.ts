@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { Code } from "@connectrpc/connect";
+import { ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/health/v1/health_pb.js";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
@@ -42,7 +43,9 @@ it("answers Unavailable on every protocol while the database is away, and serves
   await keyedOutage.begin();
   try {
     for (const protocol of PROTOCOLS) {
-      await rejectsWith(t.client(ProjectService, protocol).listProjects({}), Code.Unavailable, /the database is unavailable; retry shortly/);
+      const away = await rejectsWith(t.client(ProjectService, protocol).listProjects({}), Code.Unavailable, /the database is unavailable; retry shortly/);
+      assert.ok(away.findDetails(RetryInfoSchema)[0]?.retryDelay, "a RetryInfo says when to try again");
+      assert.equal(away.findDetails(ErrorInfoSchema)[0]?.reason, "UNAVAILABLE");
       await rejectsWith(t.client(JobService, protocol).getQueueStats({ projectId }), Code.Unavailable);
       await rejectsWith(t.client(WorkerService, protocol).registerWorker({ name: "w" }), Code.Unavailable);
     }

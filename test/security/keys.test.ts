@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
+import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { Role } from "../../gen/whatsnext/v1/common_pb.js";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
@@ -67,7 +68,8 @@ describe("keys against a real server", () => {
   it("accepts keys from the environment and from the file, with their roles", async () => {
     const asViewer = t.client(ProjectService, "connect", { "x-api-key": fileViewer });
     await asViewer.listProjects({});
-    await rejectsWith(asViewer.createProject({ name: "nope" }), Code.PermissionDenied, /^ProjectService\/CreateProject needs the submitter role$/);
+    const denied = await rejectsWith(asViewer.createProject({ name: "nope" }), Code.PermissionDenied, /^ProjectService\/CreateProject needs the submitter role$/);
+    assert.deepEqual(denied.findDetails(ErrorInfoSchema).map((i) => [i.reason, i.metadata.role]), [["ROLE_REQUIRED", "submitter"]]);
     await t.client(ProjectService, "grpc-js", { authorization: `Bearer ${fileAdmin}` }).createProject({ name: "from-file-admin" });
     await t.client(ProjectService, "grpc-web", admin()).getProject({ project: { case: "name", value: "from-file-admin" } });
   });
@@ -120,7 +122,8 @@ describe("keys against a real server", () => {
     const projects = t.client(ProjectService, "grpc-web", { "x-api-key": k.secret });
     await projects.listProjects({});
     await t.server.app.db.sql.query("update api_key set expires_at = now() - interval '1 second' where id = ?", [Number(k.id)]);
-    await rejectsWith(projects.listProjects({}), Code.Unauthenticated, /^invalid credentials$/);
+    const expired = await rejectsWith(projects.listProjects({}), Code.Unauthenticated, /^invalid credentials$/);
+    assert.equal(expired.findDetails(ErrorInfoSchema)[0]?.reason, "UNAUTHENTICATED");
     await rejectsWith(
       t.client(KeyService, "connect", admin()).createApiKey({ name: "born-expired", role: Role.VIEWER, expireTime: { seconds: 1n, nanos: 0 } }),
       Code.InvalidArgument,
@@ -155,6 +158,13 @@ describe("keys against a real server", () => {
     await rejectsWith(jobsAsKey.cancelJob({ id: otherJob.id }), Code.PermissionDenied);
     await rejectsWith(jobsAsKey.listJobs({}), Code.PermissionDenied, /name it with project_id/);
     await rejectsWith(t.client(TaskService, "connect", h).getTask({ id: otherTask.id }), Code.PermissionDenied);
+    // Naming the other project by name is the same as by id.
+    const byName = await rejectsWith(jobsAsKey.createJob({ projectName: "restricted-other", task: { case: "taskName", value: "t" }, name: "j3" }), Code.PermissionDenied);
+    assert.equal(byName.findDetails(ErrorInfoSchema)[0]?.reason, "PROJECT_RESTRICTED");
+    await rejectsWith(jobsAsKey.listJobs({ projectName: "restricted-other" }), Code.PermissionDenied);
+    await rejectsWith(jobsAsKey.listJobs({ projectId: mine.id, projectName: "restricted-other" }), Code.PermissionDenied);
+    await rejectsWith(t.client(TaskService, "connect", h).getTask({ projectName: "restricted-other", name: "t" }), Code.PermissionDenied);
+    assert.equal((await jobsAsKey.listJobs({ projectName: "restricted-mine" })).jobs.length, 1);
     // A stream is checked before it starts.
     await rejectsWith(
       (async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
+import { ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
 import { RedisBucketStore } from "../../src/security/redis-bucket-store.js";
@@ -116,6 +117,11 @@ describe("rate limits on a server", () => {
       const pushback = Number(err.metadata.get("grpc-retry-pushback-ms"));
       assert.ok(retryAfter >= 1 && Number.isInteger(retryAfter), `retry-after ${err.metadata.get("retry-after")}`);
       assert.ok(pushback > 0 && Math.ceil(pushback / 1000) === retryAfter, `grpc-retry-pushback-ms ${err.metadata.get("grpc-retry-pushback-ms")}`);
+      // The same in google.rpc details, which every gRPC library reads.
+      const [retry] = err.findDetails(RetryInfoSchema);
+      assert.ok(retry?.retryDelay, "a RetryInfo with a delay");
+      assert.equal(Math.ceil(Number(retry.retryDelay.seconds) + retry.retryDelay.nanos / 1e9), retryAfter);
+      assert.equal(err.findDetails(ErrorInfoSchema)[0]?.reason, "RATE_LIMITED");
       // The same address, another principal: its own bucket.
       await t.client(ProjectService, protocol, { authorization: `Bearer ${keys.neighbour}` }).getProject({ project: { case: "name", value: "x" } }).catch((e: { code?: Code }) => assert.equal(e.code, Code.NotFound));
       // Health stays answerable for probes.

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 
 /**
  * A client over @grpc/grpc-js with the same shape as a connect-es Client, so
@@ -84,8 +85,18 @@ function metadataOf(headers: Record<string, string> | undefined): grpc.Metadata 
   return md;
 }
 
+/**
+ * The error as connect-es would give it, google.rpc details included: grpc-js
+ * leaves grpc-status-details-bin (a google.rpc.Status) in the metadata, as
+ * any gRPC library does, and findDetails reads them from there.
+ */
 function toConnectError(err: grpc.ServiceError): ConnectError {
   const metadata = new Headers();
-  for (const [k, v] of Object.entries(err.metadata?.getMap() ?? {})) metadata.set(k, String(v));
-  return new ConnectError(err.details ?? err.message, (err.code ?? Code.Unknown) as number as Code, metadata);
+  for (const [k, v] of Object.entries(err.metadata?.getMap() ?? {})) if (typeof v === "string") metadata.set(k, v);
+  const raw = err.metadata?.get("grpc-status-details-bin")[0];
+  const connectError = new ConnectError(err.details ?? err.message, (err.code ?? Code.Unknown) as number as Code, metadata);
+  if (raw instanceof Buffer) {
+    for (const any of fromBinary(StatusSchema, raw).details) connectError.details.push({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value });
+  }
+  return connectError;
 }

@@ -35,7 +35,7 @@ export function ProjectHeader({ projectId, current, live, stats }: { projectId: 
           <ProgressBar counts={counts} total={Number(stats.total)} />
           <StatusCounts counts={counts} href={(s) => paths.queue(projectId, new URLSearchParams({ status: statusName(s) }))} />
           <p class="muted">
-            {Number(stats.total)} jobs · workers {stats.activeWorkers} active of {stats.registeredWorkers} registered
+            {Number(stats.total)} jobs · {stats.projectWorkers} workers on this project · {stats.activeWorkers} active of {stats.registeredWorkers} registered on the server
           </p>
         </div>
       )}

@@ -47,7 +47,7 @@ export function ProjectsPage({ archived }: { archived: boolean }) {
                 <a href={paths.queue(project.id)}>{project.name}</a>
                 {isArchived && <span class="tag">archived</span>}
                 <span class="muted">
-                  {Number(stats.total)} jobs · {stats.activeWorkers} active workers
+                  {Number(stats.total)} jobs · {stats.projectWorkers} workers on it
                 </span>
               </div>
               {project.description && <p class="muted">{project.description}</p>}

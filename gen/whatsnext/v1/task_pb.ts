@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file whatsnext/v1/task.proto.
  */
 export const file_whatsnext_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("Chd3aGF0c25leHQvdjEvdGFzay5wcm90bxIMd2hhdHNuZXh0LnYxIpsCCgRUYXNrEgoKAmlkGAEgASgDEhIKCnByb2plY3RfaWQYAiABKAMSDAoEbmFtZRgDIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGAQgASgJEhQKDHJlcXVpcmVkX2NwdRgFIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChFleHBlY3RlZF9kdXJhdGlvbhgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiK6AQoRQ3JlYXRlVGFza1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIMCgRuYW1lGAIgASgJEhgKEGNvbW1hbmRfdGVtcGxhdGUYAyABKAkSFAoMcmVxdWlyZWRfY3B1GAQgASgFEh0KFXJlcXVpcmVkX2FjY2VsZXJhdG9ycxgFIAEoBRI0ChFleHBlY3RlZF9kdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI2ChJDcmVhdGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLndoYXRzbmV4dC52MS5UYXNrIj4KDkdldFRhc2tSZXF1ZXN0EgoKAmlkGAEgASgDEhIKCnByb2plY3RfaWQYAiABKAMSDAoEbmFtZRgDIAEoCSIzCg9HZXRUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLndoYXRzbmV4dC52MS5UYXNrIk0KEExpc3RUYXNrc1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLndoYXRzbmV4dC52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKPAgoRVXBkYXRlVGFza1JlcXVlc3QSCgoCaWQYASABKAMSEQoEbmFtZRgCIAEoCUgAiAEBEh0KEGNvbW1hbmRfdGVtcGxhdGUYAyABKAlIAYgBARIZCgxyZXF1aXJlZF9jcHUYBCABKAVIAogBARIiChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBSABKAVIA4gBARI0ChFleHBlY3RlZF9kdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIHCgVfbmFtZUITChFfY29tbWFuZF90ZW1wbGF0ZUIPCg1fcmVxdWlyZWRfY3B1QhgKFl9yZXF1aXJlZF9hY2NlbGVyYXRvcnMiNgoSVXBkYXRlVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi53aGF0c25leHQudjEuVGFzayIfChFEZWxldGVUYXNrUmVxdWVzdBIKCgJpZBgBIAEoAyIUChJEZWxldGVUYXNrUmVzcG9uc2UyoAMKC1Rhc2tTZXJ2aWNlEk8KCkNyZWF0ZVRhc2sSHy53aGF0c25leHQudjEuQ3JlYXRlVGFza1JlcXVlc3QaIC53aGF0c25leHQudjEuQ3JlYXRlVGFza1Jlc3BvbnNlEksKB0dldFRhc2sSHC53aGF0c25leHQudjEuR2V0VGFza1JlcXVlc3QaHS53aGF0c25leHQudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESUQoJTGlzdFRhc2tzEh4ud2hhdHNuZXh0LnYxLkxpc3RUYXNrc1JlcXVlc3QaHy53aGF0c25leHQudjEuTGlzdFRhc2tzUmVzcG9uc2UiA5ACARJPCgpVcGRhdGVUYXNrEh8ud2hhdHNuZXh0LnYxLlVwZGF0ZVRhc2tSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJPCgpEZWxldGVUYXNrEh8ud2hhdHNuZXh0LnYxLkRlbGV0ZVRhc2tSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkRlbGV0ZVRhc2tSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chd3aGF0c25leHQvdjEvdGFzay5wcm90bxIMd2hhdHNuZXh0LnYxIpsCCgRUYXNrEgoKAmlkGAEgASgDEhIKCnByb2plY3RfaWQYAiABKAMSDAoEbmFtZRgDIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGAQgASgJEhQKDHJlcXVpcmVkX2NwdRgFIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChFleHBlY3RlZF9kdXJhdGlvbhgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLQAQoRQ3JlYXRlVGFza1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYByABKAkSDAoEbmFtZRgCIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGAMgASgJEhQKDHJlcXVpcmVkX2NwdRgEIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBSABKAUSNAoRZXhwZWN0ZWRfZHVyYXRpb24YBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iNgoSQ3JlYXRlVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi53aGF0c25leHQudjEuVGFzayJUCg5HZXRUYXNrUmVxdWVzdBIKCgJpZBgBIAEoAxISCgpwcm9qZWN0X2lkGAIgASgDEhQKDHByb2plY3RfbmFtZRgEIAEoCRIMCgRuYW1lGAMgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIud2hhdHNuZXh0LnYxLlRhc2siYwoQTGlzdFRhc2tzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgEIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLndoYXRzbmV4dC52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKPAgoRVXBkYXRlVGFza1JlcXVlc3QSCgoCaWQYASABKAMSEQoEbmFtZRgCIAEoCUgAiAEBEh0KEGNvbW1hbmRfdGVtcGxhdGUYAyABKAlIAYgBARIZCgxyZXF1aXJlZF9jcHUYBCABKAVIAogBARIiChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYBSABKAVIA4gBARI0ChFleHBlY3RlZF9kdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIHCgVfbmFtZUITChFfY29tbWFuZF90ZW1wbGF0ZUIPCg1fcmVxdWlyZWRfY3B1QhgKFl9yZXF1aXJlZF9hY2NlbGVyYXRvcnMiNgoSVXBkYXRlVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi53aGF0c25leHQudjEuVGFzayIfChFEZWxldGVUYXNrUmVxdWVzdBIKCgJpZBgBIAEoAyIUChJEZWxldGVUYXNrUmVzcG9uc2UyoAMKC1Rhc2tTZXJ2aWNlEk8KCkNyZWF0ZVRhc2sSHy53aGF0c25leHQudjEuQ3JlYXRlVGFza1JlcXVlc3QaIC53aGF0c25leHQudjEuQ3JlYXRlVGFza1Jlc3BvbnNlEksKB0dldFRhc2sSHC53aGF0c25leHQudjEuR2V0VGFza1JlcXVlc3QaHS53aGF0c25leHQudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESUQoJTGlzdFRhc2tzEh4ud2hhdHNuZXh0LnYxLkxpc3RUYXNrc1JlcXVlc3QaHy53aGF0c25leHQudjEuTGlzdFRhc2tzUmVzcG9uc2UiA5ACARJPCgpVcGRhdGVUYXNrEh8ud2hhdHNuZXh0LnYxLlVwZGF0ZVRhc2tSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJPCgpEZWxldGVUYXNrEh8ud2hhdHNuZXh0LnYxLkRlbGV0ZVRhc2tSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkRlbGV0ZVRhc2tSZXNwb25zZUKCAQoQZGV2LndoYXRzbmV4dC52MUIJVGFza1Byb3RvUAFaLXdoYXRzbmV4dC5kZXYvZ2VuL2dvL3doYXRzbmV4dC92MTt3aGF0c25leHR2MaICA1dOWKoCDFdoYXRzTmV4dC5WMcoCDFdoYXRzTmV4dFxWMeoCDVdoYXRzTmV4dDo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message whatsnext.v1.Task
@@ -84,6 +84,14 @@ export type CreateTaskRequest = Message<"whatsnext.v1.CreateTaskRequest"> & {
    * @generated from field: int64 project_id = 1;
    */
   projectId: bigint;
+
+  /**
+   * The project by name, instead of project_id: set one of the two (both set is
+   * InvalidArgument), as in every request that names a project.
+   *
+   * @generated from field: string project_name = 7;
+   */
+  projectName: string;
 
   /**
    * 1 to 128 characters, unique within the project.
@@ -160,6 +168,14 @@ export type GetTaskRequest = Message<"whatsnext.v1.GetTaskRequest"> & {
   projectId: bigint;
 
   /**
+   * The project by name, instead of project_id: set one of the two (both set is
+   * InvalidArgument), as in every request that names a project.
+   *
+   * @generated from field: string project_name = 4;
+   */
+  projectName: string;
+
+  /**
    * @generated from field: string name = 3;
    */
   name: string;
@@ -199,11 +215,23 @@ export type ListTasksRequest = Message<"whatsnext.v1.ListTasksRequest"> & {
   projectId: bigint;
 
   /**
+   * The project by name, instead of project_id: set one of the two (both set is
+   * InvalidArgument), as in every request that names a project.
+   *
+   * @generated from field: string project_name = 4;
+   */
+  projectName: string;
+
+  /**
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
+   * Opaque: the next_page_token of the previous page of the same query. A
+   * token used with other filters (another project, statuses…) is refused
+   * with InvalidArgument; page_size may change from page to page.
+   *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
@@ -248,6 +276,9 @@ export type UpdateTaskRequest = Message<"whatsnext.v1.UpdateTaskRequest"> & {
   id: bigint;
 
   /**
+   * Update fields are optional: unset (a nil pointer in Go) keeps the value,
+   * set to the zero value ("", 0) changes it to that.
+   *
    * @generated from field: optional string name = 2;
    */
   name?: string | undefined;

@@ -2,8 +2,8 @@
 // @generated from file whatsnext/v1/worker.proto (package whatsnext.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Job, JobIds } from "./job_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file whatsnext/v1/worker.proto.
  */
 export const file_whatsnext_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chl3aGF0c25leHQvdjEvd29ya2VyLnByb3RvEgx3aGF0c25leHQudjEiwAIKBldvcmtlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmVudGl0eRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIaCg1hdmFpbGFibGVfY3B1GAUgASgFSACIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgGIAEoBUgBiAEBEjcKE2xhc3RfaGVhcnRiZWF0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgIIAEoCBIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHam9iX2lkcxgKIAMoA0IQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyLSAQoVUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZW50aXR5GAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhoKDWF2YWlsYWJsZV9jcHUYBSABKAVIAIgBARIjChZhdmFpbGFibGVfYWNjZWxlcmF0b3JzGAYgASgFSAGIAQESDAoEaG9zdBgHIAEoCUIQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyJ5ChZSZWdpc3RlcldvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFQoNbGVhc2Vfc2Vjb25kcxgCIAEoBRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgDIAEoBSJMChBIZWFydGJlYXRSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIlCgdydW5uaW5nGAIgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkcyJ/ChFIZWFydGJlYXRSZXNwb25zZRIZChFjYW5jZWxsZWRfam9iX2lkcxgBIAMoAxI1ChFsZWFzZV9leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmVsZWFzZWRfam9iX2lkcxgDIAMoAyIsChdEZWFjdGl2YXRlV29ya2VyUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkiWgoYRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISGAoQcmVsZWFzZWRfam9iX2lkcxgCIAMoAyIlChBHZXRXb3JrZXJSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCSI5ChFHZXRXb3JrZXJSZXNwb25zZRIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyIlUKEkxpc3RXb3JrZXJzUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlUKE0xpc3RXb3JrZXJzUmVzcG9uc2USJQoHd29ya2VycxgBIAMoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIigKE0RlbGV0ZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIhYKFERlbGV0ZVdvcmtlclJlc3BvbnNlIrUCCg9GZXRjaEpvYlJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIaCg1hdmFpbGFibGVfY3B1GAQgASgFSAGIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgFIAEoBUgCiAEBEhQKDHdhaXRfc2Vjb25kcxgGIAEoBRIQCghtYXhfam9icxgHIAEoBRINCgVzdGFydBgIIAEoCBIxCg5hdmFpbGFibGVfdGltZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIJCgdwcm9qZWN0QhAKDl9hdmFpbGFibGVfY3B1QhkKF19hdmFpbGFibGVfYWNjZWxlcmF0b3JzIkgKEEZldGNoSm9iUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMiXgoPU3RhcnRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYBCADKAkiMgoQU3RhcnRKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIk0KEFN0YXJ0Sm9ic1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEiYKBnN0YXJ0cxgCIAMoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydCJECghKb2JTdGFydBIOCgZqb2JfaWQYASABKAMSDwoHY29tbWFuZBgCIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYAyADKAkiPQoRU3RhcnRKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQivwEKEEZpbmlzaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgDEhEKCXdvcmtlcl9pZBgCIAEoCRIPCgdzdWNjZXNzGAMgASgIEhYKCWV4aXRfY29kZRgEIAEoBUgAiAEBEg8KB21lc3NhZ2UYBSABKAkSEwoLb3V0cHV0X3RhaWwYBiABKAkSKwoEbmV4dBgHIAEoCzIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3RCDAoKX2V4aXRfY29kZSJhChFGaW5pc2hKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEiwKBG5leHQYAiABKAsyHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZSJ/ChFGaW5pc2hKb2JzUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSKgoIb3V0Y29tZXMYAiADKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZRIrCgRuZXh0GAMgASgLMh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdCJ5CgpKb2JPdXRjb21lEg4KBmpvYl9pZBgBIAEoAxIPCgdzdWNjZXNzGAIgASgIEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEg8KB21lc3NhZ2UYBCABKAkSEwoLb3V0cHV0X3RhaWwYBSABKAlCDAoKX2V4aXRfY29kZSJsChJGaW5pc2hKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQSLAoEbmV4dBgCIAEoCzIeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlIkYKCUpvYlJlc3VsdBIOCgZqb2JfaWQYASABKAMSEgoKZXJyb3JfY29kZRgCIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAMgASgJIm0KEVJlbGVhc2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEhEKCXByZWVtcHRlZBgEIAEoCBISCgpjaGVja3BvaW50GAUgASgJIjQKElJlbGVhc2VKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIv0BCgtXb3JrUmVxdWVzdBImCgRvcGVuGAEgASgLMhYud2hhdHNuZXh0LnYxLldvcmtPcGVuSAASLgoIY2FwYWNpdHkYAiABKAsyGi53aGF0c25leHQudjEuV29ya0NhcGFjaXR5SAASJwoFc3RhcnQYAyABKAsyFi53aGF0c25leHQudjEuSm9iU3RhcnRIABIqCgZmaW5pc2gYBCABKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZUgAEiwKB3JlbGVhc2UYBSABKAsyGS53aGF0c25leHQudjEuV29ya1JlbGVhc2VIABILCgNyZWYYBiABKARCBgoEa2luZCKtAQoIV29ya09wZW4SEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIPCgdydW5uaW5nGAQgAygDEhYKDnN0YXJ0X29uX2NsYWltGAUgASgIEiwKCGNhcGFjaXR5GAYgASgLMhoud2hhdHNuZXh0LnYxLldvcmtDYXBhY2l0eUIJCgdwcm9qZWN0ItgBCgxXb3JrQ2FwYWNpdHkSDAoEam9icxgBIAEoBRIQCgNjcHUYAiABKAVIAIgBARIZCgxhY2NlbGVyYXRvcnMYAyABKAVIAYgBARIZChFjcHVfcGVyX2pvYl9mbG9vchgEIAEoBRIxCg5hdmFpbGFibGVfdGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZW1haW5pbmdfam9icxgGIAEoBRIOCgZwYXVzZWQYByABKAhCBgoEX2NwdUIPCg1fYWNjZWxlcmF0b3JzIlQKC1dvcmtSZWxlYXNlEg4KBmpvYl9pZBgBIAEoAxIOCgZyZWFzb24YAiABKAkSEQoJcHJlZW1wdGVkGAMgASgIEhIKCmNoZWNrcG9pbnQYBCABKAki6wEKDFdvcmtSZXNwb25zZRIqCgZvcGVuZWQYASABKAsyGC53aGF0c25leHQudjEuV29ya09wZW5lZEgAEiYKBGpvYnMYAiABKAsyFi53aGF0c25leHQudjEuV29ya0pvYnNIABIpCgljYW5jZWxsZWQYAyABKAsyFC53aGF0c25leHQudjEuSm9iSWRzSAASKgoGcmVzdWx0GAQgASgLMhgud2hhdHNuZXh0LnYxLldvcmtSZXN1bHRIABIoCghyZWxlYXNlZBgFIAEoCzIULndoYXRzbmV4dC52MS5Kb2JJZHNIAEIGCgRraW5kIkkKCldvcmtPcGVuZWQSJAoGd29ya2VyGAEgASgLMhQud2hhdHNuZXh0LnYxLldvcmtlchIVCg1sZWFzZV9zZWNvbmRzGAIgASgFIkAKCFdvcmtKb2JzEh8KBGpvYnMYASADKAsyES53aGF0c25leHQudjEuSm9iEhMKC251bV9wZW5kaW5nGAIgASgDInQKCldvcmtSZXN1bHQSCwoDcmVmGAEgASgEEg4KBmpvYl9pZBgCIAEoAxIeCgNqb2IYAyABKAsyES53aGF0c25leHQudjEuSm9iEhIKCmVycm9yX2NvZGUYBCABKAkSFQoNZXJyb3JfbWVzc2FnZRgFIAEoCTK3CAoNV29ya2VyU2VydmljZRJbCg5SZWdpc3RlcldvcmtlchIjLndoYXRzbmV4dC52MS5SZWdpc3RlcldvcmtlclJlcXVlc3QaJC53aGF0c25leHQudjEuUmVnaXN0ZXJXb3JrZXJSZXNwb25zZRJMCglIZWFydGJlYXQSHi53aGF0c25leHQudjEuSGVhcnRiZWF0UmVxdWVzdBofLndoYXRzbmV4dC52MS5IZWFydGJlYXRSZXNwb25zZRJhChBEZWFjdGl2YXRlV29ya2VyEiUud2hhdHNuZXh0LnYxLkRlYWN0aXZhdGVXb3JrZXJSZXF1ZXN0GiYud2hhdHNuZXh0LnYxLkRlYWN0aXZhdGVXb3JrZXJSZXNwb25zZRJRCglHZXRXb3JrZXISHi53aGF0c25leHQudjEuR2V0V29ya2VyUmVxdWVzdBofLndoYXRzbmV4dC52MS5HZXRXb3JrZXJSZXNwb25zZSIDkAIBElcKC0xpc3RXb3JrZXJzEiAud2hhdHNuZXh0LnYxLkxpc3RXb3JrZXJzUmVxdWVzdBohLndoYXRzbmV4dC52MS5MaXN0V29ya2Vyc1Jlc3BvbnNlIgOQAgESVQoMRGVsZXRlV29ya2VyEiEud2hhdHNuZXh0LnYxLkRlbGV0ZVdvcmtlclJlcXVlc3QaIi53aGF0c25leHQudjEuRGVsZXRlV29ya2VyUmVzcG9uc2USSQoIRmV0Y2hKb2ISHS53aGF0c25leHQudjEuRmV0Y2hKb2JSZXF1ZXN0Gh4ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVzcG9uc2USSQoIU3RhcnRKb2ISHS53aGF0c25leHQudjEuU3RhcnRKb2JSZXF1ZXN0Gh4ud2hhdHNuZXh0LnYxLlN0YXJ0Sm9iUmVzcG9uc2USTAoJU3RhcnRKb2JzEh4ud2hhdHNuZXh0LnYxLlN0YXJ0Sm9ic1JlcXVlc3QaHy53aGF0c25leHQudjEuU3RhcnRKb2JzUmVzcG9uc2USTAoJRmluaXNoSm9iEh4ud2hhdHNuZXh0LnYxLkZpbmlzaEpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuRmluaXNoSm9iUmVzcG9uc2USTwoKRmluaXNoSm9icxIfLndoYXRzbmV4dC52MS5GaW5pc2hKb2JzUmVxdWVzdBogLndoYXRzbmV4dC52MS5GaW5pc2hKb2JzUmVzcG9uc2USTwoKUmVsZWFzZUpvYhIfLndoYXRzbmV4dC52MS5SZWxlYXNlSm9iUmVxdWVzdBogLndoYXRzbmV4dC52MS5SZWxlYXNlSm9iUmVzcG9uc2USQQoEV29yaxIZLndoYXRzbmV4dC52MS5Xb3JrUmVxdWVzdBoaLndoYXRzbmV4dC52MS5Xb3JrUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_whatsnext_v1_job]);
+  fileDesc("Chl3aGF0c25leHQvdjEvd29ya2VyLnByb3RvEgx3aGF0c25leHQudjEiwAIKBldvcmtlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmVudGl0eRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIaCg1hdmFpbGFibGVfY3B1GAUgASgFSACIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgGIAEoBUgBiAEBEjcKE2xhc3RfaGVhcnRiZWF0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgIIAEoCBIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHam9iX2lkcxgKIAMoA0IQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyLSAQoVUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZW50aXR5GAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhoKDWF2YWlsYWJsZV9jcHUYBSABKAVIAIgBARIjChZhdmFpbGFibGVfYWNjZWxlcmF0b3JzGAYgASgFSAGIAQESDAoEaG9zdBgHIAEoCUIQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyJ5ChZSZWdpc3RlcldvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFQoNbGVhc2Vfc2Vjb25kcxgCIAEoBRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgDIAEoBSJMChBIZWFydGJlYXRSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIlCgdydW5uaW5nGAIgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkcyJ/ChFIZWFydGJlYXRSZXNwb25zZRIZChFjYW5jZWxsZWRfam9iX2lkcxgBIAMoAxI1ChFsZWFzZV9leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmVsZWFzZWRfam9iX2lkcxgDIAMoAyIsChdEZWFjdGl2YXRlV29ya2VyUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkiWgoYRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISGAoQcmVsZWFzZWRfam9iX2lkcxgCIAMoAyIlChBHZXRXb3JrZXJSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCSI5ChFHZXRXb3JrZXJSZXNwb25zZRIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyIlUKEkxpc3RXb3JrZXJzUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlUKE0xpc3RXb3JrZXJzUmVzcG9uc2USJQoHd29ya2VycxgBIAMoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIigKE0RlbGV0ZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIhYKFERlbGV0ZVdvcmtlclJlc3BvbnNlIrUCCg9GZXRjaEpvYlJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIaCg1hdmFpbGFibGVfY3B1GAQgASgFSAGIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgFIAEoBUgCiAEBEhQKDHdhaXRfc2Vjb25kcxgGIAEoBRIQCghtYXhfam9icxgHIAEoBRINCgVzdGFydBgIIAEoCBIxCg5hdmFpbGFibGVfdGltZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIJCgdwcm9qZWN0QhAKDl9hdmFpbGFibGVfY3B1QhkKF19hdmFpbGFibGVfYWNjZWxlcmF0b3JzIkgKEEZldGNoSm9iUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMiXgoPU3RhcnRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYBCADKAkiMgoQU3RhcnRKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIk0KEFN0YXJ0Sm9ic1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEiYKBnN0YXJ0cxgCIAMoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydCJECghKb2JTdGFydBIOCgZqb2JfaWQYASABKAMSDwoHY29tbWFuZBgCIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYAyADKAkiPQoRU3RhcnRKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQivwEKEEZpbmlzaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgDEhEKCXdvcmtlcl9pZBgCIAEoCRIPCgdzdWNjZXNzGAMgASgIEhYKCWV4aXRfY29kZRgEIAEoBUgAiAEBEg8KB21lc3NhZ2UYBSABKAkSEwoLb3V0cHV0X3RhaWwYBiABKAkSKwoEbmV4dBgHIAEoCzIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3RCDAoKX2V4aXRfY29kZSKWAQoRRmluaXNoSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIsCgRuZXh0GAIgASgLMh4ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVzcG9uc2USMwoOZmluaXNoX291dGNvbWUYAyABKA4yGy53aGF0c25leHQudjEuRmluaXNoT3V0Y29tZSJ/ChFGaW5pc2hKb2JzUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSKgoIb3V0Y29tZXMYAiADKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZRIrCgRuZXh0GAMgASgLMh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdCJ5CgpKb2JPdXRjb21lEg4KBmpvYl9pZBgBIAEoAxIPCgdzdWNjZXNzGAIgASgIEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEg8KB21lc3NhZ2UYBCABKAkSEwoLb3V0cHV0X3RhaWwYBSABKAlCDAoKX2V4aXRfY29kZSJsChJGaW5pc2hKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQSLAoEbmV4dBgCIAEoCzIeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlIpABCglKb2JSZXN1bHQSDgoGam9iX2lkGAEgASgDEhIKCmVycm9yX2NvZGUYAiABKAkSFQoNZXJyb3JfbWVzc2FnZRgDIAEoCRITCgtzdGF0dXNfY29kZRgEIAEoBRIzCg5maW5pc2hfb3V0Y29tZRgFIAEoDjIbLndoYXRzbmV4dC52MS5GaW5pc2hPdXRjb21lIm0KEVJlbGVhc2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEhEKCXByZWVtcHRlZBgEIAEoCBISCgpjaGVja3BvaW50GAUgASgJIjQKElJlbGVhc2VKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIv0BCgtXb3JrUmVxdWVzdBImCgRvcGVuGAEgASgLMhYud2hhdHNuZXh0LnYxLldvcmtPcGVuSAASLgoIY2FwYWNpdHkYAiABKAsyGi53aGF0c25leHQudjEuV29ya0NhcGFjaXR5SAASJwoFc3RhcnQYAyABKAsyFi53aGF0c25leHQudjEuSm9iU3RhcnRIABIqCgZmaW5pc2gYBCABKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZUgAEiwKB3JlbGVhc2UYBSABKAsyGS53aGF0c25leHQudjEuV29ya1JlbGVhc2VIABILCgNyZWYYBiABKARCBgoEa2luZCKtAQoIV29ya09wZW4SEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIPCgdydW5uaW5nGAQgAygDEhYKDnN0YXJ0X29uX2NsYWltGAUgASgIEiwKCGNhcGFjaXR5GAYgASgLMhoud2hhdHNuZXh0LnYxLldvcmtDYXBhY2l0eUIJCgdwcm9qZWN0ItgBCgxXb3JrQ2FwYWNpdHkSDAoEam9icxgBIAEoBRIQCgNjcHUYAiABKAVIAIgBARIZCgxhY2NlbGVyYXRvcnMYAyABKAVIAYgBARIZChFjcHVfcGVyX2pvYl9mbG9vchgEIAEoBRIxCg5hdmFpbGFibGVfdGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZW1haW5pbmdfam9icxgGIAEoBRIOCgZwYXVzZWQYByABKAhCBgoEX2NwdUIPCg1fYWNjZWxlcmF0b3JzIlQKC1dvcmtSZWxlYXNlEg4KBmpvYl9pZBgBIAEoAxIOCgZyZWFzb24YAiABKAkSEQoJcHJlZW1wdGVkGAMgASgIEhIKCmNoZWNrcG9pbnQYBCABKAki6wEKDFdvcmtSZXNwb25zZRIqCgZvcGVuZWQYASABKAsyGC53aGF0c25leHQudjEuV29ya09wZW5lZEgAEiYKBGpvYnMYAiABKAsyFi53aGF0c25leHQudjEuV29ya0pvYnNIABIpCgljYW5jZWxsZWQYAyABKAsyFC53aGF0c25leHQudjEuSm9iSWRzSAASKgoGcmVzdWx0GAQgASgLMhgud2hhdHNuZXh0LnYxLldvcmtSZXN1bHRIABIoCghyZWxlYXNlZBgFIAEoCzIULndoYXRzbmV4dC52MS5Kb2JJZHNIAEIGCgRraW5kIkkKCldvcmtPcGVuZWQSJAoGd29ya2VyGAEgASgLMhQud2hhdHNuZXh0LnYxLldvcmtlchIVCg1sZWFzZV9zZWNvbmRzGAIgASgFIkAKCFdvcmtKb2JzEh8KBGpvYnMYASADKAsyES53aGF0c25leHQudjEuSm9iEhMKC251bV9wZW5kaW5nGAIgASgDIr4BCgpXb3JrUmVzdWx0EgsKA3JlZhgBIAEoBBIOCgZqb2JfaWQYAiABKAMSHgoDam9iGAMgASgLMhEud2hhdHNuZXh0LnYxLkpvYhISCgplcnJvcl9jb2RlGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkSEwoLc3RhdHVzX2NvZGUYBiABKAUSMwoOZmluaXNoX291dGNvbWUYByABKA4yGy53aGF0c25leHQudjEuRmluaXNoT3V0Y29tZSppCg1GaW5pc2hPdXRjb21lEh4KGkZJTklTSF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWRklOSVNIX09VVENPTUVfQVBQTElFRBABEhwKGEZJTklTSF9PVVRDT01FX0NBTkNFTExFRBACMrcICg1Xb3JrZXJTZXJ2aWNlElsKDlJlZ2lzdGVyV29ya2VyEiMud2hhdHNuZXh0LnYxLlJlZ2lzdGVyV29ya2VyUmVxdWVzdBokLndoYXRzbmV4dC52MS5SZWdpc3RlcldvcmtlclJlc3BvbnNlEkwKCUhlYXJ0YmVhdBIeLndoYXRzbmV4dC52MS5IZWFydGJlYXRSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEmEKEERlYWN0aXZhdGVXb3JrZXISJS53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlcXVlc3QaJi53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlElEKCUdldFdvcmtlchIeLndoYXRzbmV4dC52MS5HZXRXb3JrZXJSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkdldFdvcmtlclJlc3BvbnNlIgOQAgESVwoLTGlzdFdvcmtlcnMSIC53aGF0c25leHQudjEuTGlzdFdvcmtlcnNSZXF1ZXN0GiEud2hhdHNuZXh0LnYxLkxpc3RXb3JrZXJzUmVzcG9uc2UiA5ACARJVCgxEZWxldGVXb3JrZXISIS53aGF0c25leHQudjEuRGVsZXRlV29ya2VyUmVxdWVzdBoiLndoYXRzbmV4dC52MS5EZWxldGVXb3JrZXJSZXNwb25zZRJJCghGZXRjaEpvYhIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZRJJCghTdGFydEpvYhIdLndoYXRzbmV4dC52MS5TdGFydEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuU3RhcnRKb2JSZXNwb25zZRJMCglTdGFydEpvYnMSHi53aGF0c25leHQudjEuU3RhcnRKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5TdGFydEpvYnNSZXNwb25zZRJMCglGaW5pc2hKb2ISHi53aGF0c25leHQudjEuRmluaXNoSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5GaW5pc2hKb2JSZXNwb25zZRJPCgpGaW5pc2hKb2JzEh8ud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXNwb25zZRJPCgpSZWxlYXNlSm9iEh8ud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXNwb25zZRJBCgRXb3JrEhkud2hhdHNuZXh0LnYxLldvcmtSZXF1ZXN0Ghoud2hhdHNuZXh0LnYxLldvcmtSZXNwb25zZSgBMAFChAEKEGRldi53aGF0c25leHQudjFCC1dvcmtlclByb3RvUAFaLXdoYXRzbmV4dC5kZXYvZ2VuL2dvL3doYXRzbmV4dC92MTt3aGF0c25leHR2MaICA1dOWKoCDFdoYXRzTmV4dC5WMcoCDFdoYXRzTmV4dFxWMeoCDVdoYXRzTmV4dDo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_whatsnext_v1_job]);
 
 /**
  * @generated from message whatsnext.v1.Worker
@@ -45,11 +45,15 @@ export type Worker = Message<"whatsnext.v1.Worker"> & {
   description: string;
 
   /**
+   * Unset (a nil pointer in Go): not reported, no filter; 0: none free.
+   *
    * @generated from field: optional int32 available_cpu = 5;
    */
   availableCpu?: number | undefined;
 
   /**
+   * Unset (a nil pointer in Go): not reported, no filter; 0: none free.
+   *
    * @generated from field: optional int32 available_accelerators = 6;
    */
   availableAccelerators?: number | undefined;
@@ -111,11 +115,15 @@ export type RegisterWorkerRequest = Message<"whatsnext.v1.RegisterWorkerRequest"
   description: string;
 
   /**
+   * Unset (a nil pointer in Go): not reported, no filter; 0: none free.
+   *
    * @generated from field: optional int32 available_cpu = 5;
    */
   availableCpu?: number | undefined;
 
   /**
+   * Unset (a nil pointer in Go): not reported, no filter; 0: none free.
+   *
    * @generated from field: optional int32 available_accelerators = 6;
    */
   availableAccelerators?: number | undefined;
@@ -313,6 +321,10 @@ export type ListWorkersRequest = Message<"whatsnext.v1.ListWorkersRequest"> & {
   pageSize: number;
 
   /**
+   * Opaque: the next_page_token of the previous page of the same query. A
+   * token used with other filters (another project, statuses…) is refused
+   * with InvalidArgument; page_size may change from page to page.
+   *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
@@ -622,6 +634,9 @@ export type FinishJobRequest = Message<"whatsnext.v1.FinishJobRequest"> & {
   success: boolean;
 
   /**
+   * Leave unset when the process gave none (it never started, a signal
+   * killed it): unset (a nil pointer in Go) differs from 0, a clean exit.
+   *
    * @generated from field: optional int32 exit_code = 4;
    */
   exitCode?: number | undefined;
@@ -662,6 +677,9 @@ export const FinishJobRequestSchema: GenMessage<FinishJobRequest> = /*@__PURE__*
  */
 export type FinishJobResponse = Message<"whatsnext.v1.FinishJobResponse"> & {
   /**
+   * The job as it is now: check finish_outcome before reading its status as
+   * the result of this report.
+   *
    * @generated from field: whatsnext.v1.Job job = 1;
    */
   job?: Job | undefined;
@@ -672,6 +690,14 @@ export type FinishJobResponse = Message<"whatsnext.v1.FinishJobResponse"> & {
    * @generated from field: whatsnext.v1.FetchJobResponse next = 2;
    */
   next?: FetchJobResponse | undefined;
+
+  /**
+   * APPLIED, or CANCELLED when the job was cancelled meanwhile (the call still
+   * answers OK, so that a worker's report is never lost).
+   *
+   * @generated from field: whatsnext.v1.FinishOutcome finish_outcome = 3;
+   */
+  finishOutcome: FinishOutcome;
 };
 
 /**
@@ -729,6 +755,8 @@ export type JobOutcome = Message<"whatsnext.v1.JobOutcome"> & {
   success: boolean;
 
   /**
+   * As FinishJobRequest.exit_code: unset differs from 0.
+   *
    * @generated from field: optional int32 exit_code = 3;
    */
   exitCode?: number | undefined;
@@ -788,7 +816,7 @@ export type JobResult = Message<"whatsnext.v1.JobResult"> & {
 
   /**
    * The canonical gRPC code name of the item's error ("failed_precondition");
-   * empty on success.
+   * empty on success. Kept for older clients: read status_code.
    *
    * @generated from field: string error_code = 2;
    */
@@ -798,6 +826,21 @@ export type JobResult = Message<"whatsnext.v1.JobResult"> & {
    * @generated from field: string error_message = 3;
    */
   errorMessage: string;
+
+  /**
+   * The item's gRPC status code as a number (google.rpc.Code: 5 NOT_FOUND,
+   * 9 FAILED_PRECONDITION…; Go: codes.Code(status_code)); 0 (OK) on success.
+   *
+   * @generated from field: int32 status_code = 4;
+   */
+  statusCode: number;
+
+  /**
+   * FinishJobs only: what became of the outcome (see FinishOutcome).
+   *
+   * @generated from field: whatsnext.v1.FinishOutcome finish_outcome = 5;
+   */
+  finishOutcome: FinishOutcome;
 };
 
 /**
@@ -1214,6 +1257,20 @@ export type WorkResult = Message<"whatsnext.v1.WorkResult"> & {
    * @generated from field: string error_message = 5;
    */
   errorMessage: string;
+
+  /**
+   * The gRPC status code as a number, as in JobResult; 0 on success.
+   *
+   * @generated from field: int32 status_code = 6;
+   */
+  statusCode: number;
+
+  /**
+   * For a finish: APPLIED, or CANCELLED when the job was cancelled meanwhile.
+   *
+   * @generated from field: whatsnext.v1.FinishOutcome finish_outcome = 7;
+   */
+  finishOutcome: FinishOutcome;
 };
 
 /**
@@ -1222,6 +1279,45 @@ export type WorkResult = Message<"whatsnext.v1.WorkResult"> & {
  */
 export const WorkResultSchema: GenMessage<WorkResult> = /*@__PURE__*/
   messageDesc(file_whatsnext_v1_worker, 35);
+
+/**
+ * FinishOutcome tells whether a finish report set the job's status. A finish
+ * answered OK is not always a job COMPLETED or FAILED by it: the job may have
+ * been cancelled while the worker ran it.
+ *
+ * @generated from enum whatsnext.v1.FinishOutcome
+ */
+export enum FinishOutcome {
+  /**
+   * Not a finish (StartJobs items, errors).
+   *
+   * @generated from enum value: FINISH_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The report set the job's status: COMPLETED, FAILED, or PENDING again for
+   * a retry.
+   *
+   * @generated from enum value: FINISH_OUTCOME_APPLIED = 1;
+   */
+  APPLIED = 1,
+
+  /**
+   * The job was CANCELLED while the worker held it: the report (exit code,
+   * message, output) is kept on the attempt, but the status stays CANCELLED,
+   * and its dependents do not run.
+   *
+   * @generated from enum value: FINISH_OUTCOME_CANCELLED = 2;
+   */
+  CANCELLED = 2,
+}
+
+/**
+ * Describes the enum whatsnext.v1.FinishOutcome.
+ */
+export const FinishOutcomeSchema: GenEnum<FinishOutcome> = /*@__PURE__*/
+  enumDesc(file_whatsnext_v1_worker, 0);
 
 /**
  * WorkerService is the API of the processes that run jobs.

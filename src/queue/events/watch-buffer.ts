@@ -22,6 +22,8 @@ export class WatchBuffer implements AsyncIterable<JobChange> {
     if (this.buffer.length >= WATCH_BUFFER_LIMIT) {
       this.failure = new LimitExceededError(
         `the watch fell more than ${WATCH_BUFFER_LIMIT} changes behind and was dropped; watch again and re-read the jobs`,
+        0,
+        "WATCH_FELL_BEHIND",
       );
       this.end();
       return;

@@ -13,13 +13,14 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19whatsnext/v1/common.proto\x12\x0cwhatsnext.v1*\xd1\x01\n\tJobStatus\x12\x1a\n\x16JOB_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12JOB_STATUS_PENDING\x10\x01\x12\x15\n\x11JOB_STATUS_QUEUED\x10\x02\x12\x16\n\x12JOB_STATUS_RUNNING\x10\x03\x12\x18\n\x14JOB_STATUS_COMPLETED\x10\x04\x12\x15\n\x11JOB_STATUS_FAILED\x10\x05\x12\x16\n\x12JOB_STATUS_BLOCKED\x10\x06\x12\x18\n\x14JOB_STATUS_CANCELLED\x10\x07*g\n\rProjectStatus\x12\x1e\n\x1aPROJECT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15PROJECT_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17PROJECT_STATUS_ARCHIVED\x10\x02*b\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_VIEWER\x10\x01\x12\x0f\n\x0bROLE_WORKER\x10\x02\x12\x12\n\x0eROLE_SUBMITTER\x10\x03\x12\x0e\n\nROLE_ADMIN\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19whatsnext/v1/common.proto\x12\x0cwhatsnext.v1*\xd1\x01\n\tJobStatus\x12\x1a\n\x16JOB_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12JOB_STATUS_PENDING\x10\x01\x12\x15\n\x11JOB_STATUS_QUEUED\x10\x02\x12\x16\n\x12JOB_STATUS_RUNNING\x10\x03\x12\x18\n\x14JOB_STATUS_COMPLETED\x10\x04\x12\x15\n\x11JOB_STATUS_FAILED\x10\x05\x12\x16\n\x12JOB_STATUS_BLOCKED\x10\x06\x12\x18\n\x14JOB_STATUS_CANCELLED\x10\x07*g\n\rProjectStatus\x12\x1e\n\x1aPROJECT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15PROJECT_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17PROJECT_STATUS_ARCHIVED\x10\x02*b\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_VIEWER\x10\x01\x12\x0f\n\x0bROLE_WORKER\x10\x02\x12\x12\n\x0eROLE_SUBMITTER\x10\x03\x12\x0e\n\nROLE_ADMIN\x10\x04\x42\x84\x01\n\x10\x64\x65v.whatsnext.v1B\x0b\x43ommonProtoP\x01Z-whatsnext.dev/gen/go/whatsnext/v1;whatsnextv1\xa2\x02\x03WNX\xaa\x02\x0cWhatsNext.V1\xca\x02\x0cWhatsNext\\V1\xea\x02\rWhatsNext::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'whatsnext._proto.whatsnext.v1.common_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
+  DESCRIPTOR._serialized_options = b'\n\020dev.whatsnext.v1B\013CommonProtoP\001Z-whatsnext.dev/gen/go/whatsnext/v1;whatsnextv1\242\002\003WNX\252\002\014WhatsNext.V1\312\002\014WhatsNext\\V1\352\002\rWhatsNext::V1'
   _JOBSTATUS._serialized_start=44
   _JOBSTATUS._serialized_end=253
   _PROJECTSTATUS._serialized_start=255

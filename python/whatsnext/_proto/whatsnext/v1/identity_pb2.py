@@ -14,13 +14,14 @@ _sym_db = _symbol_database.Default()
 from . import common_pb2 as whatsnext_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bwhatsnext/v1/identity.proto\x12\x0cwhatsnext.v1\x1a\x19whatsnext/v1/common.proto\"\x1a\n\x18GetCallerIdentityRequest\"i\n\x19GetCallerIdentityResponse\x12\x16\n\x0eprincipal_name\x18\x01 \x01(\t\x12 \n\x04role\x18\x02 \x01(\x0e\x32\x12.whatsnext.v1.Role\x12\x12\n\nproject_id\x18\x03 \x01(\x03\x32|\n\x0fIdentityService\x12i\n\x11GetCallerIdentity\x12&.whatsnext.v1.GetCallerIdentityRequest\x1a\'.whatsnext.v1.GetCallerIdentityResponse\"\x03\x90\x02\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bwhatsnext/v1/identity.proto\x12\x0cwhatsnext.v1\x1a\x19whatsnext/v1/common.proto\"\x1a\n\x18GetCallerIdentityRequest\"i\n\x19GetCallerIdentityResponse\x12\x16\n\x0eprincipal_name\x18\x01 \x01(\t\x12 \n\x04role\x18\x02 \x01(\x0e\x32\x12.whatsnext.v1.Role\x12\x12\n\nproject_id\x18\x03 \x01(\x03\x32|\n\x0fIdentityService\x12i\n\x11GetCallerIdentity\x12&.whatsnext.v1.GetCallerIdentityRequest\x1a\'.whatsnext.v1.GetCallerIdentityResponse\"\x03\x90\x02\x01\x42\x86\x01\n\x10\x64\x65v.whatsnext.v1B\rIdentityProtoP\x01Z-whatsnext.dev/gen/go/whatsnext/v1;whatsnextv1\xa2\x02\x03WNX\xaa\x02\x0cWhatsNext.V1\xca\x02\x0cWhatsNext\\V1\xea\x02\rWhatsNext::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'whatsnext._proto.whatsnext.v1.identity_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
+  DESCRIPTOR._serialized_options = b'\n\020dev.whatsnext.v1B\rIdentityProtoP\001Z-whatsnext.dev/gen/go/whatsnext/v1;whatsnextv1\242\002\003WNX\252\002\014WhatsNext.V1\312\002\014WhatsNext\\V1\352\002\rWhatsNext::V1'
   _IDENTITYSERVICE.methods_by_name['GetCallerIdentity']._options = None
   _IDENTITYSERVICE.methods_by_name['GetCallerIdentity']._serialized_options = b'\220\002\001'
   _GETCALLERIDENTITYREQUEST._serialized_start=72

@@ -25,12 +25,14 @@ JOB_EVENT_TYPE_UNSPECIFIED: JobEventType
 JOB_EVENT_TYPE_UPDATED: JobEventType
 
 class BatchCreateJobsRequest(_message.Message):
-    __slots__ = ["jobs", "project_id"]
+    __slots__ = ["jobs", "project_id", "project_name"]
     JOBS_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     jobs: _containers.RepeatedCompositeFieldContainer[BatchJobSpec]
     project_id: int
-    def __init__(self, project_id: _Optional[int] = ..., jobs: _Optional[_Iterable[_Union[BatchJobSpec, _Mapping]]] = ...) -> None: ...
+    project_name: str
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., jobs: _Optional[_Iterable[_Union[BatchJobSpec, _Mapping]]] = ...) -> None: ...
 
 class BatchCreateJobsResponse(_message.Message):
     __slots__ = ["job_ids"]
@@ -79,10 +81,12 @@ class CancelJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ..., blocked_job_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ClearQueueRequest(_message.Message):
-    __slots__ = ["project_id"]
+    __slots__ = ["project_id", "project_name"]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     project_id: int
-    def __init__(self, project_id: _Optional[int] = ...) -> None: ...
+    project_name: str
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ...) -> None: ...
 
 class ClearQueueResponse(_message.Message):
     __slots__ = ["deleted"]
@@ -91,7 +95,7 @@ class ClearQueueResponse(_message.Message):
     def __init__(self, deleted: _Optional[int] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
-    __slots__ = ["depends_on", "expected_duration", "idempotency_key", "max_attempts", "name", "parameters", "priority", "project_id", "task_id", "task_name"]
+    __slots__ = ["depends_on", "expected_duration", "idempotency_key", "max_attempts", "name", "parameters", "priority", "project_id", "project_name", "task_id", "task_name"]
     DEPENDS_ON_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_DURATION_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +104,7 @@ class CreateJobRequest(_message.Message):
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     depends_on: _containers.RepeatedScalarFieldContainer[int]
@@ -110,9 +115,10 @@ class CreateJobRequest(_message.Message):
     parameters: _struct_pb2.Struct
     priority: int
     project_id: int
+    project_name: str
     task_id: int
     task_name: str
-    def __init__(self, project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., depends_on: _Optional[_Iterable[int]] = ..., max_attempts: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., depends_on: _Optional[_Iterable[int]] = ..., max_attempts: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateJobResponse(_message.Message):
     __slots__ = ["existing", "job"]
@@ -161,19 +167,22 @@ class GetJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
 class GetQueueStatsRequest(_message.Message):
-    __slots__ = ["project_id"]
+    __slots__ = ["project_id", "project_name"]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     project_id: int
-    def __init__(self, project_id: _Optional[int] = ...) -> None: ...
+    project_name: str
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ...) -> None: ...
 
 class GetQueueStatsResponse(_message.Message):
-    __slots__ = ["active_workers", "blocked", "cancelled", "completed", "failed", "pending", "queued", "registered_workers", "running", "total"]
+    __slots__ = ["active_workers", "blocked", "cancelled", "completed", "failed", "pending", "project_workers", "queued", "registered_workers", "running", "total"]
     ACTIVE_WORKERS_FIELD_NUMBER: _ClassVar[int]
     BLOCKED_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
     PENDING_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_WORKERS_FIELD_NUMBER: _ClassVar[int]
     QUEUED_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_WORKERS_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
@@ -184,11 +193,12 @@ class GetQueueStatsResponse(_message.Message):
     completed: int
     failed: int
     pending: int
+    project_workers: int
     queued: int
     registered_workers: int
     running: int
     total: int
-    def __init__(self, pending: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., blocked: _Optional[int] = ..., cancelled: _Optional[int] = ..., total: _Optional[int] = ..., active_workers: _Optional[int] = ..., registered_workers: _Optional[int] = ...) -> None: ...
+    def __init__(self, pending: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., blocked: _Optional[int] = ..., cancelled: _Optional[int] = ..., total: _Optional[int] = ..., active_workers: _Optional[int] = ..., registered_workers: _Optional[int] = ..., project_workers: _Optional[int] = ...) -> None: ...
 
 class Job(_message.Message):
     __slots__ = ["attempts", "checkpoint", "command", "command_template", "create_time", "depends_on", "exit_code", "expected_duration", "finish_time", "id", "idempotency_key", "lease_expire_time", "lost_leases", "max_attempts", "message", "name", "not_before_time", "output_tail", "parameters", "priority", "project_id", "required_accelerators", "required_cpu", "runs", "start_time", "status", "sweep_id", "task_id", "task_name", "update_time", "worker_id"]
@@ -317,20 +327,22 @@ class ListJobAttemptsResponse(_message.Message):
     def __init__(self, attempts: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ...) -> None: ...
 
 class ListJobsRequest(_message.Message):
-    __slots__ = ["page_size", "page_token", "project_id", "statuses", "sweep_id", "task_name"]
+    __slots__ = ["page_size", "page_token", "project_id", "project_name", "statuses", "sweep_id", "task_name"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     STATUSES_FIELD_NUMBER: _ClassVar[int]
     SWEEP_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     project_id: int
+    project_name: str
     statuses: _containers.RepeatedScalarFieldContainer[_common_pb2.JobStatus]
     sweep_id: int
     task_name: str
-    def __init__(self, project_id: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_common_pb2.JobStatus, str]]] = ..., task_name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., sweep_id: _Optional[int] = ...) -> None: ...
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[_common_pb2.JobStatus, str]]] = ..., task_name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., sweep_id: _Optional[int] = ...) -> None: ...
 
 class ListJobsResponse(_message.Message):
     __slots__ = ["jobs", "next_page_token"]
@@ -373,12 +385,14 @@ class UpdateJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
 class WatchJobsRequest(_message.Message):
-    __slots__ = ["confirm_subscription", "project_id"]
+    __slots__ = ["confirm_subscription", "project_id", "project_name"]
     CONFIRM_SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     confirm_subscription: bool
     project_id: int
-    def __init__(self, project_id: _Optional[int] = ..., confirm_subscription: bool = ...) -> None: ...
+    project_name: str
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., confirm_subscription: bool = ...) -> None: ...
 
 class WatchJobsResponse(_message.Message):
     __slots__ = ["job", "type"]

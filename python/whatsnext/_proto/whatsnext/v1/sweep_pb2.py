@@ -15,13 +15,14 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18whatsnext/v1/sweep.proto\x12\x0cwhatsnext.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x08GridSpec\x12$\n\x04\x61xes\x18\x01 \x03(\x0b\x32\x16.whatsnext.v1.GridAxis\"@\n\x08GridAxis\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x06values\x18\x02 \x03(\x0b\x32\x16.google.protobuf.Value\";\n\x08ListSpec\x12/\n\x0eparameter_sets\x18\x01 \x03(\x0b\x32\x17.google.protobuf.Struct\"\\\n\nRandomSpec\x12\x0c\n\x04seed\x18\x01 \x01(\x04\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x31\n\nparameters\x18\x03 \x03(\x0b\x32\x1d.whatsnext.v1.RandomParameter\"\xdd\x01\n\x0fRandomParameter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x07uniform\x18\x02 \x01(\x0b\x32\x13.whatsnext.v1.RangeH\x00\x12*\n\x0blog_uniform\x18\x03 \x01(\x0b\x32\x13.whatsnext.v1.RangeH\x00\x12*\n\x0bint_uniform\x18\x04 \x01(\x0b\x32\x13.whatsnext.v1.RangeH\x00\x12,\n\x06\x63hoice\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x00\x42\x0e\n\x0c\x64istribution\"\"\n\x05Range\x12\x0b\n\x03low\x18\x01 \x01(\x01\x12\x0c\n\x04high\x18\x02 \x01(\x01\"\xc1\x01\n\tSweepSpec\x12&\n\x04grid\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.GridSpecH\x00\x12&\n\x04list\x18\x02 \x01(\x0b\x32\x16.whatsnext.v1.ListSpecH\x00\x12*\n\x06random\x18\x03 \x01(\x0b\x32\x18.whatsnext.v1.RandomSpecH\x00\x12\x30\n\x0f\x62\x61se_parameters\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\n\x04kind\"\x83\x03\n\x05Sweep\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x12\n\nproject_id\x18\x02 \x01(\x03\x12\x0f\n\x07task_id\x18\x03 \x01(\x03\x12\x11\n\ttask_name\x18\x04 \x01(\t\x12\x0c\n\x04name\x18\x05 \x01(\t\x12%\n\x04spec\x18\x06 \x01(\x0b\x32\x17.whatsnext.v1.SweepSpec\x12\x10\n\x08priority\x18\x07 \x01(\x05\x12\x14\n\x0cmax_attempts\x18\x08 \x01(\x05\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06\x63ounts\x18\n \x01(\x0b\x32\x19.whatsnext.v1.SweepCounts\x12\x10\n\x08progress\x18\x0b \x01(\x01\x12\x35\n\x11\x66irst_finish_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10last_finish_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x95\x01\n\x0bSweepCounts\x12\x0f\n\x07pending\x18\x01 \x01(\x03\x12\x0e\n\x06queued\x18\x02 \x01(\x03\x12\x0f\n\x07running\x18\x03 \x01(\x03\x12\x11\n\tcompleted\x18\x04 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x05 \x01(\x03\x12\x0f\n\x07\x62locked\x18\x06 \x01(\x03\x12\x11\n\tcancelled\x18\x07 \x01(\x03\x12\r\n\x05total\x18\x08 \x01(\x03\"\xb5\x01\n\x12\x43reateSweepRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x11\n\x07task_id\x18\x02 \x01(\x03H\x00\x12\x13\n\ttask_name\x18\x03 \x01(\tH\x00\x12\x0c\n\x04name\x18\x04 \x01(\t\x12%\n\x04spec\x18\x05 \x01(\x0b\x32\x17.whatsnext.v1.SweepSpec\x12\x10\n\x08priority\x18\x06 \x01(\x05\x12\x14\n\x0cmax_attempts\x18\x07 \x01(\x05\x42\x06\n\x04task\"a\n\x13\x43reateSweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x10\n\x08\x65xisting\x18\x02 \x01(\x08\x12\x14\n\x0c\x63reated_jobs\x18\x03 \x01(\x03\"E\n\x08SweepRef\x12\x0c\n\x02id\x18\x01 \x01(\x03H\x00\x12\x0e\n\x04name\x18\x02 \x01(\tH\x00\x12\x12\n\nproject_id\x18\x03 \x01(\x03\x42\x07\n\x05sweep\"8\n\x0fGetSweepRequest\x12%\n\x05sweep\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.SweepRef\"6\n\x10GetSweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\"N\n\x11ListSweepsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"R\n\x12ListSweepsResponse\x12#\n\x06sweeps\x18\x01 \x03(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"K\n\x12\x43\x61ncelSweepRequest\x12%\n\x05sweep\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.SweepRef\x12\x0e\n\x06reason\x18\x02 \x01(\t\"T\n\x13\x43\x61ncelSweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x19\n\x11\x63\x61ncelled_job_ids\x18\x02 \x03(\x03\":\n\x11RetrySweepRequest\x12%\n\x05sweep\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.SweepRef\"j\n\x12RetrySweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x17\n\x0fretried_job_ids\x18\x02 \x03(\x03\x12\x17\n\x0fskipped_job_ids\x18\x03 \x03(\x03\"b\n\x12\x45xtendSweepRequest\x12%\n\x05sweep\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.SweepRef\x12%\n\x04spec\x18\x02 \x01(\x0b\x32\x17.whatsnext.v1.SweepSpec\"k\n\x13\x45xtendSweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x14\n\x0c\x63reated_jobs\x18\x02 \x01(\x03\x12\x1a\n\x12skipped_duplicates\x18\x03 \x01(\x03\x32\x81\x04\n\x0cSweepService\x12R\n\x0b\x43reateSweep\x12 .whatsnext.v1.CreateSweepRequest\x1a!.whatsnext.v1.CreateSweepResponse\x12N\n\x08GetSweep\x12\x1d.whatsnext.v1.GetSweepRequest\x1a\x1e.whatsnext.v1.GetSweepResponse\"\x03\x90\x02\x01\x12T\n\nListSweeps\x12\x1f.whatsnext.v1.ListSweepsRequest\x1a .whatsnext.v1.ListSweepsResponse\"\x03\x90\x02\x01\x12R\n\x0b\x43\x61ncelSweep\x12 .whatsnext.v1.CancelSweepRequest\x1a!.whatsnext.v1.CancelSweepResponse\x12O\n\nRetrySweep\x12\x1f.whatsnext.v1.RetrySweepRequest\x1a .whatsnext.v1.RetrySweepResponse\x12R\n\x0b\x45xtendSweep\x12 .whatsnext.v1.ExtendSweepRequest\x1a!.whatsnext.v1.ExtendSweepResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18whatsnext/v1/sweep.proto\x12\x0cwhatsnext.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x08GridSpec\x12$\n\x04\x61xes\x18\x01 \x03(\x0b\x32\x16.whatsnext.v1.GridAxis\"@\n\x08GridAxis\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x06values\x18\x02 \x03(\x0b\x32\x16.google.protobuf.Value\";\n\x08ListSpec\x12/\n\x0eparameter_sets\x18\x01 \x03(\x0b\x32\x17.google.protobuf.Struct\"\\\n\nRandomSpec\x12\x0c\n\x04seed\x18\x01 \x01(\x04\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x31\n\nparameters\x18\x03 \x03(\x0b\x32\x1d.whatsnext.v1.RandomParameter\"\xdd\x01\n\x0fRandomParameter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x07uniform\x18\x02 \x01(\x0b\x32\x13.whatsnext.v1.RangeH\x00\x12*\n\x0blog_uniform\x18\x03 \x01(\x0b\x32\x13.whatsnext.v1.RangeH\x00\x12*\n\x0bint_uniform\x18\x04 \x01(\x0b\x32\x13.whatsnext.v1.RangeH\x00\x12,\n\x06\x63hoice\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x00\x42\x0e\n\x0c\x64istribution\"\"\n\x05Range\x12\x0b\n\x03low\x18\x01 \x01(\x01\x12\x0c\n\x04high\x18\x02 \x01(\x01\"\xc1\x01\n\tSweepSpec\x12&\n\x04grid\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.GridSpecH\x00\x12&\n\x04list\x18\x02 \x01(\x0b\x32\x16.whatsnext.v1.ListSpecH\x00\x12*\n\x06random\x18\x03 \x01(\x0b\x32\x18.whatsnext.v1.RandomSpecH\x00\x12\x30\n\x0f\x62\x61se_parameters\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\n\x04kind\"\x83\x03\n\x05Sweep\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x12\n\nproject_id\x18\x02 \x01(\x03\x12\x0f\n\x07task_id\x18\x03 \x01(\x03\x12\x11\n\ttask_name\x18\x04 \x01(\t\x12\x0c\n\x04name\x18\x05 \x01(\t\x12%\n\x04spec\x18\x06 \x01(\x0b\x32\x17.whatsnext.v1.SweepSpec\x12\x10\n\x08priority\x18\x07 \x01(\x05\x12\x14\n\x0cmax_attempts\x18\x08 \x01(\x05\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06\x63ounts\x18\n \x01(\x0b\x32\x19.whatsnext.v1.SweepCounts\x12\x10\n\x08progress\x18\x0b \x01(\x01\x12\x35\n\x11\x66irst_finish_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10last_finish_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x95\x01\n\x0bSweepCounts\x12\x0f\n\x07pending\x18\x01 \x01(\x03\x12\x0e\n\x06queued\x18\x02 \x01(\x03\x12\x0f\n\x07running\x18\x03 \x01(\x03\x12\x11\n\tcompleted\x18\x04 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x05 \x01(\x03\x12\x0f\n\x07\x62locked\x18\x06 \x01(\x03\x12\x11\n\tcancelled\x18\x07 \x01(\x03\x12\r\n\x05total\x18\x08 \x01(\x03\"\xcb\x01\n\x12\x43reateSweepRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x14\n\x0cproject_name\x18\x08 \x01(\t\x12\x11\n\x07task_id\x18\x02 \x01(\x03H\x00\x12\x13\n\ttask_name\x18\x03 \x01(\tH\x00\x12\x0c\n\x04name\x18\x04 \x01(\t\x12%\n\x04spec\x18\x05 \x01(\x0b\x32\x17.whatsnext.v1.SweepSpec\x12\x10\n\x08priority\x18\x06 \x01(\x05\x12\x14\n\x0cmax_attempts\x18\x07 \x01(\x05\x42\x06\n\x04task\"a\n\x13\x43reateSweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x10\n\x08\x65xisting\x18\x02 \x01(\x08\x12\x14\n\x0c\x63reated_jobs\x18\x03 \x01(\x03\"[\n\x08SweepRef\x12\x0c\n\x02id\x18\x01 \x01(\x03H\x00\x12\x0e\n\x04name\x18\x02 \x01(\tH\x00\x12\x12\n\nproject_id\x18\x03 \x01(\x03\x12\x14\n\x0cproject_name\x18\x04 \x01(\tB\x07\n\x05sweep\"8\n\x0fGetSweepRequest\x12%\n\x05sweep\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.SweepRef\"6\n\x10GetSweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\"d\n\x11ListSweepsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x14\n\x0cproject_name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"R\n\x12ListSweepsResponse\x12#\n\x06sweeps\x18\x01 \x03(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"K\n\x12\x43\x61ncelSweepRequest\x12%\n\x05sweep\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.SweepRef\x12\x0e\n\x06reason\x18\x02 \x01(\t\"T\n\x13\x43\x61ncelSweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x19\n\x11\x63\x61ncelled_job_ids\x18\x02 \x03(\x03\":\n\x11RetrySweepRequest\x12%\n\x05sweep\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.SweepRef\"j\n\x12RetrySweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x17\n\x0fretried_job_ids\x18\x02 \x03(\x03\x12\x17\n\x0fskipped_job_ids\x18\x03 \x03(\x03\"b\n\x12\x45xtendSweepRequest\x12%\n\x05sweep\x18\x01 \x01(\x0b\x32\x16.whatsnext.v1.SweepRef\x12%\n\x04spec\x18\x02 \x01(\x0b\x32\x17.whatsnext.v1.SweepSpec\"k\n\x13\x45xtendSweepResponse\x12\"\n\x05sweep\x18\x01 \x01(\x0b\x32\x13.whatsnext.v1.Sweep\x12\x14\n\x0c\x63reated_jobs\x18\x02 \x01(\x03\x12\x1a\n\x12skipped_duplicates\x18\x03 \x01(\x03\x32\x81\x04\n\x0cSweepService\x12R\n\x0b\x43reateSweep\x12 .whatsnext.v1.CreateSweepRequest\x1a!.whatsnext.v1.CreateSweepResponse\x12N\n\x08GetSweep\x12\x1d.whatsnext.v1.GetSweepRequest\x1a\x1e.whatsnext.v1.GetSweepResponse\"\x03\x90\x02\x01\x12T\n\nListSweeps\x12\x1f.whatsnext.v1.ListSweepsRequest\x1a .whatsnext.v1.ListSweepsResponse\"\x03\x90\x02\x01\x12R\n\x0b\x43\x61ncelSweep\x12 .whatsnext.v1.CancelSweepRequest\x1a!.whatsnext.v1.CancelSweepResponse\x12O\n\nRetrySweep\x12\x1f.whatsnext.v1.RetrySweepRequest\x1a .whatsnext.v1.RetrySweepResponse\x12R\n\x0b\x45xtendSweep\x12 .whatsnext.v1.ExtendSweepRequest\x1a!.whatsnext.v1.ExtendSweepResponseB\x83\x01\n\x10\x64\x65v.whatsnext.v1B\nSweepProtoP\x01Z-whatsnext.dev/gen/go/whatsnext/v1;whatsnextv1\xa2\x02\x03WNX\xaa\x02\x0cWhatsNext.V1\xca\x02\x0cWhatsNext\\V1\xea\x02\rWhatsNext::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'whatsnext._proto.whatsnext.v1.sweep_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
+  DESCRIPTOR._serialized_options = b'\n\020dev.whatsnext.v1B\nSweepProtoP\001Z-whatsnext.dev/gen/go/whatsnext/v1;whatsnextv1\242\002\003WNX\252\002\014WhatsNext.V1\312\002\014WhatsNext\\V1\352\002\rWhatsNext::V1'
   _SWEEPSERVICE.methods_by_name['GetSweep']._options = None
   _SWEEPSERVICE.methods_by_name['GetSweep']._serialized_options = b'\220\002\001'
   _SWEEPSERVICE.methods_by_name['ListSweeps']._options = None
@@ -45,31 +46,31 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _SWEEPCOUNTS._serialized_start=1223
   _SWEEPCOUNTS._serialized_end=1372
   _CREATESWEEPREQUEST._serialized_start=1375
-  _CREATESWEEPREQUEST._serialized_end=1556
-  _CREATESWEEPRESPONSE._serialized_start=1558
-  _CREATESWEEPRESPONSE._serialized_end=1655
-  _SWEEPREF._serialized_start=1657
-  _SWEEPREF._serialized_end=1726
-  _GETSWEEPREQUEST._serialized_start=1728
-  _GETSWEEPREQUEST._serialized_end=1784
-  _GETSWEEPRESPONSE._serialized_start=1786
-  _GETSWEEPRESPONSE._serialized_end=1840
-  _LISTSWEEPSREQUEST._serialized_start=1842
-  _LISTSWEEPSREQUEST._serialized_end=1920
-  _LISTSWEEPSRESPONSE._serialized_start=1922
-  _LISTSWEEPSRESPONSE._serialized_end=2004
-  _CANCELSWEEPREQUEST._serialized_start=2006
-  _CANCELSWEEPREQUEST._serialized_end=2081
-  _CANCELSWEEPRESPONSE._serialized_start=2083
-  _CANCELSWEEPRESPONSE._serialized_end=2167
-  _RETRYSWEEPREQUEST._serialized_start=2169
-  _RETRYSWEEPREQUEST._serialized_end=2227
-  _RETRYSWEEPRESPONSE._serialized_start=2229
-  _RETRYSWEEPRESPONSE._serialized_end=2335
-  _EXTENDSWEEPREQUEST._serialized_start=2337
-  _EXTENDSWEEPREQUEST._serialized_end=2435
-  _EXTENDSWEEPRESPONSE._serialized_start=2437
-  _EXTENDSWEEPRESPONSE._serialized_end=2544
-  _SWEEPSERVICE._serialized_start=2547
-  _SWEEPSERVICE._serialized_end=3060
+  _CREATESWEEPREQUEST._serialized_end=1578
+  _CREATESWEEPRESPONSE._serialized_start=1580
+  _CREATESWEEPRESPONSE._serialized_end=1677
+  _SWEEPREF._serialized_start=1679
+  _SWEEPREF._serialized_end=1770
+  _GETSWEEPREQUEST._serialized_start=1772
+  _GETSWEEPREQUEST._serialized_end=1828
+  _GETSWEEPRESPONSE._serialized_start=1830
+  _GETSWEEPRESPONSE._serialized_end=1884
+  _LISTSWEEPSREQUEST._serialized_start=1886
+  _LISTSWEEPSREQUEST._serialized_end=1986
+  _LISTSWEEPSRESPONSE._serialized_start=1988
+  _LISTSWEEPSRESPONSE._serialized_end=2070
+  _CANCELSWEEPREQUEST._serialized_start=2072
+  _CANCELSWEEPREQUEST._serialized_end=2147
+  _CANCELSWEEPRESPONSE._serialized_start=2149
+  _CANCELSWEEPRESPONSE._serialized_end=2233
+  _RETRYSWEEPREQUEST._serialized_start=2235
+  _RETRYSWEEPREQUEST._serialized_end=2293
+  _RETRYSWEEPRESPONSE._serialized_start=2295
+  _RETRYSWEEPRESPONSE._serialized_end=2401
+  _EXTENDSWEEPREQUEST._serialized_start=2403
+  _EXTENDSWEEPREQUEST._serialized_end=2501
+  _EXTENDSWEEPRESPONSE._serialized_start=2503
+  _EXTENDSWEEPRESPONSE._serialized_end=2610
+  _SWEEPSERVICE._serialized_start=2613
+  _SWEEPSERVICE._serialized_end=3126
 # @@protoc_insertion_point(module_scope)

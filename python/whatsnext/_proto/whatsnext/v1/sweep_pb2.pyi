@@ -24,11 +24,12 @@ class CancelSweepResponse(_message.Message):
     def __init__(self, sweep: _Optional[_Union[Sweep, _Mapping]] = ..., cancelled_job_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class CreateSweepRequest(_message.Message):
-    __slots__ = ["max_attempts", "name", "priority", "project_id", "spec", "task_id", "task_name"]
+    __slots__ = ["max_attempts", "name", "priority", "project_id", "project_name", "spec", "task_id", "task_name"]
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     SPEC_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -36,10 +37,11 @@ class CreateSweepRequest(_message.Message):
     name: str
     priority: int
     project_id: int
+    project_name: str
     spec: SweepSpec
     task_id: int
     task_name: str
-    def __init__(self, project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., spec: _Optional[_Union[SweepSpec, _Mapping]] = ..., priority: _Optional[int] = ..., max_attempts: _Optional[int] = ...) -> None: ...
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., spec: _Optional[_Union[SweepSpec, _Mapping]] = ..., priority: _Optional[int] = ..., max_attempts: _Optional[int] = ...) -> None: ...
 
 class CreateSweepResponse(_message.Message):
     __slots__ = ["created_jobs", "existing", "sweep"]
@@ -102,14 +104,16 @@ class ListSpec(_message.Message):
     def __init__(self, parameter_sets: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ...) -> None: ...
 
 class ListSweepsRequest(_message.Message):
-    __slots__ = ["page_size", "page_token", "project_id"]
+    __slots__ = ["page_size", "page_token", "project_id", "project_name"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     project_id: int
-    def __init__(self, project_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    project_name: str
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListSweepsResponse(_message.Message):
     __slots__ = ["next_page_token", "sweeps"]
@@ -218,14 +222,16 @@ class SweepCounts(_message.Message):
     def __init__(self, pending: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., blocked: _Optional[int] = ..., cancelled: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
 
 class SweepRef(_message.Message):
-    __slots__ = ["id", "name", "project_id"]
+    __slots__ = ["id", "name", "project_id", "project_name"]
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     id: int
     name: str
     project_id: int
-    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., project_id: _Optional[int] = ...) -> None: ...
+    project_name: str
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., project_id: _Optional[int] = ..., project_name: _Optional[str] = ...) -> None: ...
 
 class SweepSpec(_message.Message):
     __slots__ = ["base_parameters", "grid", "list", "random"]

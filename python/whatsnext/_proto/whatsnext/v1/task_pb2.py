@@ -15,13 +15,14 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17whatsnext/v1/task.proto\x12\x0cwhatsnext.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x02\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x12\n\nproject_id\x18\x02 \x01(\x03\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x18\n\x10\x63ommand_template\x18\x04 \x01(\t\x12\x14\n\x0crequired_cpu\x18\x05 \x01(\x05\x12\x1d\n\x15required_accelerators\x18\x06 \x01(\x05\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x11\x65xpected_duration\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\"\xba\x01\n\x11\x43reateTaskRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x10\x63ommand_template\x18\x03 \x01(\t\x12\x14\n\x0crequired_cpu\x18\x04 \x01(\x05\x12\x1d\n\x15required_accelerators\x18\x05 \x01(\x05\x12\x34\n\x11\x65xpected_duration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\"6\n\x12\x43reateTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.whatsnext.v1.Task\">\n\x0eGetTaskRequest\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x12\n\nproject_id\x18\x02 \x01(\x03\x12\x0c\n\x04name\x18\x03 \x01(\t\"3\n\x0fGetTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.whatsnext.v1.Task\"M\n\x10ListTasksRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"O\n\x11ListTasksResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.whatsnext.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x8f\x02\n\x11UpdateTaskRequest\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x11\n\x04name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x1d\n\x10\x63ommand_template\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x19\n\x0crequired_cpu\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\"\n\x15required_accelerators\x18\x05 \x01(\x05H\x03\x88\x01\x01\x12\x34\n\x11\x65xpected_duration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationB\x07\n\x05_nameB\x13\n\x11_command_templateB\x0f\n\r_required_cpuB\x18\n\x16_required_accelerators\"6\n\x12UpdateTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.whatsnext.v1.Task\"\x1f\n\x11\x44\x65leteTaskRequest\x12\n\n\x02id\x18\x01 \x01(\x03\"\x14\n\x12\x44\x65leteTaskResponse2\xa0\x03\n\x0bTaskService\x12O\n\nCreateTask\x12\x1f.whatsnext.v1.CreateTaskRequest\x1a .whatsnext.v1.CreateTaskResponse\x12K\n\x07GetTask\x12\x1c.whatsnext.v1.GetTaskRequest\x1a\x1d.whatsnext.v1.GetTaskResponse\"\x03\x90\x02\x01\x12Q\n\tListTasks\x12\x1e.whatsnext.v1.ListTasksRequest\x1a\x1f.whatsnext.v1.ListTasksResponse\"\x03\x90\x02\x01\x12O\n\nUpdateTask\x12\x1f.whatsnext.v1.UpdateTaskRequest\x1a .whatsnext.v1.UpdateTaskResponse\x12O\n\nDeleteTask\x12\x1f.whatsnext.v1.DeleteTaskRequest\x1a .whatsnext.v1.DeleteTaskResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17whatsnext/v1/task.proto\x12\x0cwhatsnext.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x02\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x12\n\nproject_id\x18\x02 \x01(\x03\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x18\n\x10\x63ommand_template\x18\x04 \x01(\t\x12\x14\n\x0crequired_cpu\x18\x05 \x01(\x05\x12\x1d\n\x15required_accelerators\x18\x06 \x01(\x05\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x11\x65xpected_duration\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\"\xd0\x01\n\x11\x43reateTaskRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x14\n\x0cproject_name\x18\x07 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x10\x63ommand_template\x18\x03 \x01(\t\x12\x14\n\x0crequired_cpu\x18\x04 \x01(\x05\x12\x1d\n\x15required_accelerators\x18\x05 \x01(\x05\x12\x34\n\x11\x65xpected_duration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\"6\n\x12\x43reateTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.whatsnext.v1.Task\"T\n\x0eGetTaskRequest\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x12\n\nproject_id\x18\x02 \x01(\x03\x12\x14\n\x0cproject_name\x18\x04 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"3\n\x0fGetTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.whatsnext.v1.Task\"c\n\x10ListTasksRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x14\n\x0cproject_name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"O\n\x11ListTasksResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.whatsnext.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x8f\x02\n\x11UpdateTaskRequest\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x11\n\x04name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x1d\n\x10\x63ommand_template\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x19\n\x0crequired_cpu\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\"\n\x15required_accelerators\x18\x05 \x01(\x05H\x03\x88\x01\x01\x12\x34\n\x11\x65xpected_duration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationB\x07\n\x05_nameB\x13\n\x11_command_templateB\x0f\n\r_required_cpuB\x18\n\x16_required_accelerators\"6\n\x12UpdateTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.whatsnext.v1.Task\"\x1f\n\x11\x44\x65leteTaskRequest\x12\n\n\x02id\x18\x01 \x01(\x03\"\x14\n\x12\x44\x65leteTaskResponse2\xa0\x03\n\x0bTaskService\x12O\n\nCreateTask\x12\x1f.whatsnext.v1.CreateTaskRequest\x1a .whatsnext.v1.CreateTaskResponse\x12K\n\x07GetTask\x12\x1c.whatsnext.v1.GetTaskRequest\x1a\x1d.whatsnext.v1.GetTaskResponse\"\x03\x90\x02\x01\x12Q\n\tListTasks\x12\x1e.whatsnext.v1.ListTasksRequest\x1a\x1f.whatsnext.v1.ListTasksResponse\"\x03\x90\x02\x01\x12O\n\nUpdateTask\x12\x1f.whatsnext.v1.UpdateTaskRequest\x1a .whatsnext.v1.UpdateTaskResponse\x12O\n\nDeleteTask\x12\x1f.whatsnext.v1.DeleteTaskRequest\x1a .whatsnext.v1.DeleteTaskResponseB\x82\x01\n\x10\x64\x65v.whatsnext.v1B\tTaskProtoP\x01Z-whatsnext.dev/gen/go/whatsnext/v1;whatsnextv1\xa2\x02\x03WNX\xaa\x02\x0cWhatsNext.V1\xca\x02\x0cWhatsNext\\V1\xea\x02\rWhatsNext::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'whatsnext._proto.whatsnext.v1.task_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
+  DESCRIPTOR._serialized_options = b'\n\020dev.whatsnext.v1B\tTaskProtoP\001Z-whatsnext.dev/gen/go/whatsnext/v1;whatsnextv1\242\002\003WNX\252\002\014WhatsNext.V1\312\002\014WhatsNext\\V1\352\002\rWhatsNext::V1'
   _TASKSERVICE.methods_by_name['GetTask']._options = None
   _TASKSERVICE.methods_by_name['GetTask']._serialized_options = b'\220\002\001'
   _TASKSERVICE.methods_by_name['ListTasks']._options = None
@@ -29,25 +30,25 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _TASK._serialized_start=107
   _TASK._serialized_end=390
   _CREATETASKREQUEST._serialized_start=393
-  _CREATETASKREQUEST._serialized_end=579
-  _CREATETASKRESPONSE._serialized_start=581
-  _CREATETASKRESPONSE._serialized_end=635
-  _GETTASKREQUEST._serialized_start=637
-  _GETTASKREQUEST._serialized_end=699
-  _GETTASKRESPONSE._serialized_start=701
-  _GETTASKRESPONSE._serialized_end=752
-  _LISTTASKSREQUEST._serialized_start=754
-  _LISTTASKSREQUEST._serialized_end=831
-  _LISTTASKSRESPONSE._serialized_start=833
-  _LISTTASKSRESPONSE._serialized_end=912
-  _UPDATETASKREQUEST._serialized_start=915
-  _UPDATETASKREQUEST._serialized_end=1186
-  _UPDATETASKRESPONSE._serialized_start=1188
-  _UPDATETASKRESPONSE._serialized_end=1242
-  _DELETETASKREQUEST._serialized_start=1244
-  _DELETETASKREQUEST._serialized_end=1275
-  _DELETETASKRESPONSE._serialized_start=1277
-  _DELETETASKRESPONSE._serialized_end=1297
-  _TASKSERVICE._serialized_start=1300
-  _TASKSERVICE._serialized_end=1716
+  _CREATETASKREQUEST._serialized_end=601
+  _CREATETASKRESPONSE._serialized_start=603
+  _CREATETASKRESPONSE._serialized_end=657
+  _GETTASKREQUEST._serialized_start=659
+  _GETTASKREQUEST._serialized_end=743
+  _GETTASKRESPONSE._serialized_start=745
+  _GETTASKRESPONSE._serialized_end=796
+  _LISTTASKSREQUEST._serialized_start=798
+  _LISTTASKSREQUEST._serialized_end=897
+  _LISTTASKSRESPONSE._serialized_start=899
+  _LISTTASKSRESPONSE._serialized_end=978
+  _UPDATETASKREQUEST._serialized_start=981
+  _UPDATETASKREQUEST._serialized_end=1252
+  _UPDATETASKRESPONSE._serialized_start=1254
+  _UPDATETASKRESPONSE._serialized_end=1308
+  _DELETETASKREQUEST._serialized_start=1310
+  _DELETETASKREQUEST._serialized_end=1341
+  _DELETETASKRESPONSE._serialized_start=1343
+  _DELETETASKRESPONSE._serialized_end=1363
+  _TASKSERVICE._serialized_start=1366
+  _TASKSERVICE._serialized_end=1782
 # @@protoc_insertion_point(module_scope)

@@ -8,20 +8,22 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateTaskRequest(_message.Message):
-    __slots__ = ["command_template", "expected_duration", "name", "project_id", "required_accelerators", "required_cpu"]
+    __slots__ = ["command_template", "expected_duration", "name", "project_id", "project_name", "required_accelerators", "required_cpu"]
     COMMAND_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_DURATION_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_CPU_FIELD_NUMBER: _ClassVar[int]
     command_template: str
     expected_duration: _duration_pb2.Duration
     name: str
     project_id: int
+    project_name: str
     required_accelerators: int
     required_cpu: int
-    def __init__(self, project_id: _Optional[int] = ..., name: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., name: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateTaskResponse(_message.Message):
     __slots__ = ["task"]
@@ -40,14 +42,16 @@ class DeleteTaskResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class GetTaskRequest(_message.Message):
-    __slots__ = ["id", "name", "project_id"]
+    __slots__ = ["id", "name", "project_id", "project_name"]
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     id: int
     name: str
     project_id: int
-    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., name: _Optional[str] = ...) -> None: ...
+    project_name: str
+    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class GetTaskResponse(_message.Message):
     __slots__ = ["task"]
@@ -56,14 +60,16 @@ class GetTaskResponse(_message.Message):
     def __init__(self, task: _Optional[_Union[Task, _Mapping]] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ["page_size", "page_token", "project_id"]
+    __slots__ = ["page_size", "page_token", "project_id", "project_name"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     project_id: int
-    def __init__(self, project_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    project_name: str
+    def __init__(self, project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ["next_page_token", "tasks"]

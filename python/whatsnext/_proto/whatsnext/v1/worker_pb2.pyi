@@ -2,11 +2,15 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from . import job_pb2 as _job_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+FINISH_OUTCOME_APPLIED: FinishOutcome
+FINISH_OUTCOME_CANCELLED: FinishOutcome
+FINISH_OUTCOME_UNSPECIFIED: FinishOutcome
 
 class DeactivateWorkerRequest(_message.Message):
     __slots__ = ["worker_id"]
@@ -81,12 +85,14 @@ class FinishJobRequest(_message.Message):
     def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., success: bool = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., next: _Optional[_Union[FetchJobRequest, _Mapping]] = ...) -> None: ...
 
 class FinishJobResponse(_message.Message):
-    __slots__ = ["job", "next"]
+    __slots__ = ["finish_outcome", "job", "next"]
+    FINISH_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     JOB_FIELD_NUMBER: _ClassVar[int]
     NEXT_FIELD_NUMBER: _ClassVar[int]
+    finish_outcome: FinishOutcome
     job: _job_pb2.Job
     next: FetchJobResponse
-    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., next: _Optional[_Union[FetchJobResponse, _Mapping]] = ...) -> None: ...
+    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., next: _Optional[_Union[FetchJobResponse, _Mapping]] = ..., finish_outcome: _Optional[_Union[FinishOutcome, str]] = ...) -> None: ...
 
 class FinishJobsRequest(_message.Message):
     __slots__ = ["next", "outcomes", "worker_id"]
@@ -151,14 +157,18 @@ class JobOutcome(_message.Message):
     def __init__(self, job_id: _Optional[int] = ..., success: bool = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ...) -> None: ...
 
 class JobResult(_message.Message):
-    __slots__ = ["error_code", "error_message", "job_id"]
+    __slots__ = ["error_code", "error_message", "finish_outcome", "job_id", "status_code"]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FINISH_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
     error_code: str
     error_message: str
+    finish_outcome: FinishOutcome
     job_id: int
-    def __init__(self, job_id: _Optional[int] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
+    status_code: int
+    def __init__(self, job_id: _Optional[int] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., status_code: _Optional[int] = ..., finish_outcome: _Optional[_Union[FinishOutcome, str]] = ...) -> None: ...
 
 class JobStart(_message.Message):
     __slots__ = ["accelerator_ids", "command", "job_id"]
@@ -361,18 +371,22 @@ class WorkResponse(_message.Message):
     def __init__(self, opened: _Optional[_Union[WorkOpened, _Mapping]] = ..., jobs: _Optional[_Union[WorkJobs, _Mapping]] = ..., cancelled: _Optional[_Union[_job_pb2.JobIds, _Mapping]] = ..., result: _Optional[_Union[WorkResult, _Mapping]] = ..., released: _Optional[_Union[_job_pb2.JobIds, _Mapping]] = ...) -> None: ...
 
 class WorkResult(_message.Message):
-    __slots__ = ["error_code", "error_message", "job", "job_id", "ref"]
+    __slots__ = ["error_code", "error_message", "finish_outcome", "job", "job_id", "ref", "status_code"]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FINISH_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     JOB_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     REF_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
     error_code: str
     error_message: str
+    finish_outcome: FinishOutcome
     job: _job_pb2.Job
     job_id: int
     ref: int
-    def __init__(self, ref: _Optional[int] = ..., job_id: _Optional[int] = ..., job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
+    status_code: int
+    def __init__(self, ref: _Optional[int] = ..., job_id: _Optional[int] = ..., job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., status_code: _Optional[int] = ..., finish_outcome: _Optional[_Union[FinishOutcome, str]] = ...) -> None: ...
 
 class Worker(_message.Message):
     __slots__ = ["active", "available_accelerators", "available_cpu", "create_time", "description", "entity", "id", "job_ids", "last_heartbeat_time", "name"]
@@ -397,3 +411,6 @@ class Worker(_message.Message):
     last_heartbeat_time: _timestamp_pb2.Timestamp
     name: str
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., entity: _Optional[str] = ..., description: _Optional[str] = ..., available_cpu: _Optional[int] = ..., available_accelerators: _Optional[int] = ..., last_heartbeat_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., active: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., job_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class FinishOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
