@@ -6,12 +6,13 @@ import type { Command } from "commander";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
-import { BatchJobSpecSchema, JobDependencySchema } from "../../gen/whatsnext/v1/job_pb.js";
+import { BatchJobSpecSchema, JobDependencySchema, JobSchema } from "../../gen/whatsnext/v1/job_pb.js";
+import { attemptsJson, attemptsText } from "./attempt-output.js";
 import { readBatchFile, type BatchItem } from "./batch-file.js";
 import type { CliContext } from "./cli-context.js";
 import { collectIds, collectParam, parseId, parseInt32, parsePositive } from "./flag-values.js";
 import { jobStatusName, messageJson } from "./human-format.js";
-import { printJob } from "./job-output.js";
+import { jobText, printJob } from "./job-output.js";
 import { ProgressBar } from "./progress-bar.js";
 import { addListOptions, listJobsAction } from "./queue-command.js";
 import { renderFields, renderTable } from "./table.js";
@@ -75,11 +76,11 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
 
   jobs
     .command("show")
-    .description("show a job, with the tail of its output")
+    .description("show a job with every attempt's provenance (worker, host, times, command, accelerators, exit) and the tail of its output")
     .argument("<id>", "job id", parseId("job id"))
     .action(async (id: bigint) => {
-      const { job } = await ctx.client.jobs.getJob({ id });
-      printJob(ctx, job!);
+      const [{ job }, { attempts }] = await Promise.all([ctx.client.jobs.getJob({ id }), ctx.client.jobs.listJobAttempts({ jobId: id })]);
+      ctx.print({ ...(messageJson(JobSchema, job!) as object), attempts: attemptsJson(attempts) }, () => jobText(job!, attemptsText(attempts)));
     });
 
   jobs
