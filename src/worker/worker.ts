@@ -15,9 +15,11 @@ import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
 import { lastUtf8Bytes } from "../utf8-tail.js";
 import type { JobForFormatting, RunOutcome } from "./formatters/types.js";
 import { HeartbeatLoop } from "./heartbeat-loop.js";
+import { checkpointEnvironment, checkpointHintFile, discardCheckpointHint, takeCheckpointHint } from "./preemption.js";
 import { environmentWith } from "./process-runner.js";
 import { describeError, isFatal, reportWithRetries } from "./reporting-call.js";
 import { ResourcePool, type Allocation } from "./resources.js";
+import { availableTime } from "./walltime.js";
 import { WakeSignal } from "./wake-signal.js";
 import { abortableDelay } from "./formatters/abortable-delay.js";
 import {
@@ -52,6 +54,8 @@ export class WorkerRuntime {
   private readonly running = new Map<bigint, RunningJob>();
   private readonly pollAbort = new AbortController();
   private stopping = false;
+  /** Set by preempt(): stopped jobs go back as preempted, with their checkpoint hints. */
+  private preempting = false;
   private stopReason = "";
   private releaseNow?: () => void;
   private readonly releaseSignal: Promise<void>;
@@ -90,6 +94,17 @@ export class WorkerRuntime {
     this.changed.wake();
   }
 
+  /**
+   * Preemption (SLURM's SIGTERM before a requeue, an eviction): stops every
+   * running job at once and releases it as preempted, with the checkpoint
+   * hint it wrote; no attempt is spent. Then the worker ends.
+   */
+  preempt(reason = "preempted"): void {
+    this.preempting = true;
+    this.stop(reason);
+    this.releaseNow?.();
+  }
+
   /** Registers and works until stopped (or --once / --max-jobs is satisfied); resolves with what it did. */
   async run(): Promise<WorkerSummary> {
     const o = this.options;
@@ -100,6 +115,7 @@ export class WorkerRuntime {
       description: o.description ?? "",
       availableCpu: o.cpus,
       availableAccelerators: o.acceleratorIds?.length,
+      host: hostname(),
     });
     this.workerId = registered.worker!.id;
     this.summary.workerId = this.workerId;
@@ -161,6 +177,7 @@ export class WorkerRuntime {
             availableAccelerators: free.accelerators,
             waitSeconds: o.waitSeconds ?? DEFAULT_WAIT_SECONDS,
             maxJobs: want,
+            availableTime: availableTime(o.deadline),
           },
           { signal: this.pollAbort.signal },
         );
@@ -219,6 +236,8 @@ export class WorkerRuntime {
     const o = this.options;
     const additions: Record<string, string> = {};
     if (o.setCudaVisibleDevices && o.acceleratorIds !== undefined) additions.CUDA_VISIBLE_DEVICES = allocation.accelerators.join(",");
+    const hintFile = o.formatter.name === "cli" ? checkpointHintFile(job) : undefined;
+    Object.assign(additions, checkpointEnvironment(job, hintFile));
     let started: Promise<void> = Promise.resolve();
     let outcome: RunOutcome;
     try {
@@ -228,7 +247,7 @@ export class WorkerRuntime {
         onSchedulerState: (state) => this.emit({ type: "scheduler-state", jobId: job.id, ...state }),
         onStarted: (display) => {
           this.emit({ type: "started", jobId: job.id, command: display, accelerators: allocation.accelerators });
-          started = o.client.workers.startJob({ jobId: job.id, workerId: this.workerId, command: display }).then(
+          started = o.client.workers.startJob({ jobId: job.id, workerId: this.workerId, command: display, acceleratorIds: allocation.accelerators }).then(
             () => undefined,
             (err: unknown) => {
               // Not ours any more (cancelled, lease lost): stop running it. A cancel is acknowledged once it stopped.
@@ -263,10 +282,13 @@ export class WorkerRuntime {
       }
       return;
     }
-    if (outcome.aborted) {
-      await this.release(job, `worker stopping (${this.stopReason}): ${outcome.message}`);
+    // Preempted, a job that did not succeed was stopped by the preemption (SLURM signals every process at once).
+    if (outcome.aborted || (this.preempting && !outcome.success)) {
+      const checkpoint = takeCheckpointHint(hintFile, (message) => this.emit({ type: "error", jobId: job.id, message }));
+      await this.release(job, `worker ${this.preempting ? "preempted" : "stopping"} (${this.stopReason}): ${outcome.message}`, { preempted: this.preempting, checkpoint });
       return;
     }
+    discardCheckpointHint(hintFile);
     if (outcome.clusterUnavailable) {
       this.pauseClaimsUntilClusterAnswers(outcome.message);
       await this.release(job, `cluster unavailable, not the job's fault: ${outcome.message}`);
@@ -305,10 +327,10 @@ export class WorkerRuntime {
       });
   }
 
-  private async release(job: Job, reason: string): Promise<void> {
+  private async release(job: Job, reason: string, preemption: { preempted: boolean; checkpoint: string } = { preempted: false, checkpoint: "" }): Promise<void> {
     this.summary.released += 1;
-    this.emit({ type: "released", jobId: job.id, reason });
-    await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason }), `release job ${job.id}`);
+    this.emit({ type: "released", jobId: job.id, reason, ...preemption });
+    await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason, ...preemption }), `release job ${job.id}`);
   }
 
   /** Waits for running jobs; once stopping, for the grace period only, then stops and releases the rest. */
