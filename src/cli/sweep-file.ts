@@ -135,9 +135,9 @@ class SweepFileChecker {
     this.knownKeys(random, ["random"], RANDOM_KEYS);
     const seed = this.whole(random.seed, ["random", "seed"], 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const count = this.whole(random.count, ["random", "count"], 1, MAX_SWEEP_SETS);
-    if (count === undefined) this.fail(["random"], "needs count: (how many parameter sets to draw)");
+    if (count === undefined) this.fail(["random"], "needs count: (how many parameter sets to draw)", true);
     const params = this.mapping(random.parameters, ["random", "parameters"]);
-    if (!params || Object.keys(params).length === 0) this.fail(["random"], "needs parameters: (each with uniform, log_uniform, int_uniform or choice)");
+    if (!params || Object.keys(params).length === 0) this.fail(["random"], "needs parameters: (each with uniform, log_uniform, int_uniform or choice)", true);
     const parameters = Object.entries(params).map(([name, d]) => this.distribution(name, d));
     return { kind: "random", base, seed: String(seed), count, parameters };
   }
