@@ -105,7 +105,7 @@ class SweepFileChecker {
     const forms = (["grid", "list", "random"] as const).filter((k) => top[k] !== undefined);
     if (forms.length !== 1) {
       if (forms.length === 0) this.fail([], "needs one of grid:, list: or random:");
-      this.fail([forms[1]!], `a sweep is one of grid:, list: or random:, and this file also has ${forms[0]}:`);
+      this.fail([forms[1]!], `a sweep is one of grid:, list: or random:, and this file also has ${forms[0]}:`, true);
     }
     const domainSpec = forms[0] === "grid" ? this.grid(top.grid, base) : forms[0] === "list" ? this.list(top.list, base) : this.random(top.random, base);
     return { path: this.path, name, task, priority, maxAttempts, spec: toProtoSpec(domainSpec), domainSpec };
