@@ -138,7 +138,9 @@ random:
     assert.equal(jobs.length, 200);
     const all = jobs.flatMap((j) => j.attempts);
     const preempted = all.filter((x) => x.outcome === "ATTEMPT_OUTCOME_PREEMPTED");
-    assert.equal(preempted.length, held.length, "the held jobs, and only they, were preempted");
+    // The held jobs were preempted; so may be a job worker a was just starting when the signal came.
+    assert.ok(preempted.length >= held.length && held.length > 0, `${preempted.length} preempted attempts, ${held.length} held jobs`);
+    assert.ok(preempted.every((x) => x.workerName === "node-a"), "only worker a was preempted");
     assert.equal(all.length, 200 + failed + preempted.length);
     for (const job of jobs) {
       assert.equal(job.status, "JOB_STATUS_COMPLETED");
