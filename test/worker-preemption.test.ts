@@ -48,7 +48,7 @@ async function until<T>(what: string, check: () => T | undefined | false | Promi
 }
 
 describe("worker time left and preemption", () => {
-  it("with --walltime 10m takes the 5-minute job and leaves the 60-minute one; SLURM_JOB_END_TIME limits it the same way", async () => {
+  it("with --walltime 10m takes the 5-minute jobs and leaves the 60-minute one; SLURM_JOB_END_TIME limits it the same way", async () => {
     const wn = cli("wt");
     ok(await wn(["projects", "create", "wt"]), "project");
     await Promise.all([
@@ -60,15 +60,19 @@ describe("worker time left and preemption", () => {
     // The long job first: by priority it would be handed out before the short one.
     const long = ok(await wn(["jobs", "add", "long", "--priority", "10", "--json"]), "add").json<{ id: string }>();
     const short = ok(await wn(["jobs", "add", "short", "--json"]), "add").json<{ id: string }>();
+    // A job's own expected duration wins over its task's.
+    const quickLong = ok(await wn(["jobs", "add", "long", "--name", "quick", "--expected-duration", "1m", "--json"]), "add").json<{ id: string; expectedDuration: string }>();
+    assert.equal(quickLong.expectedDuration, "60s");
 
-    const first = await wn(["worker", "--walltime", "10m", "--wait", "1", "--max-jobs", "1", "--json"]);
+    const first = await wn(["worker", "--walltime", "10m", "--wait", "1", "--max-jobs", "2", "--json"]);
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(summary(first).claimed, 1);
+    assert.equal(summary(first).claimed, 2);
     const again = await wn(["worker", "--walltime", "10m", "--once", "--wait", "0", "--json"]);
     assert.equal(summary(again).claimed, 0, "nothing left fits 10 minutes");
     const [s, l] = await Promise.all([client.jobs.getJob({ id: BigInt(short.id) }), client.jobs.getJob({ id: BigInt(long.id) })]);
     assert.equal(s.job!.status, JobStatus.COMPLETED);
     assert.equal(l.job!.status, JobStatus.PENDING);
+    assert.equal((await client.jobs.getJob({ id: BigInt(quickLong.id) })).job!.status, JobStatus.COMPLETED);
 
     // Inside a SLURM allocation that ends in 20 minutes the long job does not fit either; in 2 hours it does.
     const now = Math.floor(Date.now() / 1000);

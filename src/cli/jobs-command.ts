@@ -3,6 +3,8 @@
  * work into the current project's queue and steering it.
  */
 import type { Command } from "commander";
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
@@ -10,7 +12,7 @@ import { BatchJobSpecSchema, JobDependencySchema, JobSchema } from "../../gen/wh
 import { attemptsJson, attemptsText } from "./attempt-output.js";
 import { readBatchFile, type BatchItem } from "./batch-file.js";
 import type { CliContext } from "./cli-context.js";
-import { collectIds, collectParam, parseId, parseInt32, parsePositive } from "./flag-values.js";
+import { collectIds, collectParam, parseDuration, parseId, parseInt32, parsePositive } from "./flag-values.js";
 import { jobStatusName, messageJson } from "./human-format.js";
 import { jobText, printJob } from "./job-output.js";
 import { ProgressBar } from "./progress-bar.js";
@@ -34,10 +36,11 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .option("--depends <ids>", "ids of jobs that must complete first, comma-separated; repeatable", collectIds("--depends"))
     .option("--max-attempts <n>", "attempts before the job stays failed (default 1)", parsePositive("--max-attempts"))
     .option("--idempotency-key <key>", "a second add with the same key returns the first job")
+    .option("--expected-duration <duration>", "how long this job runs (90s, 10m, 2h), over its task's", parseDuration("--expected-duration"))
     .action(
       async (
         task: string,
-        opts: { name?: string; param?: JsonObject; priority: number; depends?: bigint[]; maxAttempts?: number; idempotencyKey?: string },
+        opts: { name?: string; param?: JsonObject; priority: number; depends?: bigint[]; maxAttempts?: number; idempotencyKey?: string; expectedDuration?: number },
       ) => {
         const project = await ctx.currentProject();
         const res = await ctx.client.jobs.createJob({
@@ -49,6 +52,7 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
           dependsOn: opts.depends ?? [],
           maxAttempts: opts.maxAttempts ?? 0,
           idempotencyKey: opts.idempotencyKey ?? "",
+          expectedDuration: opts.expectedDuration === undefined ? undefined : create(DurationSchema, { seconds: BigInt(opts.expectedDuration) }),
         });
         printJob(ctx, res.job!, { existing: res.existing });
       },
