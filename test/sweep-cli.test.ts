@@ -127,6 +127,7 @@ random:
       ["two-forms.yaml", "task: train\ngrid: {a: [1]}\nlist:\n  - {a: 2}\n", /two-forms\.yaml:3: list: a sweep is one of grid:, list: or random:, and this file also has grid:/],
       ["no-task.yaml", "grid: {a: [1]}\n", /no-task\.yaml:1: needs task:/],
       ["syntax.yaml", "task: train\ngrid: {a: [1, 2\n", /syntax\.yaml:3: not valid YAML or JSON/],
+      ["batch.yaml", "task: train\ngrid: {a: [1]}\nname_template: \"a{a}\"\n", /batch\.yaml:3: name_template: belongs to batch files \(whatsnext jobs add-batch\)/],
       ["priority.yaml", "task: train\npriority: high\ngrid: {a: [1]}\n", /priority\.yaml:2: priority: must be a whole number/],
     ];
     // The checks themselves in-process (one CLI process per case would be slow); a few through the real command for the exit code.

@@ -52,6 +52,8 @@ export interface SweepFile {
 
 const TOP_KEYS = ["name", "task", "parameters", "params", "priority", "max_attempts", "grid", "list", "random"];
 const RANDOM_KEYS = ["seed", "count", "parameters"];
+/** Keys of batch files (batch-file.ts) that a sweep has no use for: named so the error can say where they belong. */
+const BATCH_ONLY_KEYS = ["jobs", "grid_depends_on", "name_template"];
 const DISTRIBUTIONS = ["uniform", "log_uniform", "int_uniform", "choice"] as const;
 type Path = Array<string | number>;
 
@@ -93,6 +95,9 @@ class SweepFileChecker {
   check(): SweepFile {
     const top = this.data;
     if (!isMapping(top)) this.fail([], "must be a mapping with task: and one of grid:, list: or random:");
+    for (const key of BATCH_ONLY_KEYS) {
+      if (key in top) this.fail([key], `belongs to batch files (whatsnext jobs add-batch); a sweep's jobs are its parameter sets, named after them`, true);
+    }
     this.knownKeys(top, [], TOP_KEYS);
     const task = this.text(top.task, ["task"]);
     if (!task) this.fail([], "needs task: (the task every job of the sweep runs)");
