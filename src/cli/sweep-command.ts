@@ -18,6 +18,28 @@ import { readSweepFile, type SweepFile } from "./sweep-file.js";
 import { sweepsTable, sweepText } from "./sweep-output.js";
 import { renderTable } from "./table.js";
 
+/** The file forms, for `sweep create --help`. */
+const SWEEP_FILE_HELP = `
+A sweep file (YAML or JSON) has task: and one of grid:, list: or random:
+  name: lr-search             # default: the file's base name
+  task: train
+  parameters: {epochs: 10}    # merged under every set
+  max_attempts: 2
+  grid:                       # every combination
+    lr: [0.1, 0.01]
+    seed: [1, 2, 3]
+  list:                       # or sets one by one
+    - {lr: 0.1, seed: 1}
+  random:                     # or seeded draws
+    seed: 7
+    count: 200
+    parameters:
+      lr: {log_uniform: [1.0e-5, 1.0e-1]}
+      dropout: {uniform: [0, 0.5]}
+      layers: {int_uniform: [2, 8]}
+      optimizer: [adam, sgd]  # a choice
+`;
+
 /** Parameter sets a dry run lists for a person (all of them with --json). */
 const DRY_RUN_SHOWN = 20;
 /** ListJobAttempts calls `sweep attempts` keeps in flight. */
@@ -33,6 +55,7 @@ export function registerSweepCommands(program: Command, ctx: CliContext): void {
     .argument("<file>", "the sweep file; its name: key names the sweep (default: the file's base name)")
     .option("--name <name>", "the sweep's name, over the file's")
     .option("--dry-run", "check the file and the task on the server, list the parameter sets, create nothing")
+    .addHelpText("after", SWEEP_FILE_HELP)
     .action(async (path: string, opts: { name?: string; dryRun?: boolean }) => {
       const file = withName(readSweepFile(path), opts.name);
       if (opts.dryRun) return dryRun(ctx, file);
