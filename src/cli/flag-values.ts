@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { parseDurationSeconds } from "../duration.js";
 
 /** A whole number ≥ 0 for `flag`; commander reports the error and exits with 2. */
 export function parseCount(flag: string): (text: string) => number {
@@ -33,6 +34,15 @@ export function parseInt32(flag: string): (text: string) => number {
       throw new InvalidArgumentError(`${flag} must be a whole number, got ${JSON.stringify(text)}`);
     }
     return value;
+  };
+}
+
+/** A duration of at least a second (90s, 10m, 1h30m, 1:30:00), as whole seconds. */
+export function parseDuration(flag: string): (text: string) => number {
+  return (text) => {
+    const seconds = parseDurationSeconds(text);
+    if (seconds === undefined || seconds < 1) throw new InvalidArgumentError(`${flag} must be a duration such as 90s, 10m or 1h30m, got ${JSON.stringify(text)}`);
+    return seconds;
   };
 }
 

@@ -21,8 +21,8 @@ export function jobsTable(jobs: Job[], empty: string): string {
   );
 }
 
-/** Every field of a job for a person. */
-export function jobText(j: Job): string {
+/** Every field of a job for a person; `attempts` (a section of its own) goes before the output tail. */
+export function jobText(j: Job, attempts = ""): string {
   const fields = renderFields([
     ["id", j.id],
     ["name", j.name],
@@ -43,7 +43,8 @@ export function jobText(j: Job): string {
     ["not before", formatTime(j.notBeforeTime)],
     ["idempotency key", j.idempotencyKey],
   ]);
-  if (j.outputTail === "") return fields;
+  const head = attempts === "" ? fields : `${fields}\n${attempts}`;
+  if (j.outputTail === "") return head;
   const tail = j.outputTail.endsWith("\n") ? j.outputTail.slice(0, -1) : j.outputTail;
-  return `${fields}\n--- output (last lines of stdout and stderr) ---\n${tail}`;
+  return `${head}\n--- output (last lines of stdout and stderr) ---\n${tail}`;
 }

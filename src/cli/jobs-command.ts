@@ -3,15 +3,18 @@
  * work into the current project's queue and steering it.
  */
 import type { Command } from "commander";
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
-import { BatchJobSpecSchema, JobDependencySchema } from "../../gen/whatsnext/v1/job_pb.js";
+import { BatchJobSpecSchema, JobDependencySchema, JobSchema } from "../../gen/whatsnext/v1/job_pb.js";
+import { attemptsJson, attemptsText } from "./attempt-output.js";
 import { readBatchFile, type BatchItem } from "./batch-file.js";
 import type { CliContext } from "./cli-context.js";
-import { collectIds, collectParam, parseId, parseInt32, parsePositive } from "./flag-values.js";
+import { collectIds, collectParam, parseDuration, parseId, parseInt32, parsePositive } from "./flag-values.js";
 import { jobStatusName, messageJson } from "./human-format.js";
-import { printJob } from "./job-output.js";
+import { jobText, printJob } from "./job-output.js";
 import { ProgressBar } from "./progress-bar.js";
 import { addListOptions, listJobsAction } from "./queue-command.js";
 import { renderFields, renderTable } from "./table.js";
@@ -33,10 +36,11 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .option("--depends <ids>", "ids of jobs that must complete first, comma-separated; repeatable", collectIds("--depends"))
     .option("--max-attempts <n>", "attempts before the job stays failed (default 1)", parsePositive("--max-attempts"))
     .option("--idempotency-key <key>", "a second add with the same key returns the first job")
+    .option("--expected-duration <duration>", "how long this job runs (90s, 10m, 2h), over its task's", parseDuration("--expected-duration"))
     .action(
       async (
         task: string,
-        opts: { name?: string; param?: JsonObject; priority: number; depends?: bigint[]; maxAttempts?: number; idempotencyKey?: string },
+        opts: { name?: string; param?: JsonObject; priority: number; depends?: bigint[]; maxAttempts?: number; idempotencyKey?: string; expectedDuration?: number },
       ) => {
         const project = await ctx.currentProject();
         const res = await ctx.client.jobs.createJob({
@@ -48,6 +52,7 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
           dependsOn: opts.depends ?? [],
           maxAttempts: opts.maxAttempts ?? 0,
           idempotencyKey: opts.idempotencyKey ?? "",
+          expectedDuration: opts.expectedDuration === undefined ? undefined : create(DurationSchema, { seconds: BigInt(opts.expectedDuration) }),
         });
         printJob(ctx, res.job!, { existing: res.existing });
       },
@@ -75,11 +80,11 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
 
   jobs
     .command("show")
-    .description("show a job, with the tail of its output")
+    .description("show a job with every attempt's provenance (worker, host, times, command, accelerators, exit) and the tail of its output")
     .argument("<id>", "job id", parseId("job id"))
     .action(async (id: bigint) => {
-      const { job } = await ctx.client.jobs.getJob({ id });
-      printJob(ctx, job!);
+      const [{ job }, { attempts }] = await Promise.all([ctx.client.jobs.getJob({ id }), ctx.client.jobs.listJobAttempts({ jobId: id })]);
+      ctx.print({ ...(messageJson(JobSchema, job!) as object), attempts: attemptsJson(attempts) }, () => jobText(job!, attemptsText(attempts)));
     });
 
   jobs

@@ -3,10 +3,13 @@
  * resources they need.
  */
 import type { Command } from "commander";
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
+import { formatDuration } from "../duration.js";
 import { TaskSchema, type Task } from "../../gen/whatsnext/v1/task_pb.js";
 import type { CliContext } from "./cli-context.js";
 import { confirmDestructive } from "./confirm.js";
-import { parseCount } from "./flag-values.js";
+import { parseCount, parseDuration } from "./flag-values.js";
 import { formatTime, messageJson } from "./human-format.js";
 import { renderFields, renderTable } from "./table.js";
 import { allPages } from "../client/all-pages.js";
@@ -49,7 +52,8 @@ export function registerTasksCommands(program: Command, ctx: CliContext): void {
     .requiredOption("--command <template>", "command run for each job, e.g. 'python train.py --lr {lr}' (no shell)")
     .option("--cpu <n>", "CPUs a job needs", parseCount("--cpu"), 0)
     .option("--accelerators <n>", "accelerators (GPUs) a job needs", parseCount("--accelerators"), 0)
-    .action(async (name: string, opts: { command: string; cpu: number; accelerators: number }) => {
+    .option("--expected-duration <duration>", "how long a job runs (90s, 10m, 2h): workers with a --walltime take only jobs that fit", parseDuration("--expected-duration"))
+    .action(async (name: string, opts: { command: string; cpu: number; accelerators: number; expectedDuration?: number }) => {
       const project = await ctx.currentProject();
       const { task } = await ctx.client.tasks.createTask({
         projectId: project.id,
@@ -57,6 +61,7 @@ export function registerTasksCommands(program: Command, ctx: CliContext): void {
         commandTemplate: opts.command,
         requiredCpu: opts.cpu,
         requiredAccelerators: opts.accelerators,
+        expectedDuration: opts.expectedDuration === undefined ? undefined : create(DurationSchema, { seconds: BigInt(opts.expectedDuration) }),
       });
       printTask(ctx, task!);
     });
@@ -101,6 +106,7 @@ function printTask(ctx: CliContext, t: Task): void {
       ["command", t.commandTemplate],
       ["cpu", t.requiredCpu],
       ["accelerators", t.requiredAccelerators],
+      ["expected duration", t.expectedDuration ? formatDuration(Number(t.expectedDuration.seconds)) : ""],
       ["created", formatTime(t.createTime)],
     ]),
   );

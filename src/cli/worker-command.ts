@@ -2,10 +2,14 @@
  * `whatsnext worker`: runs jobs of the current project on this machine (or
  * submits them to SLURM / Run:ai), as many at once as fit its CPUs and
  * accelerators. SIGINT/SIGTERM stop it gracefully; a second one at once.
+ * With --preemptible, SIGTERM is a preemption: running jobs are stopped and
+ * released at once as preempted, with their checkpoint hints.
  */
+import { formatDuration } from "../duration.js";
 import type { Command } from "commander";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { createFormatter, FormatterSettingsError } from "../worker/formatters/index.js";
+import { resolveDeadline, WalltimeError } from "../worker/walltime.js";
 import { WorkerRuntime, type WorkerEvent } from "../worker/worker.js";
 import { formatterSettings, resolveWorkerSettings, workerInputFromFile, WorkerSettingsError, type WorkerSettingsInput } from "../worker/worker-settings.js";
 import type { CliContext } from "./cli-context.js";
@@ -43,11 +47,14 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .option("--grace <seconds>", "on SIGINT/SIGTERM, how long running jobs may finish before being stopped and released")
     .option("--heartbeat <seconds>", "heartbeat interval without the Work stream (default: what the server asks for)")
     .option("--no-stream", "poll with FetchJob and report with unary calls instead of the Work stream (used anyway against a server without it)")
+    .option("--walltime <duration>", "time this worker has (90m, 4h, 1-00:00:00): it takes only jobs expected to finish in what is left; inside a SLURM allocation its end is read from SLURM_JOB_END_TIME (or squeue), the earlier end wins")
+    .option("--preemptible", "on SIGTERM (a SLURM preemption or requeue), stop running jobs at once and release them as preempted, with the hint each wrote to $WHATSNEXT_CHECKPOINT_FILE; the next attempt gets it as $WHATSNEXT_CHECKPOINT")
     .option("-q, --quiet", "log only errors")
     .action(async (flags: WorkerFlags) => {
       const file = ctx.configFile?.config;
       let settings;
       let formatter;
+      let deadline;
       try {
         const fmt = formatterSettings(flags.formatter, file?.formatter, flags.set);
         settings = await resolveWorkerSettings(
@@ -56,8 +63,9 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
           fmt,
         );
         formatter = createFormatter(fmt);
+        deadline = await resolveDeadline(settings.walltimeSeconds, process.env, Date.now(), (message) => process.stderr.write(`warning: ${message}\n`));
       } catch (err) {
-        if (err instanceof WorkerSettingsError || err instanceof FormatterSettingsError) throw new UsageError(err.message);
+        if (err instanceof WorkerSettingsError || err instanceof FormatterSettingsError || err instanceof WalltimeError) throw new UsageError(err.message);
         throw err;
       }
       const project = await ctx.currentProject();
@@ -80,14 +88,17 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         graceMs: settings.graceMs,
         heartbeatSeconds: settings.heartbeatSeconds,
         stream: flags.stream !== false,
+        deadline,
         onEvent: log,
       });
       if (!ctx.json && !flags.quiet) {
         process.stderr.write(
-          `worker for project ${project.name} on ${ctx.settings.server}: formatter ${settings.formatter.kind}, cpus ${settings.cpus ?? "any"}, accelerators ${settings.acceleratorIds === undefined ? "any" : settings.acceleratorIds.length ? settings.acceleratorIds.join(",") : "none"}, up to ${settings.parallel} at once\n`,
+          `worker for project ${project.name} on ${ctx.settings.server}: formatter ${settings.formatter.kind}, cpus ${settings.cpus ?? "any"}, accelerators ${settings.acceleratorIds === undefined ? "any" : settings.acceleratorIds.length ? settings.acceleratorIds.join(",") : "none"}, up to ${settings.parallel} at once${
+            deadline ? `, ${formatDuration((deadline.atMs - Date.now()) / 1000)} left (${deadline.source})` : ""
+          }${settings.preemptible ? ", preemptible" : ""}\n`,
         );
       }
-      const onSignal = (signal: NodeJS.Signals) => runtime.stop(signal);
+      const onSignal = (signal: NodeJS.Signals) => (settings.preemptible && signal === "SIGTERM" ? runtime.preempt(signal) : runtime.stop(signal));
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
@@ -134,7 +145,7 @@ function eventText(e: WorkerEvent): string {
     case "cancelled":
       return `job ${e.jobId} stopped: ${e.message}`;
     case "released":
-      return `job ${e.jobId} released back to the queue: ${e.reason}`;
+      return `job ${e.jobId} released back to the queue${e.preempted ? " as preempted" : ""}: ${e.reason}${e.checkpoint ? ` (checkpoint ${JSON.stringify(e.checkpoint)})` : ""}`;
     case "stopping":
       return `stopping (${e.reason}); ${e.running} job(s) still running`;
     case "stopped":

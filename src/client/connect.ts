@@ -9,6 +9,7 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
 import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
+import { SweepService } from "../../gen/whatsnext/v1/sweep_pb.js";
 import { TaskService } from "../../gen/whatsnext/v1/task_pb.js";
 import { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
 
@@ -36,6 +37,7 @@ export interface WhatsNextClient {
   readonly jobs: Client<typeof JobService>;
   readonly workers: Client<typeof WorkerService>;
   readonly keys: Client<typeof KeyService>;
+  readonly sweeps: Client<typeof SweepService>;
   /** Closes the connection; calls still running fail. Lets a script's process exit. */
   close(): void;
 }
@@ -88,6 +90,7 @@ export function connect(options: ConnectOptions): WhatsNextClient {
     jobs: createClient(JobService, transport),
     workers: createClient(WorkerService, transport),
     keys: createClient(KeyService, transport),
+    sweeps: createClient(SweepService, transport),
     close: () => sessionManager.abort(),
   };
 }

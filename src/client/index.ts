@@ -27,5 +27,6 @@ export { JobStatus, ProjectStatus, Role } from "../../gen/whatsnext/v1/common_pb
 export * from "../../gen/whatsnext/v1/job_pb.js";
 export * from "../../gen/whatsnext/v1/key_pb.js";
 export * from "../../gen/whatsnext/v1/project_pb.js";
+export * from "../../gen/whatsnext/v1/sweep_pb.js";
 export * from "../../gen/whatsnext/v1/task_pb.js";
 export * from "../../gen/whatsnext/v1/worker_pb.js";

@@ -1,5 +1,6 @@
 import type { WhatsNextClient } from "../client/connect.js";
 import type { Formatter } from "./formatters/types.js";
+import type { Deadline } from "./walltime.js";
 
 /** FetchJob's wait while idle: long enough to be cheap, short enough to notice a dead connection. */
 export const DEFAULT_WAIT_SECONDS = 30;
@@ -47,6 +48,8 @@ export interface WorkerOptions {
   stream?: boolean;
   /** Deactivate the worker on the server when it stops (default true). */
   deactivateOnStop?: boolean;
+  /** When the worker's time ends (--walltime, the SLURM allocation): only jobs expected to fit are claimed. */
+  deadline?: Deadline;
   /** The environment jobs start from (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Receives what happens, for logs and tests. */
@@ -63,7 +66,7 @@ export type WorkerEvent =
   | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string }
   | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }
   | { type: "cancelled"; jobId: bigint; message: string }
-  | { type: "released"; jobId: bigint; reason: string }
+  | { type: "released"; jobId: bigint; reason: string; preempted?: boolean; checkpoint?: string }
   | { type: "stopping"; reason: string; running: number }
   | { type: "stopped"; ran: number }
   | { type: "error"; message: string; jobId?: bigint };

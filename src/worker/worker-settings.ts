@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { FormatterSettings } from "./formatters/index.js";
+import { parseDurationSeconds } from "../duration.js";
 import { resolveAccelerators } from "./accelerators.js";
 
 /** The worker settings a person may give, as flags or in the file. */
@@ -21,6 +22,10 @@ export interface WorkerSettingsInput {
   waitSeconds?: number | string;
   graceSeconds?: number | string;
   heartbeatSeconds?: number | string;
+  /** Time the worker has, from its start: `10m`, `4h`, `1-00:00:00`. */
+  walltime?: number | string;
+  /** On SIGTERM, release running jobs at once as preempted instead of letting them finish. */
+  preemptible?: boolean;
   formatter?: string;
 }
 
@@ -38,6 +43,8 @@ export interface WorkerSettings {
   waitSeconds: number;
   graceMs: number;
   heartbeatSeconds?: number;
+  walltimeSeconds?: number;
+  preemptible: boolean;
   formatter: FormatterSettings;
 }
 
@@ -58,6 +65,8 @@ const FILE_KEYS: Record<string, keyof WorkerSettingsInput> = {
   wait_seconds: "waitSeconds",
   grace_seconds: "graceSeconds",
   heartbeat_seconds: "heartbeatSeconds",
+  walltime: "walltime",
+  preemptible: "preemptible",
 };
 
 /** Reads the file's `worker:` section into the flag-shaped input; unknown keys are errors. */
@@ -122,8 +131,17 @@ export async function resolveWorkerSettings(flags: WorkerSettingsInput, file: Wo
     waitSeconds: whole("wait-seconds", pick("waitSeconds") ?? 30, 0, 60),
     graceMs: whole("grace-seconds", pick("graceSeconds") ?? 30, 0) * 1000,
     heartbeatSeconds: heartbeatRaw === undefined ? undefined : whole("heartbeat-seconds", heartbeatRaw, 1),
+    walltimeSeconds: walltime(pick("walltime")),
+    preemptible: Boolean(pick("preemptible")),
     formatter,
   };
+}
+
+function walltime(raw: number | string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const seconds = parseDurationSeconds(String(raw));
+  if (seconds === undefined || seconds < 1) throw new WorkerSettingsError(`walltime must be a duration such as 90m, 4h, 1h30m or 1-00:00:00, got ${JSON.stringify(raw)}`);
+  return seconds;
 }
 
 function whole(name: string, raw: number | string, min: number, max = 1_000_000): number {

@@ -20,9 +20,11 @@ import type { JobForFormatting, RunOutcome } from "./formatters/types.js";
 import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import type { WorkResult } from "../../gen/whatsnext/v1/worker_pb.js";
 import { HeartbeatLoop } from "./heartbeat-loop.js";
+import { checkpointEnvironment, checkpointHintFile, discardCheckpointHint, takeCheckpointHint } from "./preemption.js";
 import { environmentWith } from "./process-runner.js";
 import { describeError, isFatal, reportWithRetries } from "./reporting-call.js";
 import { ResourcePool, type Allocation } from "./resources.js";
+import { availableTime } from "./walltime.js";
 import { WakeSignal } from "./wake-signal.js";
 import { WorkStreamLink, type WorkCapacityInit } from "./work-stream-link.js";
 import { abortableDelay } from "./formatters/abortable-delay.js";
@@ -59,6 +61,8 @@ export class WorkerRuntime {
   private readonly running = new Map<bigint, RunningJob>();
   private readonly pollAbort = new AbortController();
   private stopping = false;
+  /** Set by preempt(): stopped jobs go back as preempted, with their checkpoint hints. */
+  private preempting = false;
   private stopReason = "";
   private releaseNow?: () => void;
   private readonly releaseSignal: Promise<void>;
@@ -102,6 +106,17 @@ export class WorkerRuntime {
     this.changed.wake();
   }
 
+  /**
+   * Preemption (SLURM's SIGTERM before a requeue, an eviction): stops every
+   * running job at once and releases it as preempted, with the checkpoint
+   * hint it wrote; no attempt is spent. Then the worker ends.
+   */
+  preempt(reason = "preempted"): void {
+    this.preempting = true;
+    this.stop(reason);
+    this.releaseNow?.();
+  }
+
   /** Registers and works until stopped (or --once / --max-jobs is satisfied); resolves with what it did. */
   async run(): Promise<WorkerSummary> {
     const o = this.options;
@@ -112,6 +127,7 @@ export class WorkerRuntime {
       description: o.description ?? "",
       availableCpu: o.cpus,
       availableAccelerators: o.acceleratorIds?.length,
+      host: hostname(),
     });
     this.workerId = registered.worker!.id;
     this.summary.workerId = this.workerId;
@@ -184,6 +200,7 @@ export class WorkerRuntime {
       accelerators: o.acceleratorIds?.length,
       cpuPerJobFloor: this.pool.cpusHeldAtLeast,
       remainingJobs: Number.isFinite(budget) ? Math.max(1, budget) : 0,
+      availableTime: availableTime(o.deadline),
       paused: this.stopping || this.clusterAway !== undefined || budget === 0,
     };
   }
@@ -274,6 +291,7 @@ export class WorkerRuntime {
             availableAccelerators: free.accelerators,
             waitSeconds: o.waitSeconds ?? DEFAULT_WAIT_SECONDS,
             maxJobs: want,
+            availableTime: availableTime(o.deadline),
           },
           { signal: call.signal },
         );
@@ -338,6 +356,8 @@ export class WorkerRuntime {
     const o = this.options;
     const additions: Record<string, string> = {};
     if (o.setCudaVisibleDevices && o.acceleratorIds !== undefined) additions.CUDA_VISIBLE_DEVICES = allocation.accelerators.join(",");
+    const hintFile = o.formatter.name === "cli" ? checkpointHintFile(job) : undefined;
+    Object.assign(additions, checkpointEnvironment(job, hintFile));
     let started: Promise<void> = Promise.resolve();
     let outcome: RunOutcome;
     try {
@@ -374,10 +394,13 @@ export class WorkerRuntime {
       }
       return;
     }
-    if (outcome.aborted) {
-      await this.release(job, `worker stopping (${this.stopReason}): ${outcome.message}`);
+    // Preempted, a job that did not succeed was stopped by the preemption (SLURM signals every process at once).
+    if (outcome.aborted || (this.preempting && !outcome.success)) {
+      const checkpoint = takeCheckpointHint(hintFile, (message) => this.emit({ type: "error", jobId: job.id, message }));
+      await this.release(job, `worker ${this.preempting ? "preempted" : "stopping"} (${this.stopReason}): ${outcome.message}`, { preempted: this.preempting, checkpoint });
       return;
     }
+    discardCheckpointHint(hintFile);
     if (outcome.clusterUnavailable) {
       this.pauseClaimsUntilClusterAnswers(outcome.message);
       await this.release(job, `cluster unavailable, not the job's fault: ${outcome.message}`);
@@ -444,11 +467,11 @@ export class WorkerRuntime {
     this.link?.setCapacity(this.capacity());
   }
 
-  private async release(job: Job, reason: string): Promise<void> {
+  private async release(job: Job, reason: string, preemption: { preempted: boolean; checkpoint: string } = { preempted: false, checkpoint: "" }): Promise<void> {
     this.summary.released += 1;
-    this.emit({ type: "released", jobId: job.id, reason });
-    if (this.link) this.refusedOnStream(await this.link.report({ case: "release", value: { jobId: job.id, reason } }), `release job ${job.id}`);
-    else await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason }), `release job ${job.id}`);
+    this.emit({ type: "released", jobId: job.id, reason, ...preemption });
+    if (this.link) this.refusedOnStream(await this.link.report({ case: "release", value: { jobId: job.id, reason, ...preemption } }), `release job ${job.id}`);
+    else await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason, ...preemption }), `release job ${job.id}`);
   }
 
   /** Waits for running jobs; once stopping, for the grace period only, then stops and releases the rest. */

@@ -3,6 +3,7 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { IdentityService } from "../../../gen/whatsnext/v1/identity_pb.js";
 import { JobService } from "../../../gen/whatsnext/v1/job_pb.js";
 import { ProjectService } from "../../../gen/whatsnext/v1/project_pb.js";
+import { SweepService } from "../../../gen/whatsnext/v1/sweep_pb.js";
 import { TaskService } from "../../../gen/whatsnext/v1/task_pb.js";
 import { WorkerService } from "../../../gen/whatsnext/v1/worker_pb.js";
 import { readApiKey } from "./session-key.js";
@@ -52,12 +53,14 @@ export const api: {
   readonly tasks: Client<typeof TaskService>;
   readonly jobs: Client<typeof JobService>;
   readonly workers: Client<typeof WorkerService>;
+  readonly sweeps: Client<typeof SweepService>;
   readonly identity: Client<typeof IdentityService>;
 } = {
   projects: createClient(ProjectService, transport),
   tasks: createClient(TaskService, transport),
   jobs: createClient(JobService, transport),
   workers: createClient(WorkerService, transport),
+  sweeps: createClient(SweepService, transport),
   identity: createClient(IdentityService, transport),
 };
 

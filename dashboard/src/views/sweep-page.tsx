@@ -1,6 +1,8 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import type { Job } from "../../../gen/whatsnext/v1/job_pb.js";
+import { api, readAllPages } from "../api/clients.js";
 import { ErrorLine } from "../components/error-line.js";
+import { usePolling } from "../live/use-polling.js";
 import { useProjectJobs, PROJECT_JOBS_LIMIT } from "../live/use-project-jobs.js";
 import { useQueueStats } from "../live/use-queue-stats.js";
 import { statusName, STATUSES } from "../model/job-status.js";
@@ -8,23 +10,43 @@ import { formatValue, parametersText } from "../model/parameters.js";
 import { sweepGrid, type SweepCell, type VaryingParameter } from "../model/sweep-grid.js";
 import { navigate, paths } from "../router.js";
 import { ProjectHeader } from "./project-header.js";
+import { SweepPanel } from "./sweep-panel.js";
+
+/** How often the list of sweeps is read again (their jobs are live already). */
+const SWEEPS_REFRESH_MS = 15_000;
 
 /**
  * The sweep picture: the jobs of one task laid out on the one or two
  * parameters that vary (chosen in the URL: `?task=train&x=lr&y=seed&fix.wd=0.1`),
  * each cell coloured by status so that a failed corner stands out. A cell
  * with one job opens it; a cell with several opens the queue filtered to them.
+ * With `?sweep=ID` it draws that sweep's jobs only, under the sweep's panel
+ * (progress, retry, cancel).
  */
 export function SweepPage({ projectId, search }: { projectId: bigint; search: URLSearchParams }) {
   const { stats, changed } = useQueueStats(projectId);
   const { jobs, complete, error, live } = useProjectJobs(projectId, changed);
+  const sweeps = usePolling(
+    async () =>
+      (
+        await readAllPages(async (pageToken, pageSize) => {
+          const res = await api.sweeps.listSweeps({ projectId, pageToken, pageSize });
+          return { items: res.sweeps, nextPageToken: res.nextPageToken };
+        })
+      ).items,
+    String(projectId),
+    SWEEPS_REFRESH_MS,
+    "listing the project's sweeps",
+  );
+  const sweepParam = search.get("sweep");
+  const sweep = sweepParam ? sweeps.data?.find((s) => String(s.id) === sweepParam) : undefined;
 
   const all = jobs ? [...jobs.values()] : [];
   const perTask = new Map<string, number>();
   for (const j of all) perTask.set(j.taskName, (perTask.get(j.taskName) ?? 0) + 1);
   const taskNames = [...perTask.keys()].sort();
-  const task = search.get("task") ?? [...perTask.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? "";
-  const taskJobs = all.filter((j) => j.taskName === task);
+  const task = sweep?.taskName ?? search.get("task") ?? [...perTask.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? "";
+  const taskJobs = sweepParam ? all.filter((j) => String(j.sweepId) === sweepParam) : all.filter((j) => j.taskName === task);
   const fixed = new Map<string, string>();
   for (const [k, v] of search) if (k.startsWith("fix.")) fixed.set(k.slice(4), v);
   const grid = sweepGrid(taskJobs, { x: search.get("x") ?? undefined, y: search.get("y") ?? undefined, fixed });
@@ -35,6 +57,8 @@ export function SweepPage({ projectId, search }: { projectId: bigint; search: UR
     else next.set(key, value);
     navigate(paths.sweep(projectId, next), { replace: true });
   };
+  // Another sweep (or none) starts from its own default axes.
+  const chooseSweep = (id: string) => navigate(paths.sweep(projectId, new URLSearchParams(id ? { sweep: id } : {})), { replace: true });
   const cellQuery = (xValue: JsonValue | undefined, yValue: JsonValue | undefined) => {
     const conditions = [...fixed.entries()].filter(([k]) => k !== grid.x?.key && k !== grid.y?.key).map(([k, v]) => `${k}=${v}`);
     if (grid.x) conditions.push(`${grid.x.key}=${formatValue(xValue)}`);
@@ -46,13 +70,29 @@ export function SweepPage({ projectId, search }: { projectId: bigint; search: UR
     <section>
       <ProjectHeader projectId={projectId} current="sweep" live={live} stats={stats} />
       {error && <ErrorLine error={error} />}
+      {sweeps.error && <ErrorLine error={sweeps.error} />}
+      {sweepParam && sweeps.data && !sweep && <p class="muted">This project has no sweep {sweepParam}.</p>}
+      {sweep && jobs && <SweepPanel sweep={sweep} jobs={taskJobs} projectId={projectId} onChanged={sweeps.reload} />}
       {!complete && <p class="muted">This project has more than {PROJECT_JOBS_LIMIT} jobs; the picture shows the first {PROJECT_JOBS_LIMIT}.</p>}
       {!jobs && !error && <p class="muted">Loading…</p>}
       {jobs && all.length === 0 && <p class="muted">No jobs yet.</p>}
       {jobs && all.length > 0 && (
         <>
           <form class="filters sweep-axes" onSubmit={(e) => e.preventDefault()}>
-            {taskNames.length > 1 && (
+            {(sweeps.data?.length ?? 0) > 0 && (
+              <label>
+                Sweep
+                <select name="sweep" value={sweepParam ?? ""} onChange={(e) => chooseSweep(e.currentTarget.value)}>
+                  <option value="">jobs of a task</option>
+                  {sweeps.data!.map((s) => (
+                    <option key={String(s.id)} value={String(s.id)}>
+                      {s.name} ({String(s.counts?.total ?? 0n)})
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            {!sweepParam && taskNames.length > 1 && (
               <label>
                 Task
                 <select name="task" value={task} onChange={(e) => change("task", e.currentTarget.value)}>
