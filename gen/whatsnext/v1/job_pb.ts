@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file whatsnext/v1/job.proto.
  */
 export const file_whatsnext_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3aGF0c25leHQvdjEvam9iLnByb3RvEgx3aGF0c25leHQudjEigQcKA0pvYhIKCgJpZBgBIAEoAxISCgpwcm9qZWN0X2lkGAIgASgDEg8KB3Rhc2tfaWQYAyABKAMSEQoJdGFza19uYW1lGAQgASgJEgwKBG5hbWUYBSABKAkSKwoKcGFyYW1ldGVycxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYByABKAUSJwoGc3RhdHVzGAggASgOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxISCgpkZXBlbmRzX29uGAkgAygDEhAKCGF0dGVtcHRzGAogASgFEhQKDG1heF9hdHRlbXB0cxgLIAEoBRIRCgl3b3JrZXJfaWQYDCABKAkSNQoRbGVhc2VfZXhwaXJlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25vdF9iZWZvcmVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLY3JlYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hfdGltZRgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY29tbWFuZBgTIAEoCRIWCglleGl0X2NvZGUYFCABKAVIAIgBARIPCgdtZXNzYWdlGBUgASgJEhMKC291dHB1dF90YWlsGBYgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgXIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGBggASgJEhQKDHJlcXVpcmVkX2NwdRgZIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYGiABKAUSEwoLbG9zdF9sZWFzZXMYGyABKAUSDAoEcnVucxgcIAEoBRIQCghzd2VlcF9pZBgdIAEoAxI0ChFleHBlY3RlZF9kdXJhdGlvbhgeIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpjaGVja3BvaW50GB8gASgJQgwKCl9leGl0X2NvZGUinwMKCkpvYkF0dGVtcHQSDgoGam9iX2lkGAEgASgDEg4KBm51bWJlchgCIAEoBRIRCgl3b3JrZXJfaWQYAyABKAkSEwoLd29ya2VyX25hbWUYBCABKAkSEwoLd29ya2VyX2hvc3QYBSABKAkSLgoKY2xhaW1fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KB291dGNvbWUYCSABKA4yHC53aGF0c25leHQudjEuQXR0ZW1wdE91dGNvbWUSDwoHY29tbWFuZBgKIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYCyADKAkSFgoJZXhpdF9jb2RlGAwgASgFSACIAQESDwoHbWVzc2FnZRgNIAEoCRITCgtvdXRwdXRfdGFpbBgOIAEoCUIMCgpfZXhpdF9jb2RlIigKFkxpc3RKb2JBdHRlbXB0c1JlcXVlc3QSDgoGam9iX2lkGAEgASgDIkUKF0xpc3RKb2JBdHRlbXB0c1Jlc3BvbnNlEioKCGF0dGVtcHRzGAEgAygLMhgud2hhdHNuZXh0LnYxLkpvYkF0dGVtcHQinAIKEENyZWF0ZUpvYlJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIRCgd0YXNrX2lkGAIgASgDSAASEwoJdGFza19uYW1lGAMgASgJSAASDAoEbmFtZRgEIAEoCRIrCgpwYXJhbWV0ZXJzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIQCghwcmlvcml0eRgGIAEoBRISCgpkZXBlbmRzX29uGAcgAygDEhQKDG1heF9hdHRlbXB0cxgIIAEoBRIXCg9pZGVtcG90ZW5jeV9rZXkYCSABKAkSNAoRZXhwZWN0ZWRfZHVyYXRpb24YCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CBgoEdGFzayJFChFDcmVhdGVKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEhAKCGV4aXN0aW5nGAIgASgIIp4CCgxCYXRjaEpvYlNwZWMSEQoHdGFza19pZBgBIAEoA0gAEhMKCXRhc2tfbmFtZRgCIAEoCUgAEgwKBG5hbWUYAyABKAkSKwoKcGFyYW1ldGVycxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYBSABKAUSEgoKZGVwZW5kc19vbhgGIAMoAxIYChBkZXBlbmRzX29uX25hbWVzGAcgAygJEhQKDG1heF9hdHRlbXB0cxgIIAEoBRIXCg9pZGVtcG90ZW5jeV9rZXkYCSABKAkSNAoRZXhwZWN0ZWRfZHVyYXRpb24YCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CBgoEdGFzayJWChZCYXRjaENyZWF0ZUpvYnNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMSKAoEam9icxgCIAMoCzIaLndoYXRzbmV4dC52MS5CYXRjaEpvYlNwZWMiKgoXQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2USDwoHam9iX2lkcxgBIAMoAyIbCg1HZXRKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIjAKDkdldEpvYlJlc3BvbnNlEh4KA2pvYhgBIAEoCzIRLndoYXRzbmV4dC52MS5Kb2IinAEKD0xpc3RKb2JzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEikKCHN0YXR1c2VzGAIgAygOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxIRCgl0YXNrX25hbWUYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSEAoIc3dlZXBfaWQYBiABKAMiTAoQTGlzdEpvYnNSZXNwb25zZRIfCgRqb2JzGAEgAygLMhEud2hhdHNuZXh0LnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFQoGSm9iSWRzEgsKA2lkcxgBIAMoAyKZAQoQVXBkYXRlSm9iUmVxdWVzdBIKCgJpZBgBIAEoAxIVCghwcmlvcml0eRgCIAEoBUgAiAEBEisKCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKCmRlcGVuZHNfb24YBCABKAsyFC53aGF0c25leHQudjEuSm9iSWRzQgsKCV9wcmlvcml0eSIzChFVcGRhdGVKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIh4KEERlbGV0ZUpvYlJlcXVlc3QSCgoCaWQYASABKAMiEwoRRGVsZXRlSm9iUmVzcG9uc2UiHQoPUmV0cnlKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIk0KEFJldHJ5Sm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIZChF1bmJsb2NrZWRfam9iX2lkcxgCIAMoAyIuChBDYW5jZWxKb2JSZXF1ZXN0EgoKAmlkGAEgASgDEg4KBnJlYXNvbhgCIAEoCSJMChFDYW5jZWxKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEhcKD2Jsb2NrZWRfam9iX2lkcxgCIAMoAyInChlHZXRKb2JEZXBlbmRlbmNpZXNSZXF1ZXN0EgoKAmlkGAEgASgDIlIKDUpvYkRlcGVuZGVuY3kSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy53aGF0c25leHQudjEuSm9iU3RhdHVzInoKGkdldEpvYkRlcGVuZGVuY2llc1Jlc3BvbnNlEjEKDGRlcGVuZGVuY2llcxgBIAMoCzIbLndoYXRzbmV4dC52MS5Kb2JEZXBlbmRlbmN5EhUKDWFsbF9jb21wbGV0ZWQYAiABKAgSEgoKaGFzX2ZhaWxlZBgDIAEoCCInChFDbGVhclF1ZXVlUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDIiUKEkNsZWFyUXVldWVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIioKFEdldFF1ZXVlU3RhdHNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMi0wEKFUdldFF1ZXVlU3RhdHNSZXNwb25zZRIPCgdwZW5kaW5nGAEgASgDEg4KBnF1ZXVlZBgCIAEoAxIPCgdydW5uaW5nGAMgASgDEhEKCWNvbXBsZXRlZBgEIAEoAxIOCgZmYWlsZWQYBSABKAMSDwoHYmxvY2tlZBgGIAEoAxIRCgljYW5jZWxsZWQYByABKAMSDQoFdG90YWwYCCABKAMSFgoOYWN0aXZlX3dvcmtlcnMYCSABKAUSGgoScmVnaXN0ZXJlZF93b3JrZXJzGAogASgFIkQKEFdhdGNoSm9ic1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIcChRjb25maXJtX3N1YnNjcmlwdGlvbhgCIAEoCCJdChFXYXRjaEpvYnNSZXNwb25zZRIoCgR0eXBlGAEgASgOMhoud2hhdHNuZXh0LnYxLkpvYkV2ZW50VHlwZRIeCgNqb2IYAiABKAsyES53aGF0c25leHQudjEuSm9iKpwCCg5BdHRlbXB0T3V0Y29tZRIfChtBVFRFTVBUX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdBVFRFTVBUX09VVENPTUVfQ0xBSU1FRBABEhsKF0FUVEVNUFRfT1VUQ09NRV9SVU5OSU5HEAISHQoZQVRURU1QVF9PVVRDT01FX0NPTVBMRVRFRBADEhoKFkFUVEVNUFRfT1VUQ09NRV9GQUlMRUQQBBIcChhBVFRFTVBUX09VVENPTUVfUkVMRUFTRUQQBRIYChRBVFRFTVBUX09VVENPTUVfTE9TVBAGEh0KGUFUVEVNUFRfT1VUQ09NRV9DQU5DRUxMRUQQBxIdChlBVFRFTVBUX09VVENPTUVfUFJFRU1QVEVEEAgqoQEKDEpvYkV2ZW50VHlwZRIeChpKT0JfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhoKFkpPQl9FVkVOVF9UWVBFX0NSRUFURUQQARIaChZKT0JfRVZFTlRfVFlQRV9VUERBVEVEEAISGgoWSk9CX0VWRU5UX1RZUEVfREVMRVRFRBADEh0KGUpPQl9FVkVOVF9UWVBFX1NVQlNDUklCRUQQBDLcCAoKSm9iU2VydmljZRJMCglDcmVhdGVKb2ISHi53aGF0c25leHQudjEuQ3JlYXRlSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5DcmVhdGVKb2JSZXNwb25zZRJeCg9CYXRjaENyZWF0ZUpvYnMSJC53aGF0c25leHQudjEuQmF0Y2hDcmVhdGVKb2JzUmVxdWVzdBolLndoYXRzbmV4dC52MS5CYXRjaENyZWF0ZUpvYnNSZXNwb25zZRJICgZHZXRKb2ISGy53aGF0c25leHQudjEuR2V0Sm9iUmVxdWVzdBocLndoYXRzbmV4dC52MS5HZXRKb2JSZXNwb25zZSIDkAIBEk4KCExpc3RKb2JzEh0ud2hhdHNuZXh0LnYxLkxpc3RKb2JzUmVxdWVzdBoeLndoYXRzbmV4dC52MS5MaXN0Sm9ic1Jlc3BvbnNlIgOQAgESTAoJVXBkYXRlSm9iEh4ud2hhdHNuZXh0LnYxLlVwZGF0ZUpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuVXBkYXRlSm9iUmVzcG9uc2USTAoJRGVsZXRlSm9iEh4ud2hhdHNuZXh0LnYxLkRlbGV0ZUpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuRGVsZXRlSm9iUmVzcG9uc2USSQoIUmV0cnlKb2ISHS53aGF0c25leHQudjEuUmV0cnlKb2JSZXF1ZXN0Gh4ud2hhdHNuZXh0LnYxLlJldHJ5Sm9iUmVzcG9uc2USTAoJQ2FuY2VsSm9iEh4ud2hhdHNuZXh0LnYxLkNhbmNlbEpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuQ2FuY2VsSm9iUmVzcG9uc2USbAoSR2V0Sm9iRGVwZW5kZW5jaWVzEicud2hhdHNuZXh0LnYxLkdldEpvYkRlcGVuZGVuY2llc1JlcXVlc3QaKC53aGF0c25leHQudjEuR2V0Sm9iRGVwZW5kZW5jaWVzUmVzcG9uc2UiA5ACARJPCgpDbGVhclF1ZXVlEh8ud2hhdHNuZXh0LnYxLkNsZWFyUXVldWVSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkNsZWFyUXVldWVSZXNwb25zZRJdCg1HZXRRdWV1ZVN0YXRzEiIud2hhdHNuZXh0LnYxLkdldFF1ZXVlU3RhdHNSZXF1ZXN0GiMud2hhdHNuZXh0LnYxLkdldFF1ZXVlU3RhdHNSZXNwb25zZSIDkAIBEk4KCVdhdGNoSm9icxIeLndoYXRzbmV4dC52MS5XYXRjaEpvYnNSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLldhdGNoSm9ic1Jlc3BvbnNlMAESYwoPTGlzdEpvYkF0dGVtcHRzEiQud2hhdHNuZXh0LnYxLkxpc3RKb2JBdHRlbXB0c1JlcXVlc3QaJS53aGF0c25leHQudjEuTGlzdEpvYkF0dGVtcHRzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_whatsnext_v1_common]);
+  fileDesc("ChZ3aGF0c25leHQvdjEvam9iLnByb3RvEgx3aGF0c25leHQudjEigQcKA0pvYhIKCgJpZBgBIAEoAxISCgpwcm9qZWN0X2lkGAIgASgDEg8KB3Rhc2tfaWQYAyABKAMSEQoJdGFza19uYW1lGAQgASgJEgwKBG5hbWUYBSABKAkSKwoKcGFyYW1ldGVycxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYByABKAUSJwoGc3RhdHVzGAggASgOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxISCgpkZXBlbmRzX29uGAkgAygDEhAKCGF0dGVtcHRzGAogASgFEhQKDG1heF9hdHRlbXB0cxgLIAEoBRIRCgl3b3JrZXJfaWQYDCABKAkSNQoRbGVhc2VfZXhwaXJlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25vdF9iZWZvcmVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLY3JlYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hfdGltZRgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY29tbWFuZBgTIAEoCRIWCglleGl0X2NvZGUYFCABKAVIAIgBARIPCgdtZXNzYWdlGBUgASgJEhMKC291dHB1dF90YWlsGBYgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgXIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGBggASgJEhQKDHJlcXVpcmVkX2NwdRgZIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYGiABKAUSEwoLbG9zdF9sZWFzZXMYGyABKAUSDAoEcnVucxgcIAEoBRIQCghzd2VlcF9pZBgdIAEoAxI0ChFleHBlY3RlZF9kdXJhdGlvbhgeIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpjaGVja3BvaW50GB8gASgJQgwKCl9leGl0X2NvZGUinwMKCkpvYkF0dGVtcHQSDgoGam9iX2lkGAEgASgDEg4KBm51bWJlchgCIAEoBRIRCgl3b3JrZXJfaWQYAyABKAkSEwoLd29ya2VyX25hbWUYBCABKAkSEwoLd29ya2VyX2hvc3QYBSABKAkSLgoKY2xhaW1fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KB291dGNvbWUYCSABKA4yHC53aGF0c25leHQudjEuQXR0ZW1wdE91dGNvbWUSDwoHY29tbWFuZBgKIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYCyADKAkSFgoJZXhpdF9jb2RlGAwgASgFSACIAQESDwoHbWVzc2FnZRgNIAEoCRITCgtvdXRwdXRfdGFpbBgOIAEoCUIMCgpfZXhpdF9jb2RlIigKFkxpc3RKb2JBdHRlbXB0c1JlcXVlc3QSDgoGam9iX2lkGAEgASgDIkUKF0xpc3RKb2JBdHRlbXB0c1Jlc3BvbnNlEioKCGF0dGVtcHRzGAEgAygLMhgud2hhdHNuZXh0LnYxLkpvYkF0dGVtcHQinAIKEENyZWF0ZUpvYlJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIRCgd0YXNrX2lkGAIgASgDSAASEwoJdGFza19uYW1lGAMgASgJSAASDAoEbmFtZRgEIAEoCRIrCgpwYXJhbWV0ZXJzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIQCghwcmlvcml0eRgGIAEoBRISCgpkZXBlbmRzX29uGAcgAygDEhQKDG1heF9hdHRlbXB0cxgIIAEoBRIXCg9pZGVtcG90ZW5jeV9rZXkYCSABKAkSNAoRZXhwZWN0ZWRfZHVyYXRpb24YCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CBgoEdGFzayJFChFDcmVhdGVKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEhAKCGV4aXN0aW5nGAIgASgIIp4CCgxCYXRjaEpvYlNwZWMSEQoHdGFza19pZBgBIAEoA0gAEhMKCXRhc2tfbmFtZRgCIAEoCUgAEgwKBG5hbWUYAyABKAkSKwoKcGFyYW1ldGVycxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYBSABKAUSEgoKZGVwZW5kc19vbhgGIAMoAxIYChBkZXBlbmRzX29uX25hbWVzGAcgAygJEhQKDG1heF9hdHRlbXB0cxgIIAEoBRIXCg9pZGVtcG90ZW5jeV9rZXkYCSABKAkSNAoRZXhwZWN0ZWRfZHVyYXRpb24YCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CBgoEdGFzayJWChZCYXRjaENyZWF0ZUpvYnNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMSKAoEam9icxgCIAMoCzIaLndoYXRzbmV4dC52MS5CYXRjaEpvYlNwZWMiKgoXQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2USDwoHam9iX2lkcxgBIAMoAyIbCg1HZXRKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIjAKDkdldEpvYlJlc3BvbnNlEh4KA2pvYhgBIAEoCzIRLndoYXRzbmV4dC52MS5Kb2IinAEKD0xpc3RKb2JzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEikKCHN0YXR1c2VzGAIgAygOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxIRCgl0YXNrX25hbWUYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSEAoIc3dlZXBfaWQYBiABKAMiTAoQTGlzdEpvYnNSZXNwb25zZRIfCgRqb2JzGAEgAygLMhEud2hhdHNuZXh0LnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFQoGSm9iSWRzEgsKA2lkcxgBIAMoAyKZAQoQVXBkYXRlSm9iUmVxdWVzdBIKCgJpZBgBIAEoAxIVCghwcmlvcml0eRgCIAEoBUgAiAEBEisKCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKCmRlcGVuZHNfb24YBCABKAsyFC53aGF0c25leHQudjEuSm9iSWRzQgsKCV9wcmlvcml0eSIzChFVcGRhdGVKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIh4KEERlbGV0ZUpvYlJlcXVlc3QSCgoCaWQYASABKAMiEwoRRGVsZXRlSm9iUmVzcG9uc2UiHQoPUmV0cnlKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIk0KEFJldHJ5Sm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIZChF1bmJsb2NrZWRfam9iX2lkcxgCIAMoAyIuChBDYW5jZWxKb2JSZXF1ZXN0EgoKAmlkGAEgASgDEg4KBnJlYXNvbhgCIAEoCSJMChFDYW5jZWxKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEhcKD2Jsb2NrZWRfam9iX2lkcxgCIAMoAyInChlHZXRKb2JEZXBlbmRlbmNpZXNSZXF1ZXN0EgoKAmlkGAEgASgDIlIKDUpvYkRlcGVuZGVuY3kSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy53aGF0c25leHQudjEuSm9iU3RhdHVzInoKGkdldEpvYkRlcGVuZGVuY2llc1Jlc3BvbnNlEjEKDGRlcGVuZGVuY2llcxgBIAMoCzIbLndoYXRzbmV4dC52MS5Kb2JEZXBlbmRlbmN5EhUKDWFsbF9jb21wbGV0ZWQYAiABKAgSEgoKaGFzX2ZhaWxlZBgDIAEoCCInChFDbGVhclF1ZXVlUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDIiUKEkNsZWFyUXVldWVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIioKFEdldFF1ZXVlU3RhdHNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMi0wEKFUdldFF1ZXVlU3RhdHNSZXNwb25zZRIPCgdwZW5kaW5nGAEgASgDEg4KBnF1ZXVlZBgCIAEoAxIPCgdydW5uaW5nGAMgASgDEhEKCWNvbXBsZXRlZBgEIAEoAxIOCgZmYWlsZWQYBSABKAMSDwoHYmxvY2tlZBgGIAEoAxIRCgljYW5jZWxsZWQYByABKAMSDQoFdG90YWwYCCABKAMSFgoOYWN0aXZlX3dvcmtlcnMYCSABKAUSGgoScmVnaXN0ZXJlZF93b3JrZXJzGAogASgFIkQKEFdhdGNoSm9ic1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIcChRjb25maXJtX3N1YnNjcmlwdGlvbhgCIAEoCCJdChFXYXRjaEpvYnNSZXNwb25zZRIoCgR0eXBlGAEgASgOMhoud2hhdHNuZXh0LnYxLkpvYkV2ZW50VHlwZRIeCgNqb2IYAiABKAsyES53aGF0c25leHQudjEuSm9iIlcKC091dHB1dENodW5rEioKBnN0cmVhbRgBIAEoDjIaLndoYXRzbmV4dC52MS5PdXRwdXRTdHJlYW0SDAoEdGV4dBgCIAEoCRIOCgZvZmZzZXQYAyABKAMiawoTR2V0Sm9iT3V0cHV0UmVxdWVzdBIOCgZqb2JfaWQYASABKAMSDwoHYXR0ZW1wdBgCIAEoBRIOCgZvZmZzZXQYAyABKAMSEAoIZnJvbV9lbmQYBCABKAgSEQoJbWF4X2J5dGVzGAUgASgFIoQBChRHZXRKb2JPdXRwdXRSZXNwb25zZRIPCgdhdHRlbXB0GAEgASgFEikKBmNodW5rcxgCIAMoCzIZLndoYXRzbmV4dC52MS5PdXRwdXRDaHVuaxITCgtuZXh0X29mZnNldBgDIAEoAxIMCgRzaXplGAQgASgDEg0KBWVuZGVkGAUgASgIIl0KFkZvbGxvd0pvYk91dHB1dFJlcXVlc3QSDgoGam9iX2lkGAEgASgDEg8KB2F0dGVtcHQYAiABKAUSDgoGb2Zmc2V0GAMgASgDEhIKCnRhaWxfYnl0ZXMYBCABKAMiagoXRm9sbG93Sm9iT3V0cHV0UmVzcG9uc2USDwoHYXR0ZW1wdBgBIAEoBRIpCgZjaHVua3MYAiADKAsyGS53aGF0c25leHQudjEuT3V0cHV0Q2h1bmsSEwoLbmV4dF9vZmZzZXQYAyABKAMqnAIKDkF0dGVtcHRPdXRjb21lEh8KG0FUVEVNUFRfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhsKF0FUVEVNUFRfT1VUQ09NRV9DTEFJTUVEEAESGwoXQVRURU1QVF9PVVRDT01FX1JVTk5JTkcQAhIdChlBVFRFTVBUX09VVENPTUVfQ09NUExFVEVEEAMSGgoWQVRURU1QVF9PVVRDT01FX0ZBSUxFRBAEEhwKGEFUVEVNUFRfT1VUQ09NRV9SRUxFQVNFRBAFEhgKFEFUVEVNUFRfT1VUQ09NRV9MT1NUEAYSHQoZQVRURU1QVF9PVVRDT01FX0NBTkNFTExFRBAHEh0KGUFUVEVNUFRfT1VUQ09NRV9QUkVFTVBURUQQCCqhAQoMSm9iRXZlbnRUeXBlEh4KGkpPQl9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWSk9CX0VWRU5UX1RZUEVfQ1JFQVRFRBABEhoKFkpPQl9FVkVOVF9UWVBFX1VQREFURUQQAhIaChZKT0JfRVZFTlRfVFlQRV9ERUxFVEVEEAMSHQoZSk9CX0VWRU5UX1RZUEVfU1VCU0NSSUJFRBAEKpcBCgxPdXRwdXRTdHJlYW0SHQoZT1VUUFVUX1NUUkVBTV9VTlNQRUNJRklFRBAAEhgKFE9VVFBVVF9TVFJFQU1fU1RET1VUEAESGAoUT1VUUFVUX1NUUkVBTV9TVERFUlIQAhIYChRPVVRQVVRfU1RSRUFNX05PVElDRRADEhoKFk9VVFBVVF9TVFJFQU1fQ09NQklORUQQBDKaCgoKSm9iU2VydmljZRJMCglDcmVhdGVKb2ISHi53aGF0c25leHQudjEuQ3JlYXRlSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5DcmVhdGVKb2JSZXNwb25zZRJeCg9CYXRjaENyZWF0ZUpvYnMSJC53aGF0c25leHQudjEuQmF0Y2hDcmVhdGVKb2JzUmVxdWVzdBolLndoYXRzbmV4dC52MS5CYXRjaENyZWF0ZUpvYnNSZXNwb25zZRJICgZHZXRKb2ISGy53aGF0c25leHQudjEuR2V0Sm9iUmVxdWVzdBocLndoYXRzbmV4dC52MS5HZXRKb2JSZXNwb25zZSIDkAIBEk4KCExpc3RKb2JzEh0ud2hhdHNuZXh0LnYxLkxpc3RKb2JzUmVxdWVzdBoeLndoYXRzbmV4dC52MS5MaXN0Sm9ic1Jlc3BvbnNlIgOQAgESTAoJVXBkYXRlSm9iEh4ud2hhdHNuZXh0LnYxLlVwZGF0ZUpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuVXBkYXRlSm9iUmVzcG9uc2USTAoJRGVsZXRlSm9iEh4ud2hhdHNuZXh0LnYxLkRlbGV0ZUpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuRGVsZXRlSm9iUmVzcG9uc2USSQoIUmV0cnlKb2ISHS53aGF0c25leHQudjEuUmV0cnlKb2JSZXF1ZXN0Gh4ud2hhdHNuZXh0LnYxLlJldHJ5Sm9iUmVzcG9uc2USTAoJQ2FuY2VsSm9iEh4ud2hhdHNuZXh0LnYxLkNhbmNlbEpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuQ2FuY2VsSm9iUmVzcG9uc2USbAoSR2V0Sm9iRGVwZW5kZW5jaWVzEicud2hhdHNuZXh0LnYxLkdldEpvYkRlcGVuZGVuY2llc1JlcXVlc3QaKC53aGF0c25leHQudjEuR2V0Sm9iRGVwZW5kZW5jaWVzUmVzcG9uc2UiA5ACARJPCgpDbGVhclF1ZXVlEh8ud2hhdHNuZXh0LnYxLkNsZWFyUXVldWVSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkNsZWFyUXVldWVSZXNwb25zZRJdCg1HZXRRdWV1ZVN0YXRzEiIud2hhdHNuZXh0LnYxLkdldFF1ZXVlU3RhdHNSZXF1ZXN0GiMud2hhdHNuZXh0LnYxLkdldFF1ZXVlU3RhdHNSZXNwb25zZSIDkAIBEk4KCVdhdGNoSm9icxIeLndoYXRzbmV4dC52MS5XYXRjaEpvYnNSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLldhdGNoSm9ic1Jlc3BvbnNlMAESYwoPTGlzdEpvYkF0dGVtcHRzEiQud2hhdHNuZXh0LnYxLkxpc3RKb2JBdHRlbXB0c1JlcXVlc3QaJS53aGF0c25leHQudjEuTGlzdEpvYkF0dGVtcHRzUmVzcG9uc2UiA5ACARJaCgxHZXRKb2JPdXRwdXQSIS53aGF0c25leHQudjEuR2V0Sm9iT3V0cHV0UmVxdWVzdBoiLndoYXRzbmV4dC52MS5HZXRKb2JPdXRwdXRSZXNwb25zZSIDkAIBEmAKD0ZvbGxvd0pvYk91dHB1dBIkLndoYXRzbmV4dC52MS5Gb2xsb3dKb2JPdXRwdXRSZXF1ZXN0GiUud2hhdHNuZXh0LnYxLkZvbGxvd0pvYk91dHB1dFJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_whatsnext_v1_common]);
 
 /**
  * @generated from message whatsnext.v1.Job
@@ -1090,6 +1090,196 @@ export const WatchJobsResponseSchema: GenMessage<WatchJobsResponse> = /*@__PURE_
   messageDesc(file_whatsnext_v1_job, 30);
 
 /**
+ * A piece of an attempt's output.
+ *
+ * @generated from message whatsnext.v1.OutputChunk
+ */
+export type OutputChunk = Message<"whatsnext.v1.OutputChunk"> & {
+  /**
+   * @generated from field: whatsnext.v1.OutputStream stream = 1;
+   */
+  stream: OutputStream;
+
+  /**
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * Where the piece starts in the attempt's output, in bytes (UTF-8). Set by
+   * the server; ignored in AppendJobOutput.
+   *
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+};
+
+/**
+ * Describes the message whatsnext.v1.OutputChunk.
+ * Use `create(OutputChunkSchema)` to create a new message.
+ */
+export const OutputChunkSchema: GenMessage<OutputChunk> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 31);
+
+/**
+ * @generated from message whatsnext.v1.GetJobOutputRequest
+ */
+export type GetJobOutputRequest = Message<"whatsnext.v1.GetJobOutputRequest"> & {
+  /**
+   * @generated from field: int64 job_id = 1;
+   */
+  jobId: bigint;
+
+  /**
+   * The attempt's number (JobAttempt.number); 0 means the job's latest.
+   *
+   * @generated from field: int32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * The byte offset to read from: 0, or the next_offset of an earlier answer.
+   *
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+
+  /**
+   * True: read the last max_bytes of the output instead (offset is ignored).
+   *
+   * @generated from field: bool from_end = 4;
+   */
+  fromEnd: boolean;
+
+  /**
+   * 0 to 1048576; 0 means 262144. A page ends at a piece's end, so it may
+   * hold a little more.
+   *
+   * @generated from field: int32 max_bytes = 5;
+   */
+  maxBytes: number;
+};
+
+/**
+ * Describes the message whatsnext.v1.GetJobOutputRequest.
+ * Use `create(GetJobOutputRequestSchema)` to create a new message.
+ */
+export const GetJobOutputRequestSchema: GenMessage<GetJobOutputRequest> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 32);
+
+/**
+ * @generated from message whatsnext.v1.GetJobOutputResponse
+ */
+export type GetJobOutputResponse = Message<"whatsnext.v1.GetJobOutputResponse"> & {
+  /**
+   * The attempt read; 0 when the job has none yet.
+   *
+   * @generated from field: int32 attempt = 1;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: repeated whatsnext.v1.OutputChunk chunks = 2;
+   */
+  chunks: OutputChunk[];
+
+  /**
+   * Where the next page starts.
+   *
+   * @generated from field: int64 next_offset = 3;
+   */
+  nextOffset: bigint;
+
+  /**
+   * The attempt's output size so far: the offset after its last byte.
+   *
+   * @generated from field: int64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * True once the attempt has ended: no output will be added to it.
+   *
+   * @generated from field: bool ended = 5;
+   */
+  ended: boolean;
+};
+
+/**
+ * Describes the message whatsnext.v1.GetJobOutputResponse.
+ * Use `create(GetJobOutputResponseSchema)` to create a new message.
+ */
+export const GetJobOutputResponseSchema: GenMessage<GetJobOutputResponse> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 33);
+
+/**
+ * @generated from message whatsnext.v1.FollowJobOutputRequest
+ */
+export type FollowJobOutputRequest = Message<"whatsnext.v1.FollowJobOutputRequest"> & {
+  /**
+   * @generated from field: int64 job_id = 1;
+   */
+  jobId: bigint;
+
+  /**
+   * The attempt's number; 0 means the job's latest (waiting for one if it has none).
+   *
+   * @generated from field: int32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * The byte offset to start from.
+   *
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+
+  /**
+   * When set, start this many bytes before the end of what exists instead of at offset.
+   *
+   * @generated from field: int64 tail_bytes = 4;
+   */
+  tailBytes: bigint;
+};
+
+/**
+ * Describes the message whatsnext.v1.FollowJobOutputRequest.
+ * Use `create(FollowJobOutputRequestSchema)` to create a new message.
+ */
+export const FollowJobOutputRequestSchema: GenMessage<FollowJobOutputRequest> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 34);
+
+/**
+ * @generated from message whatsnext.v1.FollowJobOutputResponse
+ */
+export type FollowJobOutputResponse = Message<"whatsnext.v1.FollowJobOutputResponse"> & {
+  /**
+   * @generated from field: int32 attempt = 1;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: repeated whatsnext.v1.OutputChunk chunks = 2;
+   */
+  chunks: OutputChunk[];
+
+  /**
+   * Where the output sent so far ends: a new follow from here misses nothing.
+   *
+   * @generated from field: int64 next_offset = 3;
+   */
+  nextOffset: bigint;
+};
+
+/**
+ * Describes the message whatsnext.v1.FollowJobOutputResponse.
+ * Use `create(FollowJobOutputResponseSchema)` to create a new message.
+ */
+export const FollowJobOutputResponseSchema: GenMessage<FollowJobOutputResponse> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 35);
+
+/**
  * How an attempt ended.
  *
  * @generated from enum whatsnext.v1.AttemptOutcome
@@ -1194,6 +1384,51 @@ export enum JobEventType {
  */
 export const JobEventTypeSchema: GenEnum<JobEventType> = /*@__PURE__*/
   enumDesc(file_whatsnext_v1_job, 1);
+
+/**
+ * Which stream a piece of a job's output came from.
+ *
+ * @generated from enum whatsnext.v1.OutputStream
+ */
+export enum OutputStream {
+  /**
+   * @generated from enum value: OUTPUT_STREAM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: OUTPUT_STREAM_STDOUT = 1;
+   */
+  STDOUT = 1,
+
+  /**
+   * @generated from enum value: OUTPUT_STREAM_STDERR = 2;
+   */
+  STDERR = 2,
+
+  /**
+   * Not the job's own output: a note on what is missing (output the worker
+   * dropped while the server was slow or away, or that the server's cap or
+   * retention removed).
+   *
+   * @generated from enum value: OUTPUT_STREAM_NOTICE = 3;
+   */
+  NOTICE = 3,
+
+  /**
+   * The output tail a worker that did not stream its output gave with
+   * FinishJob: stdout and stderr together.
+   *
+   * @generated from enum value: OUTPUT_STREAM_COMBINED = 4;
+   */
+  COMBINED = 4,
+}
+
+/**
+ * Describes the enum whatsnext.v1.OutputStream.
+ */
+export const OutputStreamSchema: GenEnum<OutputStream> = /*@__PURE__*/
+  enumDesc(file_whatsnext_v1_job, 2);
 
 /**
  * JobService submits, inspects and steers jobs of a project's queue.
@@ -1320,6 +1555,30 @@ export const JobService: GenService<{
     methodKind: "unary";
     input: typeof ListJobAttemptsRequestSchema;
     output: typeof ListJobAttemptsResponseSchema;
+  },
+  /**
+   * GetJobOutput reads a page of one attempt's output (stdout and stderr as
+   * its worker sent them while it ran), from a byte offset or from the end.
+   *
+   * @generated from rpc whatsnext.v1.JobService.GetJobOutput
+   */
+  getJobOutput: {
+    methodKind: "unary";
+    input: typeof GetJobOutputRequestSchema;
+    output: typeof GetJobOutputResponseSchema;
+  },
+  /**
+   * FollowJobOutput sends an attempt's output from an offset, then its new
+   * output as the worker sends it, and ends once the attempt has ended and
+   * everything was sent. With attempt 0 it waits for the job's first attempt
+   * when it has none yet.
+   *
+   * @generated from rpc whatsnext.v1.JobService.FollowJobOutput
+   */
+  followJobOutput: {
+    methodKind: "server_streaming";
+    input: typeof FollowJobOutputRequestSchema;
+    output: typeof FollowJobOutputResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_whatsnext_v1_job, 0);

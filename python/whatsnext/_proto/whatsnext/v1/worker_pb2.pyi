@@ -8,6 +8,28 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AppendJobOutputRequest(_message.Message):
+    __slots__ = ["attempt", "chunks", "job_id", "seq", "worker_id"]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    chunks: _containers.RepeatedCompositeFieldContainer[_job_pb2.OutputChunk]
+    job_id: int
+    seq: int
+    worker_id: str
+    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., attempt: _Optional[int] = ..., seq: _Optional[int] = ..., chunks: _Optional[_Iterable[_Union[_job_pb2.OutputChunk, _Mapping]]] = ...) -> None: ...
+
+class AppendJobOutputResponse(_message.Message):
+    __slots__ = ["duplicate", "size"]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    duplicate: bool
+    size: int
+    def __init__(self, size: _Optional[int] = ..., duplicate: bool = ...) -> None: ...
+
 class DeactivateWorkerRequest(_message.Message):
     __slots__ = ["worker_id"]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -267,6 +289,110 @@ class StartJobsResponse(_message.Message):
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[JobResult]
     def __init__(self, results: _Optional[_Iterable[_Union[JobResult, _Mapping]]] = ...) -> None: ...
+
+class WorkCapacity(_message.Message):
+    __slots__ = ["accelerators", "available_time", "cpu", "cpu_per_job_floor", "jobs", "remaining_jobs"]
+    ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CPU_FIELD_NUMBER: _ClassVar[int]
+    CPU_PER_JOB_FLOOR_FIELD_NUMBER: _ClassVar[int]
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_JOBS_FIELD_NUMBER: _ClassVar[int]
+    accelerators: int
+    available_time: _duration_pb2.Duration
+    cpu: int
+    cpu_per_job_floor: int
+    jobs: int
+    remaining_jobs: int
+    def __init__(self, jobs: _Optional[int] = ..., cpu: _Optional[int] = ..., accelerators: _Optional[int] = ..., cpu_per_job_floor: _Optional[int] = ..., available_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., remaining_jobs: _Optional[int] = ...) -> None: ...
+
+class WorkJobs(_message.Message):
+    __slots__ = ["jobs", "num_pending"]
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    NUM_PENDING_FIELD_NUMBER: _ClassVar[int]
+    jobs: _containers.RepeatedCompositeFieldContainer[_job_pb2.Job]
+    num_pending: int
+    def __init__(self, jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., num_pending: _Optional[int] = ...) -> None: ...
+
+class WorkOpen(_message.Message):
+    __slots__ = ["capacity", "project_id", "project_name", "running", "start_on_claim", "worker_id"]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    START_ON_CLAIM_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    capacity: WorkCapacity
+    project_id: int
+    project_name: str
+    running: _containers.RepeatedScalarFieldContainer[int]
+    start_on_claim: bool
+    worker_id: str
+    def __init__(self, worker_id: _Optional[str] = ..., project_id: _Optional[int] = ..., project_name: _Optional[str] = ..., running: _Optional[_Iterable[int]] = ..., start_on_claim: bool = ..., capacity: _Optional[_Union[WorkCapacity, _Mapping]] = ...) -> None: ...
+
+class WorkOpened(_message.Message):
+    __slots__ = ["lease_seconds", "worker"]
+    LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_FIELD_NUMBER: _ClassVar[int]
+    lease_seconds: int
+    worker: Worker
+    def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
+
+class WorkRelease(_message.Message):
+    __slots__ = ["checkpoint", "job_id", "preempted", "reason"]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    PREEMPTED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: str
+    job_id: int
+    preempted: bool
+    reason: str
+    def __init__(self, job_id: _Optional[int] = ..., reason: _Optional[str] = ..., preempted: bool = ..., checkpoint: _Optional[str] = ...) -> None: ...
+
+class WorkRequest(_message.Message):
+    __slots__ = ["capacity", "finish", "open", "ref", "release", "start"]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    FINISH_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    capacity: WorkCapacity
+    finish: JobOutcome
+    open: WorkOpen
+    ref: int
+    release: WorkRelease
+    start: JobStart
+    def __init__(self, open: _Optional[_Union[WorkOpen, _Mapping]] = ..., capacity: _Optional[_Union[WorkCapacity, _Mapping]] = ..., start: _Optional[_Union[JobStart, _Mapping]] = ..., finish: _Optional[_Union[JobOutcome, _Mapping]] = ..., release: _Optional[_Union[WorkRelease, _Mapping]] = ..., ref: _Optional[int] = ...) -> None: ...
+
+class WorkResponse(_message.Message):
+    __slots__ = ["cancelled", "jobs", "opened", "released", "result"]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    cancelled: _job_pb2.JobIds
+    jobs: WorkJobs
+    opened: WorkOpened
+    released: _job_pb2.JobIds
+    result: WorkResult
+    def __init__(self, opened: _Optional[_Union[WorkOpened, _Mapping]] = ..., jobs: _Optional[_Union[WorkJobs, _Mapping]] = ..., cancelled: _Optional[_Union[_job_pb2.JobIds, _Mapping]] = ..., result: _Optional[_Union[WorkResult, _Mapping]] = ..., released: _Optional[_Union[_job_pb2.JobIds, _Mapping]] = ...) -> None: ...
+
+class WorkResult(_message.Message):
+    __slots__ = ["error_code", "error_message", "job", "job_id", "ref"]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    error_code: str
+    error_message: str
+    job: _job_pb2.Job
+    job_id: int
+    ref: int
+    def __init__(self, ref: _Optional[int] = ..., job_id: _Optional[int] = ..., job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
 
 class Worker(_message.Message):
     __slots__ = ["active", "available_accelerators", "available_cpu", "create_time", "description", "entity", "id", "job_ids", "last_heartbeat_time", "name"]

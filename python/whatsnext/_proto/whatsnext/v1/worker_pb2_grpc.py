@@ -75,6 +75,16 @@ class WorkerServiceStub(object):
                 request_serializer=whatsnext_dot_v1_dot_worker__pb2.ReleaseJobRequest.SerializeToString,
                 response_deserializer=whatsnext_dot_v1_dot_worker__pb2.ReleaseJobResponse.FromString,
                 )
+        self.Work = channel.stream_stream(
+                '/whatsnext.v1.WorkerService/Work',
+                request_serializer=whatsnext_dot_v1_dot_worker__pb2.WorkRequest.SerializeToString,
+                response_deserializer=whatsnext_dot_v1_dot_worker__pb2.WorkResponse.FromString,
+                )
+        self.AppendJobOutput = channel.unary_unary(
+                '/whatsnext.v1.WorkerService/AppendJobOutput',
+                request_serializer=whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputRequest.SerializeToString,
+                response_deserializer=whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputResponse.FromString,
+                )
 
 
 class WorkerServiceServicer(object):
@@ -164,6 +174,32 @@ class WorkerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Work(self, request_iterator, context):
+        """Work is a worker's whole conversation on one stream (HTTP/2: gRPC or
+        Connect): it opens with its id, project and free resources, grants
+        credit for more jobs, and reports starts, finishes and releases as
+        messages; the server pushes claimed jobs as soon as they exist and the
+        cancellation of a held job at once. While the stream is open the
+        worker's leases are kept alive (no Heartbeat needed); when it breaks they
+        follow the lease rules, and a worker that opens a new stream within its
+        lease, naming the jobs it still runs, keeps them. The unary RPCs above
+        stay for clients that cannot stream.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AppendJobOutput(self, request, context):
+        """AppendJobOutput adds to the output of a claimed or running attempt, by
+        the worker holding the job. Sends are numbered per attempt (seq from 1,
+        increasing); a send whose seq is not above the last one stored is
+        answered without storing it again, so a worker may repeat a send whose
+        answer it lost.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -226,6 +262,16 @@ def add_WorkerServiceServicer_to_server(servicer, server):
                     servicer.ReleaseJob,
                     request_deserializer=whatsnext_dot_v1_dot_worker__pb2.ReleaseJobRequest.FromString,
                     response_serializer=whatsnext_dot_v1_dot_worker__pb2.ReleaseJobResponse.SerializeToString,
+            ),
+            'Work': grpc.stream_stream_rpc_method_handler(
+                    servicer.Work,
+                    request_deserializer=whatsnext_dot_v1_dot_worker__pb2.WorkRequest.FromString,
+                    response_serializer=whatsnext_dot_v1_dot_worker__pb2.WorkResponse.SerializeToString,
+            ),
+            'AppendJobOutput': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppendJobOutput,
+                    request_deserializer=whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputRequest.FromString,
+                    response_serializer=whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -439,5 +485,39 @@ class WorkerService(object):
         return grpc.experimental.unary_unary(request, target, '/whatsnext.v1.WorkerService/ReleaseJob',
             whatsnext_dot_v1_dot_worker__pb2.ReleaseJobRequest.SerializeToString,
             whatsnext_dot_v1_dot_worker__pb2.ReleaseJobResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def Work(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(request_iterator, target, '/whatsnext.v1.WorkerService/Work',
+            whatsnext_dot_v1_dot_worker__pb2.WorkRequest.SerializeToString,
+            whatsnext_dot_v1_dot_worker__pb2.WorkResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def AppendJobOutput(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/whatsnext.v1.WorkerService/AppendJobOutput',
+            whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputRequest.SerializeToString,
+            whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
