@@ -10,7 +10,7 @@ import { WorkerRuntime, type WorkerEvent } from "../worker/worker.js";
 import { formatterSettings, resolveWorkerSettings, workerInputFromFile, WorkerSettingsError, type WorkerSettingsInput } from "../worker/worker-settings.js";
 import type { CliContext } from "./cli-context.js";
 import { jsonReplacer } from "./cli-context.js";
-import { collectParam } from "./flag-values.js";
+import { collectParam, parsePositive } from "./flag-values.js";
 import { UsageError } from "./usage-error.js";
 
 interface WorkerFlags extends WorkerSettingsInput {
@@ -19,6 +19,7 @@ interface WorkerFlags extends WorkerSettingsInput {
   grace?: string;
   heartbeat?: string;
   quiet?: boolean;
+  outputBuffer?: number;
 }
 
 /** Adds `worker`. */
@@ -40,6 +41,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .option("--wait <seconds>", "how long each FetchJob waits for work (0 to 60)")
     .option("--grace <seconds>", "on SIGINT/SIGTERM, how long running jobs may finish before being stopped and released")
     .option("--heartbeat <seconds>", "heartbeat interval (default: what the server asks for)")
+    .option("--output-buffer <bytes>", "a job's output held while the server does not take it (default 8 MiB); past it the oldest lines are dropped, with a notice", parsePositive("--output-buffer"))
     .option("-q, --quiet", "log only errors")
     .action(async (flags: WorkerFlags) => {
       const file = ctx.configFile?.config;
@@ -76,6 +78,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         waitSeconds: settings.waitSeconds,
         graceMs: settings.graceMs,
         heartbeatSeconds: settings.heartbeatSeconds,
+        outputBufferBytes: flags.outputBuffer,
         onEvent: log,
       });
       if (!ctx.json && !flags.quiet) {

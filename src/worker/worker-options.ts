@@ -40,6 +40,8 @@ export interface WorkerOptions {
   deactivateOnStop?: boolean;
   /** The environment jobs start from (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Output of a job held while the server does not take it (output-shipper.ts); default 8 MiB. */
+  outputBufferBytes?: number;
   /** Receives what happens, for logs and tests. */
   onEvent?: (event: WorkerEvent) => void;
 }

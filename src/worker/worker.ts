@@ -15,6 +15,7 @@ import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
 import { lastUtf8Bytes } from "../utf8-tail.js";
 import type { JobForFormatting, RunOutcome } from "./formatters/types.js";
 import { HeartbeatLoop } from "./heartbeat-loop.js";
+import { shipJobOutput } from "./output-shipper.js";
 import { environmentWith } from "./process-runner.js";
 import { describeError, isFatal, reportWithRetries } from "./reporting-call.js";
 import { ResourcePool, type Allocation } from "./resources.js";
@@ -221,10 +222,12 @@ export class WorkerRuntime {
     if (o.setCudaVisibleDevices && o.acceleratorIds !== undefined) additions.CUDA_VISIBLE_DEVICES = allocation.accelerators.join(",");
     let started: Promise<void> = Promise.resolve();
     let outcome: RunOutcome;
+    const output = shipJobOutput(o.client, this.workerId, job, { bufferBytes: o.outputBufferBytes, onProblem: (message) => this.emit({ type: "error", jobId: job.id, message }) });
     try {
       outcome = await o.formatter.run(toFormatterJob(job), {
         env: environmentWith(additions, o.env ?? process.env),
         signal: entry.abort.signal,
+        onOutput: output && ((chunk, stream) => output.push(chunk, stream)),
         onSchedulerState: (state) => this.emit({ type: "scheduler-state", jobId: job.id, ...state }),
         onStarted: (display) => {
           this.emit({ type: "started", jobId: job.id, command: display, accelerators: allocation.accelerators });
@@ -243,6 +246,8 @@ export class WorkerRuntime {
     } catch (err) {
       outcome = { success: false, exitCode: null, message: `worker error: ${describeError(err)}`, outputTail: "", command: "", aborted: false };
     }
+    // The attempt's output is all on the server before it ends (or FinishJob's tail stands for the rest).
+    await output?.close();
     await started;
     if (entry.lost) {
       this.summary.cancelled += 1;

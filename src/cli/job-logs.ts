@@ -1,0 +1,154 @@
+/**
+ * `whatsnext jobs logs ID [--attempt N] [-f] [--tail N] [--stream S]`: a job's
+ * output as its worker sent it, and with --follow what follows, live, until
+ * the attempt ends. The job's stdout goes to stdout and its stderr to stderr
+ * (red on a terminal), so both stay apart in a pipe; notices of what is
+ * missing go to stderr in brackets. With --stream only that stream is shown,
+ * on stdout. With --json every piece is one JSON line.
+ */
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { OutputStream, type OutputChunk } from "../../gen/whatsnext/v1/job_pb.js";
+import type { CliContext } from "./cli-context.js";
+import { parseCount, parseId, parsePositive } from "./flag-values.js";
+
+/** How much --tail reads from the end to find its lines. */
+const TAIL_READ_BYTES = 1024 * 1024;
+
+interface LogsFlags {
+  attempt?: number;
+  follow?: boolean;
+  tail?: number;
+  stream?: "stdout" | "stderr";
+}
+
+/** Adds `logs` to the `jobs` group. */
+export function registerJobLogsCommand(jobs: Command, ctx: CliContext): void {
+  jobs
+    .command("logs")
+    .description("a job's output (stdout to stdout, stderr to stderr); --follow shows it live while the job runs")
+    .argument("<id>", "job id", parseId("job id"))
+    .option("--attempt <n>", "which attempt (1 for the first; default: the latest)", parsePositive("--attempt"))
+    .option("-f, --follow", "keep showing output as it is produced, until the attempt ends (Ctrl-C stops)")
+    .option("--tail <n>", "start with the last N lines", parseCount("--tail"))
+    .option("--stream <name>", "only stdout or only stderr (written to stdout)", parseStream)
+    .action(async (id: bigint, flags: LogsFlags) => {
+      const out = new OutputWriter(ctx.json, flags.stream);
+      let attempt = flags.attempt ?? 0;
+      let offset = 0n;
+      if (flags.tail !== undefined) {
+        const page = await ctx.client.jobs.getJobOutput({ jobId: id, attempt, fromEnd: true, maxBytes: TAIL_READ_BYTES });
+        attempt = page.attempt;
+        out.write(page.attempt, lastLines(page.chunks, flags.tail));
+        offset = page.nextOffset;
+      } else if (!flags.follow) {
+        // Page through what exists.
+        for (;;) {
+          const page = await ctx.client.jobs.getJobOutput({ jobId: id, attempt, offset });
+          attempt = page.attempt;
+          out.write(page.attempt, page.chunks);
+          if (page.nextOffset === offset || page.nextOffset >= page.size) break;
+          offset = page.nextOffset;
+        }
+      }
+      if (flags.follow) await follow(ctx, out, { jobId: id, attempt, offset });
+      out.end();
+    });
+}
+
+function parseStream(text: string): "stdout" | "stderr" {
+  if (text !== "stdout" && text !== "stderr") throw new InvalidArgumentError(`--stream must be stdout or stderr, got ${JSON.stringify(text)}`);
+  return text;
+}
+
+/** FollowJobOutput until the attempt ends or the user interrupts (exit 0 either way). */
+async function follow(ctx: CliContext, out: OutputWriter, from: { jobId: bigint; attempt: number; offset: bigint }): Promise<void> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    // A follow has no deadline: a six-hour job is followed for six hours.
+    for await (const msg of ctx.client.jobs.followJobOutput(from, { signal: abort.signal, timeoutMs: 0 })) out.write(msg.attempt, msg.chunks);
+  } catch (err) {
+    if (!abort.signal.aborted) throw err;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
+/** The pieces holding the last n lines (a final newline does not start a line). */
+export function lastLines(chunks: readonly OutputChunk[], n: number): OutputChunk[] {
+  if (n === 0) return [];
+  let newlines = 0;
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const c = chunks[i]!;
+    let at = c.text.length;
+    if (i === chunks.length - 1 && c.text.endsWith("\n")) at--;
+    for (;;) {
+      at = c.text.lastIndexOf("\n", at - 1);
+      if (at < 0) break;
+      if (++newlines === n) return [{ ...c, text: c.text.slice(at + 1) }, ...chunks.slice(i + 1)];
+    }
+  }
+  return [...chunks];
+}
+
+/** Writes pieces where they belong, keeping notices on lines of their own. */
+class OutputWriter {
+  private readonly color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+  /** Whether the last text written to each of our streams ended a line. */
+  private atLineStart = { stdout: true, stderr: true };
+
+  constructor(
+    private readonly json: boolean,
+    private readonly only: "stdout" | "stderr" | undefined,
+  ) {}
+
+  write(attempt: number, chunks: readonly OutputChunk[]): void {
+    for (const c of chunks) {
+      if (c.text === "") continue;
+      if (this.json) {
+        process.stdout.write(`${JSON.stringify({ attempt, stream: streamName(c.stream), offset: c.offset.toString(), text: c.text })}\n`);
+        continue;
+      }
+      if (c.stream === OutputStream.NOTICE) {
+        this.emit("stderr", `${this.atLineStart.stderr ? "" : "\n"}${this.color ? `\u001b[33m${c.text}\u001b[0m` : c.text}\n`);
+        continue;
+      }
+      if (this.only !== undefined) {
+        if (c.stream === (this.only === "stdout" ? OutputStream.STDOUT : OutputStream.STDERR)) this.emit("stdout", c.text);
+        continue;
+      }
+      if (c.stream === OutputStream.STDERR) this.emit("stderr", this.color ? `\u001b[31m${c.text}\u001b[0m` : c.text, c.text);
+      else this.emit("stdout", c.text);
+    }
+  }
+
+  /** Ends an unfinished last line, so the shell prompt starts on its own. */
+  end(): void {
+    if (this.json) return;
+    if (!this.atLineStart.stdout && process.stdout.isTTY) process.stdout.write("\n");
+  }
+
+  private emit(to: "stdout" | "stderr", text: string, plain = text): void {
+    (to === "stdout" ? process.stdout : process.stderr).write(text);
+    this.atLineStart[to] = plain.endsWith("\n");
+  }
+}
+
+function streamName(s: OutputStream): string {
+  switch (s) {
+    case OutputStream.STDOUT:
+      return "stdout";
+    case OutputStream.STDERR:
+      return "stderr";
+    case OutputStream.NOTICE:
+      return "notice";
+    case OutputStream.COMBINED:
+      return "combined";
+    default:
+      return "unspecified";
+  }
+}
