@@ -1,0 +1,239 @@
+/**
+ * A job's output, live and whole: workers append it while the job runs, the
+ * server keeps each attempt's own (head and tail past the cap, with a notice
+ * between), readers page through it and followers get it as it comes, over a
+ * real server and real clients on the database under test (DATABASE_URL or
+ * the embedded one), the CLI and the CLI worker included.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Code } from "@connectrpc/connect";
+import { JobStatus, Role } from "../gen/whatsnext/v1/common_pb.js";
+import { JobService, OutputStream, type OutputChunk } from "../gen/whatsnext/v1/job_pb.js";
+import { KeyService } from "../gen/whatsnext/v1/key_pb.js";
+import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
+import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
+import { WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
+import { loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { startServer, type RunningServer } from "../src/server/server.js";
+import { rejectsWith } from "./support/assertions.js";
+import { eventually, queueFixture, uniqueName } from "./support/queue-fixtures.js";
+import { startCli } from "./support/run-cli.js";
+import { createTestDatabase, startTestServer, transportFor, type TestServer } from "./support/test-server.js";
+import { createClient, type Client } from "@connectrpc/connect";
+import { testSecret } from "./security/security-fixture.js";
+
+const CAP = 4096;
+
+/** The text of pieces, notices shown as ⟨notice⟩. */
+function joined(chunks: readonly OutputChunk[], notices = true): string {
+  return chunks.map((c) => (c.stream === OutputStream.NOTICE ? (notices ? `⟨${c.text}⟩` : "") : c.text)).join("");
+}
+
+/** Every page of an attempt's output. */
+async function readAll(jobs: Client<typeof JobService>, jobId: bigint, attempt = 0) {
+  const chunks: OutputChunk[] = [];
+  let offset = 0n;
+  let last;
+  for (;;) {
+    last = await jobs.getJobOutput({ jobId, attempt, offset, maxBytes: 1000 });
+    chunks.push(...last.chunks);
+    if (last.nextOffset === offset || last.nextOffset >= last.size) break;
+    offset = last.nextOffset;
+  }
+  return { chunks, attempt: last.attempt, ended: last.ended, size: last.size };
+}
+
+/** A bash script in a fresh folder; returns its path. */
+function script(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "wn-output-"));
+  const path = join(dir, "job.sh");
+  writeFileSync(path, `#!/usr/bin/env bash\nset -u\n${body}\n`, { mode: 0o755 });
+  return path;
+}
+
+describe("job output over the API", () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ WHATSNEXT_JOB_OUTPUT_MAX_BYTES: String(CAP), WHATSNEXT_RETRY_BACKOFF_SECONDS: "0", WHATSNEXT_REAPER_INTERVAL_MS: "50", WHATSNEXT_JOB_OUTPUT_RETENTION: "1s" });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it("keeps the head and the tail past the cap, with a notice of exactly what was left out; a repeated send is stored once", async () => {
+    const f = await queueFixture(t, "connect", "cap");
+    const jobId = await f.createJob();
+    const workerId = await f.registerWorker();
+    const [job] = (await f.workers.fetchJob({ workerId, project: { case: "projectId", value: f.project.id } })).jobs;
+    assert.equal(job!.runs, 1);
+    const lines = Array.from({ length: 400 }, (_, i) => `line ${String(i).padStart(4, "0")} ${"x".repeat(20)}\n`);
+    let seq = 0n;
+    for (let i = 0; i < lines.length; i += 10) {
+      seq += 1n;
+      const chunks = lines.slice(i, i + 10).map((text, k) => ({ stream: k % 5 === 4 ? OutputStream.STDERR : OutputStream.STDOUT, text }));
+      const r = await f.workers.appendJobOutput({ jobId, workerId, attempt: 1, seq, chunks });
+      assert.equal(r.duplicate, false);
+    }
+    const again = await f.workers.appendJobOutput({ jobId, workerId, attempt: 1, seq, chunks: [{ stream: OutputStream.STDOUT, text: "again\n" }] });
+    assert.equal(again.duplicate, true);
+
+    const whole = lines.join("");
+    const read = await readAll(f.jobs, jobId);
+    assert.equal(read.size, BigInt(Buffer.byteLength(whole)));
+    const notices = read.chunks.filter((c) => c.stream === OutputStream.NOTICE);
+    assert.equal(notices.length, 1, "one hole, between head and tail");
+    const left = Number(/(\d+) bytes of output left out/.exec(notices[0]!.text)?.[1]);
+    const text = joined(read.chunks, false);
+    assert.equal(text.length + left, whole.length, "the notice counts exactly what is missing");
+    assert.ok(whole.startsWith(text.slice(0, 1000)), "the head is the start of the output");
+    assert.ok(whole.endsWith(text.slice(-1000)), "the tail is the end of the output");
+    assert.ok(text.length <= CAP + 10 * 32, `about the cap is kept (${text.length} bytes)`);
+    assert.ok(!text.includes("again"));
+    // stdout and stderr stay apart.
+    assert.ok(read.chunks.some((c) => c.stream === OutputStream.STDERR && /line 0004/.test(c.text)));
+    // From the end: the latest output.
+    const end = await f.jobs.getJobOutput({ jobId, fromEnd: true, maxBytes: 100 });
+    assert.ok(joined(end.chunks).endsWith(lines.at(-1)!));
+  });
+
+  it("keeps two attempts apart; an ended attempt takes no more output and only its holder may append", async () => {
+    const f = await queueFixture(t, "connect", "attempts");
+    const jobId = await f.createJob({ maxAttempts: 2 });
+    const workerId = await f.registerWorker();
+    const other = await f.registerWorker();
+    const project = { case: "projectId" as const, value: f.project.id };
+    assert.equal((await f.jobs.getJobOutput({ jobId })).attempt, 0, "no attempt yet: an empty page");
+
+    await f.workers.fetchJob({ workerId, project });
+    await f.workers.appendJobOutput({ jobId, workerId, attempt: 1, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "first try\n" }] });
+    await rejectsWith(f.workers.appendJobOutput({ jobId, workerId: other, attempt: 1, seq: 2n, chunks: [{ stream: OutputStream.STDOUT, text: "not mine\n" }] }), Code.FailedPrecondition, /does not hold/);
+    await f.workers.finishJob({ jobId, workerId, success: false, outputTail: "first try\n" });
+    await rejectsWith(f.workers.appendJobOutput({ jobId, workerId, attempt: 1, seq: 3n, chunks: [{ stream: OutputStream.STDOUT, text: "late\n" }] }), Code.FailedPrecondition, /has ended/);
+
+    const [second] = (await eventually("the retry's claim", async () => {
+      const r = await f.workers.fetchJob({ workerId, project });
+      return r.jobs.length > 0 ? r.jobs : undefined;
+    }));
+    assert.equal(second!.runs, 2);
+    await f.workers.appendJobOutput({ jobId, workerId, attempt: 2, seq: 1n, chunks: [{ stream: OutputStream.STDERR, text: "second try\n" }] });
+
+    assert.equal(joined((await readAll(f.jobs, jobId, 1)).chunks), "first try\n");
+    const latest = await readAll(f.jobs, jobId);
+    assert.equal(latest.attempt, 2);
+    assert.equal(latest.ended, false);
+    assert.equal(joined(latest.chunks), "second try\n");
+    await rejectsWith(f.jobs.getJobOutput({ jobId, attempt: 3 }), Code.NotFound, /attempt/);
+  });
+
+  it("follows an attempt from before its first claim to its end, woken by events", async () => {
+    const f = await queueFixture(t, "grpc-js", "follow");
+    const jobs = t.client(JobService, "grpc-js");
+    const jobId = await f.createJob();
+    const workerId = await f.registerWorker();
+    const received: OutputChunk[] = [];
+    let arrived: () => void = () => undefined;
+    const follow = (async () => {
+      for await (const msg of jobs.followJobOutput({ jobId })) {
+        received.push(...msg.chunks);
+        arrived();
+      }
+    })();
+    const next = (n: number) => new Promise<void>((resolve) => {
+      arrived = () => received.length >= n && resolve();
+      arrived();
+    });
+    await f.workers.fetchJob({ workerId, project: { case: "projectId", value: f.project.id }, start: true });
+    for (let i = 1; i <= 3; i++) {
+      await f.workers.appendJobOutput({ jobId, workerId, attempt: 1, seq: BigInt(i), chunks: [{ stream: OutputStream.STDOUT, text: `step ${i}\n` }] });
+      await next(i);
+      assert.equal(received.at(-1)!.text, `step ${i}\n`);
+    }
+    await f.workers.finishJob({ jobId, workerId, success: true });
+    await follow;
+    assert.equal(joined(received), "step 1\nstep 2\nstep 3\n");
+  });
+
+  it("falls back to FinishJob's tail for a worker that did not stream; output goes with its job and expires after retention", async () => {
+    const f = await queueFixture(t, "connect", "fallback");
+    const project = { case: "projectId" as const, value: f.project.id };
+    const workerId = await f.registerWorker();
+    const quiet = await f.createJob();
+    await f.workers.fetchJob({ workerId, project, start: true });
+    await f.workers.finishJob({ jobId: quiet, workerId, success: true, outputTail: "only the tail\n" });
+    const page = await f.jobs.getJobOutput({ jobId: quiet });
+    assert.deepEqual(page.chunks.map((c) => [c.stream, c.text]), [[OutputStream.COMBINED, "only the tail\n"]]);
+    assert.equal(page.ended, true);
+
+    const streamed = await f.createJob();
+    await f.workers.fetchJob({ workerId, project, start: true });
+    await f.workers.appendJobOutput({ jobId: streamed, workerId, attempt: 1, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "kept for a while\n" }] });
+    await f.workers.finishJob({ jobId: streamed, workerId, success: true });
+    const rows = async (jobId: bigint) => (await t.server.app.db.sql.query<{ n: number }>(`select count(*)::int as n from job_output where job_id = ?`, [Number(jobId)]))[0]!.n;
+    await eventually("output retention", async () => ((await rows(streamed)) === 0 ? true : undefined));
+    const expired = await f.jobs.getJobOutput({ jobId: streamed });
+    assert.match(joined(expired.chunks), /17 bytes of output expired/);
+
+    const deleted = await f.createJob();
+    await f.workers.fetchJob({ workerId, project, start: true });
+    await f.workers.appendJobOutput({ jobId: deleted, workerId, attempt: 1, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "gone with the job\n" }] });
+    assert.equal(await rows(deleted), 1);
+    await f.workers.finishJob({ jobId: deleted, workerId, success: true });
+    await f.jobs.deleteJob({ id: deleted });
+    assert.equal(await rows(deleted), 0);
+  });
+});
+
+describe("job output with API keys", () => {
+  const admin = testSecret("admin");
+  const worker = testSecret("worker");
+  const viewer = testSecret("viewer");
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ WHATSNEXT_API_KEYS: `root:admin:${admin},w:worker:${worker},v:viewer:${viewer}` });
+  });
+  after(async () => {
+    await s?.close();
+  });
+
+  it("a viewer key reads and follows; a key for another project does not; a viewer may not append", async () => {
+    const asAdmin = { authorization: `Bearer ${admin}` };
+    const projects = s.client(ProjectService, "connect", asAdmin);
+    const mine = (await projects.createProject({ name: uniqueName("mine") })).project!;
+    const theirs = (await projects.createProject({ name: uniqueName("theirs") })).project!;
+    await s.client(TaskService, "connect", asAdmin).createTask({ projectId: mine.id, name: "run", commandTemplate: "run" });
+    const { job } = await s.client(JobService, "connect", asAdmin).createJob({ projectId: mine.id, task: { case: "taskName", value: "run" } });
+    const workers = s.client(WorkerService, "connect", { authorization: `Bearer ${worker}` });
+    const workerId = (await workers.registerWorker({ id: uniqueName("w") })).worker!.id;
+    await workers.fetchJob({ workerId, project: { case: "projectId", value: mine.id }, start: true });
+    await workers.appendJobOutput({ jobId: job!.id, workerId, attempt: 1, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "secret sauce\n" }] });
+
+    const asViewer = s.client(JobService, "connect", { authorization: `Bearer ${viewer}` });
+    assert.equal(joined((await asViewer.getJobOutput({ jobId: job!.id })).chunks), "secret sauce\n");
+    const followed: string[] = [];
+    const abort = new AbortController();
+    for await (const msg of asViewer.followJobOutput({ jobId: job!.id }, { signal: abort.signal })) {
+      followed.push(joined(msg.chunks));
+      abort.abort();
+      break;
+    }
+    assert.deepEqual(followed, ["secret sauce\n"]);
+    await rejectsWith(s.client(WorkerService, "connect", { authorization: `Bearer ${viewer}` }).appendJobOutput({ jobId: job!.id, workerId, attempt: 1, seq: 2n, chunks: [{ stream: OutputStream.STDOUT, text: "x" }] }), Code.PermissionDenied);
+
+    const keys = s.client(KeyService, "connect", asAdmin);
+    const other = (await keys.createApiKey({ name: uniqueName("other"), role: Role.VIEWER, projectId: theirs.id })).secret;
+    const ownKey = (await keys.createApiKey({ name: uniqueName("own"), role: Role.VIEWER, projectId: mine.id })).secret;
+    const asOther = s.client(JobService, "connect", { authorization: `Bearer ${other}` });
+    await rejectsWith(asOther.getJobOutput({ jobId: job!.id }), Code.PermissionDenied);
+    const stream = asOther.followJobOutput({ jobId: job!.id });
+    await rejectsWith((async () => {
+      for await (const _ of stream) assert.fail("a key of another project followed the output");
+    })(), Code.PermissionDenied);
+    const asOwn = s.client(JobService, "connect", { authorization: `Bearer ${ownKey}` });
+    assert.equal(joined((await asOwn.getJobOutput({ jobId: job!.id })).chunks), "secret sauce\n");
+  });
+});
