@@ -188,6 +188,122 @@ describe("job output over the API", () => {
   });
 });
 
+describe("whatsnext jobs logs and the CLI worker", () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it("follows a running job from the CLI: each line arrives within a second of being printed; stdout and stderr stay apart", async () => {
+    const name = uniqueName("logs");
+    const projects = t.client(ProjectService);
+    const project = (await projects.createProject({ name })).project!;
+    const job = script(`for i in $(seq 1 30); do echo "line $i $(date +%s%3N)"; if [ $((i % 10)) -eq 0 ]; then echo "err $i" >&2; fi; sleep 0.1; done`);
+    await t.client(TaskService).createTask({ projectId: project.id, name: "print", commandTemplate: `bash ${job}` });
+    const created = (await t.client(JobService).createJob({ projectId: project.id, task: { case: "taskName", value: "print" } })).job!;
+    const env = { WHATSNEXT_SERVER: t.url, WHATSNEXT_PROJECT: name };
+
+    // Followed before any worker claimed it: the follow waits for the first attempt.
+    const follower = startCli(["jobs", "logs", String(created.id), "-f"], { env });
+    const lateness = new Map<number, number>();
+    let partial = "";
+    follower.child.stdout.on("data", (data: string) => {
+      const now = Date.now();
+      partial += data;
+      const lines = partial.split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const m = /^line (\d+) (\d+)$/.exec(line);
+        if (m) lateness.set(Number(m[1]), now - Number(m[2]));
+      }
+    });
+    const worker = startCli(["worker", "--once", "--wait", "10"], { env });
+    const followed = await follower.done;
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal((await worker.done).code, 0);
+    assert.deepEqual([...lateness.keys()], Array.from({ length: 30 }, (_, i) => i + 1), "every line, in order, on stdout");
+    assert.ok(lateness.get(30)! < 1000, `the last line arrived ${lateness.get(30)} ms after it was printed`);
+    assert.doesNotMatch(followed.stdout, /err/);
+    assert.match(followed.stderr, /err 10\n(.|\n)*err 20\n(.|\n)*err 30\n/);
+
+    // Afterwards: the whole output, the last lines, one stream.
+    const whole = await runCliOnce(["jobs", "logs", String(created.id)], env);
+    assert.equal(whole.stdout.split("\n").filter((l) => l.startsWith("line ")).length, 30);
+    const tail = await runCliOnce(["jobs", "logs", String(created.id), "--tail", "2", "--stream", "stderr"], env);
+    assert.equal(tail.stdout, "err 20\nerr 30\n");
+  });
+
+  it("a server restart while a job prints loses at most what the worker's buffer could not hold, and says how much", async () => {
+    const db = await createTestDatabase();
+    const dataDir = db.url ? "memory://" : mkdtempSync(join(tmpdir(), "wn-output-data-"));
+    const env = { WHATSNEXT_PORT: "0", WHATSNEXT_DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", DATABASE_URL: db.url };
+    let server: RunningServer | undefined = await startServer(loadConfig(env), createLogger("silent"));
+    const port = new URL(server.url).port;
+    const url = server.url;
+    const client = <S extends Parameters<typeof createClient>[0]>(service: S) => createClient(service, transportFor("connect", url));
+    let worker: ReturnType<typeof startCli> | undefined;
+    try {
+      const name = uniqueName("restart");
+      const project = (await client(ProjectService).createProject({ name })).project!;
+      // About 3 KB a second, for 6 seconds; the worker holds at most 2 KiB.
+      const job = script(`for i in $(seq 1 300); do printf 'line %04d %s\n' $i ${"x".repeat(50)}; sleep 0.02; done`);
+      await client(TaskService).createTask({ projectId: project.id, name: "print", commandTemplate: `bash ${job}` });
+      const jobId = (await client(JobService).createJob({ projectId: project.id, task: { case: "taskName", value: "print" } })).job!.id;
+      worker = startCli(["worker", "--once", "--wait", "10", "--output-buffer", "2048"], { env: { WHATSNEXT_SERVER: url, WHATSNEXT_PROJECT: name } });
+      for await (const msg of client(JobService).followJobOutput({ jobId })) if (/line 0020/.test(joined(msg.chunks))) break;
+
+      await server.close(1000);
+      server = undefined;
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // the outage
+      server = await startServer(loadConfig({ ...env, WHATSNEXT_PORT: port }), createLogger("silent"));
+
+      const done = await worker.done;
+      assert.equal(done.code, 0, done.stderr);
+      const jobs = client(JobService);
+      assert.equal((await jobs.getJob({ id: jobId })).job!.status, JobStatus.COMPLETED);
+      const { chunks } = await readAll(jobs, jobId);
+      let expected = 1;
+      let announced = 0;
+      let notices = 0;
+      for (const line of joined(chunks).split(/(?<=\n)|(?=⟨)|(?<=⟩)/)) {
+        const notice = /^⟨.*?(\d+) bytes of output dropped/.exec(line);
+        if (notice) {
+          announced += Number(notice[1]);
+          notices++;
+          continue;
+        }
+        if (line === "") continue;
+        const m = /^line (\d{4}) x+\n$/.exec(line);
+        assert.ok(m, `a whole line: ${JSON.stringify(line)}`);
+        const n = Number(m[1]);
+        assert.ok(n >= expected, `line ${n} comes once and in order`);
+        // Every line missing before this one was announced, to the byte.
+        announced -= (n - expected) * line.length;
+        assert.equal(announced, 0, `the lines before ${n} that are missing are the bytes a notice announced`);
+        expected = n + 1;
+      }
+      assert.equal(expected, 301, "the output ends with the last line");
+      assert.ok(notices >= 1, "the outage outlasted the worker's buffer, and the output says so");
+    } finally {
+      worker?.child.kill("SIGKILL");
+      await worker?.done;
+      await server?.close(1000);
+      await db.drop();
+    }
+  });
+});
+
+/** Runs the CLI to its end. */
+async function runCliOnce(args: string[], env: Record<string, string>) {
+  const run = startCli(args, { env });
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  return r;
+}
+
 describe("job output with API keys", () => {
   const admin = testSecret("admin");
   const worker = testSecret("worker");

@@ -39,7 +39,9 @@ export function registerJobLogsCommand(jobs: Command, ctx: CliContext): void {
       if (flags.tail !== undefined) {
         const page = await ctx.client.jobs.getJobOutput({ jobId: id, attempt, fromEnd: true, maxBytes: TAIL_READ_BYTES });
         attempt = page.attempt;
-        out.write(page.attempt, lastLines(page.chunks, flags.tail));
+        // With --stream, the last lines of that stream.
+        const only = flags.stream === undefined ? undefined : flags.stream === "stdout" ? OutputStream.STDOUT : OutputStream.STDERR;
+        out.write(page.attempt, lastLines(only === undefined ? page.chunks : page.chunks.filter((c) => c.stream === only), flags.tail));
         offset = page.nextOffset;
       } else if (!flags.follow) {
         // Page through what exists.

@@ -141,26 +141,29 @@ export class OutputShipper {
     else if (!this.timer && !this.running) this.timer = setTimeout(() => this.kick(), this.flushMs);
   }
 
-  /** Drops the oldest output, whole lines where it can, until the buffer fits again. */
+  /**
+   * Drops the oldest output until the buffer fits again, in whole lines: a
+   * cut that ends inside a line goes on to that line's end, in the next piece
+   * of the same stream if need be.
+   */
   private dropOldest(): void {
-    while (this.queued > this.bufferBytes && this.queue.length > 0) {
-      const first = this.queue[0]!;
+    const open = new Set<StreamName>();
+    while (this.queue.length > 0 && (this.queued > this.bufferBytes || open.size > 0)) {
       const excess = this.queued - this.bufferBytes;
-      if (first.bytes <= excess) {
-        this.queue.shift();
-        this.queued -= first.bytes;
-        this.dropped += first.bytes;
-        continue;
-      }
-      // Cut the first piece after the line holding its excess-th byte.
-      const buf = Buffer.from(first.text, "utf8");
-      const newline = buf.indexOf(10, excess - 1);
+      const index = excess > 0 ? 0 : this.queue.findIndex((p) => open.has(p.stream));
+      if (index < 0) break;
+      const piece = this.queue[index]!;
+      // Past the excess, only the rest of an open line is cut.
+      const from = excess > 0 && !open.has(piece.stream) ? Math.max(1, Math.min(excess, piece.bytes)) : 1;
+      const buf = Buffer.from(piece.text, "utf8");
+      const newline = buf.indexOf(10, from - 1);
       const cut = newline < 0 ? buf.length : newline + 1;
-      if (cut >= buf.length) {
-        this.queue.shift();
-      } else {
-        first.text = buf.subarray(cut).toString("utf8");
-        first.bytes = buf.length - cut;
+      if (newline < 0) open.add(piece.stream);
+      else open.delete(piece.stream);
+      if (cut >= buf.length) this.queue.splice(index, 1);
+      else {
+        piece.text = buf.subarray(cut).toString("utf8");
+        piece.bytes = buf.length - cut;
       }
       this.queued -= cut;
       this.dropped += cut;
