@@ -5,7 +5,8 @@ import { readableError, type ReadableError } from "../api/readable-error.js";
 
 /** A piece of output as the page shows it. */
 export interface ShownPiece {
-  readonly stream: "stdout" | "stderr" | "notice";
+  /** "combined": FinishJob's tail of a worker that did not stream. */
+  readonly stream: "stdout" | "stderr" | "notice" | "combined";
   readonly text: string;
 }
 
@@ -25,6 +26,7 @@ const KEPT_CHARS = 2_000_000;
 function shown(stream: OutputStream): ShownPiece["stream"] {
   if (stream === OutputStream.STDERR) return "stderr";
   if (stream === OutputStream.NOTICE) return "notice";
+  if (stream === OutputStream.COMBINED) return "combined";
   return "stdout";
 }
 

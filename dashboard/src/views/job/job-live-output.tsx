@@ -34,10 +34,12 @@ export function JobLiveOutput({ job }: { job: Job }) {
         {title} {state === "live" && <span class="muted">(live)</span>}
       </h2>
       {output.error && <ErrorLine error={output.error} />}
-      {output.pieces.length === 0 ? (
+      {output.pieces.length > 0 && output.pieces.every((p) => p.stream === "combined") ? (
+        <p class="muted">The worker did not stream this attempt's output: its last lines are under Run.</p>
+      ) : output.pieces.length === 0 ? (
         <p class="muted">{state === "waiting" ? "No attempt yet: output appears here once a worker runs the job." : "No output yet."}</p>
       ) : (
-        <pre class="output-tail live-output" ref={box} onScroll={onScroll}>
+        <pre class="live-output" ref={box} onScroll={onScroll}>
           {output.pieces.map((p, i) => (
             <span key={i} class={`out-${p.stream}`}>
               {p.stream === "notice" ? `\n${p.text}\n` : p.text}
