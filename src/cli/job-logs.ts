@@ -70,8 +70,8 @@ async function follow(ctx: CliContext, out: OutputWriter, from: { jobId: bigint;
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   try {
-    // A follow has no deadline: a six-hour job is followed for six hours.
-    for await (const msg of ctx.client.jobs.followJobOutput(from, { signal: abort.signal, timeoutMs: 0 })) out.write(msg.attempt, msg.chunks);
+    // No deadline (the client sets none): a six-hour job is followed for six hours.
+    for await (const msg of ctx.client.jobs.followJobOutput(from, { signal: abort.signal })) out.write(msg.attempt, msg.chunks);
   } catch (err) {
     if (!abort.signal.aborted) throw err;
   } finally {
