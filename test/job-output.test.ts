@@ -158,6 +158,36 @@ describe("job output over the API", () => {
     assert.equal(joined(received), "step 1\nstep 2\nstep 3\n");
   });
 
+  it("a follow of a job that never runs ends when the job is cancelled; the next attempt is waited for", async () => {
+    const f = await queueFixture(t, "connect", "settles");
+    const jobId = await f.createJob({ maxAttempts: 2 });
+    const nothing = (async () => {
+      const got: unknown[] = [];
+      for await (const msg of f.jobs.followJobOutput({ jobId })) got.push(msg);
+      return got;
+    })();
+    await f.jobs.cancelJob({ id: jobId });
+    assert.deepEqual(await nothing, [], "ended without output once the job was cancelled");
+
+    const retried = await f.createJob({ maxAttempts: 2 });
+    const workerId = await f.registerWorker();
+    const project = { case: "projectId" as const, value: f.project.id };
+    await f.workers.fetchJob({ workerId, project, start: true });
+    const second = (async () => {
+      const got: Array<{ attempt: number; text: string }> = [];
+      for await (const msg of f.jobs.followJobOutput({ jobId: retried, attempt: 2 })) got.push({ attempt: msg.attempt, text: joined(msg.chunks) });
+      return got;
+    })();
+    await f.workers.appendJobOutput({ jobId: retried, workerId, attempt: 1, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "one\n" }] });
+    await f.workers.finishJob({ jobId: retried, workerId, success: false });
+    await eventually("the retry's claim", async () => ((await f.workers.fetchJob({ workerId, project, start: true })).jobs.length > 0 ? true : undefined));
+    await f.workers.appendJobOutput({ jobId: retried, workerId, attempt: 2, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "two\n" }] });
+    await f.workers.finishJob({ jobId: retried, workerId, success: true });
+    const got = await second;
+    assert.equal(got.map((m) => m.text).join(""), "two\n");
+    assert.ok(got.every((m) => m.attempt === 2));
+  });
+
   it("falls back to FinishJob's tail for a worker that did not stream; output goes with its job and expires after retention", async () => {
     const f = await queueFixture(t, "connect", "fallback");
     const project = { case: "projectId" as const, value: f.project.id };
@@ -191,7 +221,7 @@ describe("job output over the API", () => {
 describe("whatsnext jobs logs and the CLI worker", () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ WHATSNEXT_RETRY_BACKOFF_SECONDS: "0" });
   });
   after(async () => {
     await t?.close();
@@ -234,6 +264,25 @@ describe("whatsnext jobs logs and the CLI worker", () => {
     assert.equal(whole.stdout.split("\n").filter((l) => l.startsWith("line ")).length, 30);
     const tail = await runCliOnce(["jobs", "logs", String(created.id), "--tail", "2", "--stream", "stderr"], env);
     assert.equal(tail.stdout, "err 20\nerr 30\n");
+  });
+
+  it("follows a job into its retry: both attempts' output, with a line between them", async () => {
+    const name = uniqueName("retry");
+    const project = (await t.client(ProjectService).createProject({ name })).project!;
+    const marker = join(mkdtempSync(join(tmpdir(), "wn-output-")), "tried");
+    const job = script(`if [ -e ${marker} ]; then echo "try 2 works"; else touch ${marker}; echo "try 1 breaks"; exit 1; fi`);
+    await t.client(TaskService).createTask({ projectId: project.id, name: "flaky", commandTemplate: `bash ${job}` });
+    const created = (await t.client(JobService).createJob({ projectId: project.id, task: { case: "taskName", value: "flaky" }, maxAttempts: 2 })).job!;
+    const env = { WHATSNEXT_SERVER: t.url, WHATSNEXT_PROJECT: name };
+    const follower = startCli(["jobs", "logs", String(created.id), "-f"], { env });
+    const worker = startCli(["worker", "--max-jobs", "2", "--wait", "10"], { env });
+    const followed = await follower.done;
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal((await worker.done).code, 0);
+    assert.equal(followed.stdout, "try 1 breaks\ntry 2 works\n");
+    assert.match(followed.stderr, /\[attempt 1 ended; following attempt 2\]/);
+    const first = await runCliOnce(["jobs", "logs", String(created.id), "--attempt", "1"], env);
+    assert.equal(first.stdout, "try 1 breaks\n");
   });
 
   it("a server restart while a job prints loses at most what the worker's buffer could not hold, and says how much", async () => {

@@ -8,6 +8,7 @@
  */
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
+import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import { OutputStream, type OutputChunk } from "../../gen/whatsnext/v1/job_pb.js";
 import type { CliContext } from "./cli-context.js";
 import { parseCount, parseId, parsePositive } from "./flag-values.js";
@@ -53,7 +54,8 @@ export function registerJobLogsCommand(jobs: Command, ctx: CliContext): void {
           offset = page.nextOffset;
         }
       }
-      if (flags.follow) await follow(ctx, out, { jobId: id, attempt, offset });
+      if (flags.follow) await follow(ctx, out, { jobId: id, attempt, offset }, flags.attempt !== undefined);
+      else if (attempt === 0 && !ctx.json) process.stderr.write(`job ${id} has not run yet: nothing to show (-f waits for it)\n`);
       out.end();
     });
 }
@@ -63,15 +65,33 @@ function parseStream(text: string): "stdout" | "stderr" {
   return text;
 }
 
-/** FollowJobOutput until the attempt ends or the user interrupts (exit 0 either way). */
-async function follow(ctx: CliContext, out: OutputWriter, from: { jobId: bigint; attempt: number; offset: bigint }): Promise<void> {
+/**
+ * FollowJobOutput until the attempt ends or the user interrupts (exit 0
+ * either way). Without --attempt, a job that will run again (a retry, a
+ * release) is followed into its next attempt.
+ */
+async function follow(ctx: CliContext, out: OutputWriter, from: { jobId: bigint; attempt: number; offset: bigint }, pinned: boolean): Promise<void> {
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   try {
-    // No deadline (the client sets none): a six-hour job is followed for six hours.
-    for await (const msg of ctx.client.jobs.followJobOutput(from, { signal: abort.signal })) out.write(msg.attempt, msg.chunks);
+    let next: typeof from | undefined = from;
+    while (next && !abort.signal.aborted) {
+      let attempt: number = next.attempt;
+      // No deadline (the client sets none): a six-hour job is followed for six hours.
+      for await (const msg of ctx.client.jobs.followJobOutput(next, { signal: abort.signal })) {
+        attempt = msg.attempt;
+        out.write(msg.attempt, msg.chunks);
+      }
+      next = undefined;
+      if (pinned || attempt === 0) break;
+      const { job } = await ctx.client.jobs.getJob({ id: from.jobId }, { signal: abort.signal });
+      if (job && [JobStatus.PENDING, JobStatus.QUEUED, JobStatus.RUNNING].includes(job.status)) {
+        out.notice(`[attempt ${attempt} ended; following attempt ${attempt + 1}]`);
+        next = { jobId: from.jobId, attempt: attempt + 1, offset: 0n };
+      }
+    }
   } catch (err) {
     if (!abort.signal.aborted) throw err;
   } finally {
@@ -126,6 +146,11 @@ class OutputWriter {
       if (c.stream === OutputStream.STDERR) this.emit("stderr", this.color ? `\u001b[31m${c.text}\u001b[0m` : c.text, c.text);
       else this.emit("stdout", c.text);
     }
+  }
+
+  /** A line of our own about the output (not the job's), on stderr. */
+  notice(text: string): void {
+    this.write(0, [{ stream: OutputStream.NOTICE, text, offset: 0n } as OutputChunk]);
   }
 
   /** Ends an unfinished last line, so the shell prompt starts on its own. */

@@ -28,6 +28,8 @@ export interface OutputSettings {
 export const DEFAULT_PAGE_BYTES = 256 * 1024;
 
 const LIVE_OUTCOMES = new Set(["claimed", "running"]);
+/** Statuses after which no new attempt comes without someone's action (a retry). */
+const SETTLED_STATUSES = new Set(["completed", "failed", "cancelled", "blocked"]);
 
 /** What a send did: the attempt's output size after it, and whether it was a repeat. */
 export interface AppendResult {
@@ -85,6 +87,11 @@ export interface OutputRead {
   /** Read the last maxBytes instead of from offset. */
   readonly fromEnd: boolean;
   readonly maxBytes: number;
+  /**
+   * An attempt after the job's latest is one still to come (a follow of the
+   * next attempt): an empty page of attempt 0, not NotFound.
+   */
+  readonly upcoming?: boolean;
 }
 
 /**
@@ -98,8 +105,9 @@ export async function readJobOutput(sql: SqlExecutor, read: OutputRead, settings
   if (!state) throw new NotFoundError("job", read.jobId);
   const a = state.attempt;
   if (!a) {
-    if (read.attempt !== 0) throw new NotFoundError("attempt", `${read.attempt} of job ${read.jobId}`);
-    return { attempt: 0, pieces: [], nextOffset: 0, size: 0, ended: false, more: false };
+    if (read.attempt !== 0 && !(read.upcoming && read.attempt > state.latest)) throw new NotFoundError("attempt", `${read.attempt} of job ${read.jobId}`);
+    // No attempt yet: one comes unless the job has settled.
+    return { attempt: 0, pieces: [], nextOffset: 0, size: 0, ended: SETTLED_STATUSES.has(state.jobStatus), more: false };
   }
   const ended = !LIVE_OUTCOMES.has(a.outcome);
   if (a.size === 0 && ended) {
@@ -159,8 +167,10 @@ export interface OutputFollow {
  * An attempt's output from a point on, then each new piece as it is stored,
  * until the attempt has ended and all of it was given (or signal aborts).
  * The wake-up is subscribed before the first read, so nothing stored in
- * between is missed; a follow of attempt 0 of a job never claimed waits for
- * its first attempt.
+ * between is missed. A follow of attempt 0 of a job never claimed, or of the
+ * attempt after the latest, waits for it (and ends if the job settles
+ * first); the first page once the attempt is known is given even when empty,
+ * so the follower learns its number.
  */
 export async function* followJobOutput(sql: SqlExecutor, events: QueueEvents, follow: OutputFollow, signal: AbortSignal, settings: OutputSettings): AsyncGenerator<OutputPage> {
   const wake = events.wakeOnJob(follow.jobId, signal);
@@ -168,17 +178,20 @@ export async function* followJobOutput(sql: SqlExecutor, events: QueueEvents, fo
     let attempt = follow.attempt;
     let offset = follow.offset;
     let fromEnd = follow.tailBytes > 0;
+    let known = false;
     while (!signal.aborted && !wake.isEnded) {
       const page = await readJobOutput(
         sql,
-        { jobId: follow.jobId, attempt, offset, fromEnd, maxBytes: fromEnd ? follow.tailBytes : DEFAULT_PAGE_BYTES },
+        { jobId: follow.jobId, attempt, offset, fromEnd, maxBytes: fromEnd ? follow.tailBytes : DEFAULT_PAGE_BYTES, upcoming: true },
         settings,
       );
+      const learned = page.attempt !== 0 && !known;
       if (page.attempt !== 0) {
         attempt = page.attempt;
         fromEnd = false;
+        known = true;
       }
-      if (page.pieces.length > 0) yield page;
+      if (page.pieces.length > 0 || learned) yield page;
       offset = page.nextOffset;
       if (page.more) continue;
       if (page.ended) return;

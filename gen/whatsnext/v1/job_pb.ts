@@ -1198,7 +1198,8 @@ export type GetJobOutputResponse = Message<"whatsnext.v1.GetJobOutputResponse"> 
   size: bigint;
 
   /**
-   * True once the attempt has ended: no output will be added to it.
+   * True once the attempt has ended: no output will be added to it. With no
+   * attempt yet (attempt 0): true when the job has settled without one.
    *
    * @generated from field: bool ended = 5;
    */
@@ -1222,7 +1223,8 @@ export type FollowJobOutputRequest = Message<"whatsnext.v1.FollowJobOutputReques
   jobId: bigint;
 
   /**
-   * The attempt's number; 0 means the job's latest (waiting for one if it has none).
+   * The attempt's number; 0 means the job's latest (waiting for one if it
+   * has none); the number after the latest waits for that attempt.
    *
    * @generated from field: int32 attempt = 2;
    */
@@ -1570,8 +1572,11 @@ export const JobService: GenService<{
   /**
    * FollowJobOutput sends an attempt's output from an offset, then its new
    * output as the worker sends it, and ends once the attempt has ended and
-   * everything was sent. With attempt 0 it waits for the job's first attempt
-   * when it has none yet.
+   * everything was sent. An attempt still to come (attempt 0 of a job never
+   * claimed, or the one after the latest) is waited for, unless the job
+   * settles first (COMPLETED, FAILED, CANCELLED, BLOCKED: the stream ends).
+   * The first message once the attempt is known is sent even when empty, so
+   * the caller learns its number.
    *
    * @generated from rpc whatsnext.v1.JobService.FollowJobOutput
    */

@@ -1,9 +1,10 @@
-import type { AttemptOutcome } from "../../../domain/job.js";
+import type { AttemptOutcome, JobStatus } from "../../../domain/job.js";
 import type { SqlExecutor } from "../../executor.js";
 
 /** What a reader or a refused send needs to know of an attempt's output. */
 export interface OutputAttemptState {
   readonly projectId: number;
+  readonly jobStatus: JobStatus;
   /** The job's latest attempt (0: never claimed). */
   readonly latest: number;
   /** Null when the job has no such attempt. */
@@ -26,6 +27,7 @@ export interface OutputAttemptState {
 export async function selectOutputAttempt(sql: SqlExecutor, jobId: number, attempt: number): Promise<OutputAttemptState | null> {
   const rows = await sql.query<{
     project_id: number;
+    status: JobStatus;
     runs: number;
     number: number | null;
     outcome: AttemptOutcome | null;
@@ -35,7 +37,7 @@ export async function selectOutputAttempt(sql: SqlExecutor, jobId: number, attem
     output_seq: number | null;
     output_tail: string | null;
   }>(
-    `select j.project_id, j.runs, a.number, a.outcome, a.worker_id, a.output_size, a.output_stored, a.output_seq, a.output_tail
+    `select j.project_id, j.status, j.runs, a.number, a.outcome, a.worker_id, a.output_size, a.output_stored, a.output_seq, a.output_tail
      from job j left join job_attempt a on a.job_id = j.id and a.number = case when ? = 0 then j.runs else ? end
      where j.id = ?`,
     [attempt, attempt, jobId],
@@ -44,6 +46,7 @@ export async function selectOutputAttempt(sql: SqlExecutor, jobId: number, attem
   if (!r) return null;
   return {
     projectId: r.project_id,
+    jobStatus: r.status,
     latest: r.runs,
     attempt:
       r.number === null

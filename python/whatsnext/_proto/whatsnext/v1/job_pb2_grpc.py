@@ -195,8 +195,11 @@ class JobServiceServicer(object):
     def FollowJobOutput(self, request, context):
         """FollowJobOutput sends an attempt's output from an offset, then its new
         output as the worker sends it, and ends once the attempt has ended and
-        everything was sent. With attempt 0 it waits for the job's first attempt
-        when it has none yet.
+        everything was sent. An attempt still to come (attempt 0 of a job never
+        claimed, or the one after the latest) is waited for, unless the job
+        settles first (COMPLETED, FAILED, CANCELLED, BLOCKED: the stream ends).
+        The first message once the attempt is known is sent even when empty, so
+        the caller learns its number.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
