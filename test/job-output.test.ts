@@ -188,6 +188,28 @@ describe("job output over the API", () => {
     assert.ok(got.every((m) => m.attempt === 2));
   });
 
+  it("follows output appended through another replica (PostgreSQL: NOTIFY carries it)", { skip: !process.env.DATABASE_URL && "one process on the embedded database" }, async () => {
+    const config = loadConfig({ DATABASE_URL: t.databaseUrl, WHATSNEXT_PORT: "0", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", WHATSNEXT_JOB_OUTPUT_MAX_BYTES: String(CAP) });
+    const second = await startServer(config, createLogger(config.LOG_LEVEL));
+    try {
+      const f = await queueFixture(t, "connect", "replicas");
+      const jobId = await f.createJob();
+      const workerId = await f.registerWorker();
+      await f.workers.fetchJob({ workerId, project: { case: "projectId", value: f.project.id }, start: true });
+      const onSecond = createClient(JobService, transportFor("connect", second.url));
+      const stream = onSecond.followJobOutput({ jobId })[Symbol.asyncIterator]();
+      const first = await stream.next(); // the attempt is known: the follow is in place
+      assert.equal(first.value?.attempt, 1);
+      await f.workers.appendJobOutput({ jobId, workerId, attempt: 1, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "from the first replica\n" }] });
+      const next = await stream.next();
+      assert.equal(joined(next.value!.chunks), "from the first replica\n");
+      await f.workers.finishJob({ jobId, workerId, success: true });
+      assert.equal((await stream.next()).done, true, "ends with the attempt, also heard through the other replica");
+    } finally {
+      await second.close(1000);
+    }
+  });
+
   it("falls back to FinishJob's tail for a worker that did not stream; output goes with its job and expires after retention", async () => {
     const f = await queueFixture(t, "connect", "fallback");
     const project = { case: "projectId" as const, value: f.project.id };
