@@ -291,13 +291,17 @@ describe("whatsnext jobs logs and the CLI worker", () => {
   it("follows a job into its retry: both attempts' output, with a line between them", async () => {
     const name = uniqueName("retry");
     const project = (await t.client(ProjectService).createProject({ name })).project!;
-    const marker = join(mkdtempSync(join(tmpdir(), "wn-output-")), "tried");
-    const job = script(`if [ -e ${marker} ]; then echo "try 2 works"; else touch ${marker}; echo "try 1 breaks"; exit 1; fi`);
+    const dir = mkdtempSync(join(tmpdir(), "wn-output-"));
+    const [marker, gate] = [join(dir, "tried"), join(dir, "gate")];
+    // The first try waits for the gate, so the follower is on it before it fails.
+    const job = script(`if [ -e ${marker} ]; then echo "try 2 works"; else touch ${marker}; echo "try 1 breaks"; while [ ! -e ${gate} ]; do sleep 0.05; done; exit 1; fi`);
     await t.client(TaskService).createTask({ projectId: project.id, name: "flaky", commandTemplate: `bash ${job}` });
     const created = (await t.client(JobService).createJob({ projectId: project.id, task: { case: "taskName", value: "flaky" }, maxAttempts: 2 })).job!;
     const env = { WHATSNEXT_SERVER: t.url, WHATSNEXT_PROJECT: name };
     const follower = startCli(["jobs", "logs", String(created.id), "-f"], { env });
     const worker = startCli(["worker", "--max-jobs", "2", "--wait", "10"], { env });
+    await follower.waitFor(/try 1 breaks/, "stdout");
+    writeFileSync(gate, "");
     const followed = await follower.done;
     assert.equal(followed.code, 0, followed.stderr);
     assert.equal((await worker.done).code, 0);
