@@ -273,6 +273,9 @@ describe("whatsnext jobs logs and the CLI worker", () => {
       }
     });
     const worker = startCli(["worker", "--once", "--wait", "10"], { env });
+    await follower.waitFor(/line 1 /, "stdout");
+    // While it runs, `jobs show` points to the live output.
+    assert.match((await runCliOnce(["jobs", "show", String(created.id)], env)).stdout, new RegExp(`--- output: whatsnext jobs logs ${created.id} -f ---`));
     const followed = await follower.done;
     assert.equal(followed.code, 0, followed.stderr);
     assert.equal((await worker.done).code, 0);
