@@ -1,6 +1,7 @@
 """Sends a running command's stdout and stderr to the server as they are
 produced (AppendJobOutput), as the TypeScript worker does
-(src/worker/output-shipper.ts): sends of up to 64 KiB or every half second,
+(src/worker/output-shipper.ts): sends of up to 64 KiB or every half second
+(output after a quiet spell goes at once),
 made by a thread of their own so the job's output is never held up. While the
 server is slow or away the output waits in a bounded buffer; past its size the
 oldest lines go, and the next send begins with a notice saying how many
@@ -25,7 +26,7 @@ _log = logging.getLogger("whatsnext.worker")
 
 #: A send is made once this much output waits...
 DEFAULT_BATCH_BYTES = 64 * 1024
-#: ...or this long after the first byte of it arrived.
+#: ...or this long after the last send (at once when that was longer ago).
 DEFAULT_FLUSH_SECONDS = 0.5
 #: Output held while the server does not take it; past it the oldest lines are dropped.
 DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
@@ -65,7 +66,7 @@ class OutputShipper:
         self._queue: List[_Piece] = []
         self._queued = 0
         self._dropped = 0
-        self._first_at: Optional[float] = None
+        self._last_send = 0.0
         self._current: Optional[Send] = None
         # Numbered from the time, so a later worker process on the same attempt still counts up.
         self._seq = int(time.time() * 1000) * 1000
@@ -113,8 +114,6 @@ class OutputShipper:
         else:
             self._queue.append(_Piece(stream, text, size))
         self._queued += size
-        if self._first_at is None:
-            self._first_at = time.monotonic()
         if self._queued > self._buffer_bytes:
             self._drop_oldest()
         self._lock.notify_all()
@@ -152,7 +151,6 @@ class OutputShipper:
             self._queued -= piece.size
             size += piece.size
             pieces.append((piece.stream, piece.text))
-        self._first_at = time.monotonic() if self._queue else None
         if not pieces:
             return None
         self._seq += 1
@@ -168,17 +166,19 @@ class OutputShipper:
                     waiting = self._queued > 0 or self._dropped > 0
                     if waiting and (self._closing or self._queued >= self._batch_bytes):
                         break
-                    if waiting and self._first_at is not None and time.monotonic() - self._first_at >= self._flush_seconds:
+                    # Output after a quiet spell goes at once; while it keeps coming, one send per flush_seconds.
+                    due = self._last_send + self._flush_seconds
+                    if waiting and time.monotonic() >= due:
                         break
                     if not waiting and self._closing:
                         return
-                    timeout = None if not waiting or self._first_at is None else max(0.0, self._flush_seconds - (time.monotonic() - self._first_at))
-                    self._lock.wait(timeout)
+                    self._lock.wait(None if not waiting else max(0.0, due - time.monotonic()))
                 if self._stopped:
                     return
                 if self._current is None:
                     self._current = self._take()
                 send = self._current
+                self._last_send = time.monotonic()
             if send is None:
                 continue
             try:

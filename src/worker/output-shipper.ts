@@ -1,7 +1,8 @@
 /**
  * Sends a running job's stdout and stderr to the server as they are produced
- * (AppendJobOutput), in sends of up to 64 KiB or every half second, without
- * ever holding the job up: push() only queues. While the server is slow or
+ * (AppendJobOutput), in sends of up to 64 KiB or every half second (output
+ * after a quiet spell goes at once), without ever holding the job up:
+ * push() only queues. While the server is slow or
  * away the output waits in a bounded buffer; past its size the oldest lines
  * go, and the next send begins with a notice saying how many bytes. A send
  * that failed is repeated with the same seq, which the server stores once.
@@ -14,7 +15,7 @@ import { describeError, isFatal } from "./reporting-call.js";
 
 /** A send is made once this much output waits… */
 export const DEFAULT_BATCH_BYTES = 64 * 1024;
-/** …or this long after the first byte of it arrived. */
+/** …or this long after the last send (at once when that was longer ago). */
 export const DEFAULT_FLUSH_MS = 500;
 /** Output held per job while the server does not take it; past it the oldest lines are dropped. */
 export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -69,6 +70,8 @@ export class OutputShipper {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryNow: (() => void) | undefined;
   private failing = false;
+  /** When the last send started (ms since the epoch). */
+  private lastSendAt = 0;
   private closing = false;
   private stopped = false;
   private drainedWaiters: Array<() => void> = [];
@@ -138,7 +141,10 @@ export class OutputShipper {
     }
     if (this.queued > this.bufferBytes) this.dropOldest();
     if (this.queued >= this.batchBytes) this.kick();
-    else if (!this.timer && !this.running) this.timer = setTimeout(() => this.kick(), this.flushMs);
+    else if (!this.timer && !this.running) {
+      // Output after a quiet spell goes at once; while it keeps coming, one send per flushMs.
+      this.timer = setTimeout(() => this.kick(), Math.max(0, this.lastSendAt + this.flushMs - Date.now()));
+    }
   }
 
   /**
@@ -211,6 +217,7 @@ export class OutputShipper {
       this.current ??= this.takeSend();
       const send = this.current;
       if (!send) return;
+      this.lastSendAt = Date.now();
       try {
         await this.options.send(send);
         if (this.current === send) this.current = undefined;
