@@ -70,6 +70,14 @@ export const configSpec = {
     desc: "Times a job may lose its worker (lease expired) and return to the queue without spending an attempt; one more fails it",
   }),
   WHATSNEXT_JOB_RETENTION: duration({ default: 30 * 86400, desc: "How long finished jobs (completed, failed, cancelled) are kept, e.g. 30d or 12h; 0 keeps them forever" }),
+  WHATSNEXT_JOB_OUTPUT_MAX_BYTES: intAtLeast(1024)({
+    default: 4 * 1024 * 1024,
+    desc: "Output kept per attempt of a job, in bytes: past it the first half and the latest half are kept, with a notice of what was left out between",
+  }),
+  WHATSNEXT_JOB_OUTPUT_RETENTION: duration({
+    default: 7 * 86400,
+    desc: "How long the output of an ended attempt is kept, e.g. 7d or 12h; 0 keeps it as long as its job (the FinishJob tail stays with the attempt)",
+  }),
   WHATSNEXT_METRICS_PUBLIC: bool({ default: false, desc: "Serve /metrics without a key even when authentication is on (otherwise a viewer key is needed)" }),
   WHATSNEXT_MAX_MESSAGE_BYTES: intAtLeast(1024)({ default: 16 * 1024 * 1024, desc: "Largest request message accepted" }),
   WHATSNEXT_HEADERS_TIMEOUT_MS: intAtLeast(100)({

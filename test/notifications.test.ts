@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LimitExceededError } from "../src/domain/errors.js";
 import { LocalBus } from "../src/queue/events/local-bus.js";
-import { decodePayload, encodePayloads } from "../src/queue/events/notify-payload.js";
+import { decodePayload, encodeOutputPayloads, encodePayloads } from "../src/queue/events/notify-payload.js";
 import type { JobChange } from "../src/queue/events/queue-events.js";
 import { WATCH_BUFFER_LIMIT } from "../src/queue/events/watch-buffer.js";
 
@@ -19,6 +19,36 @@ describe("job notifications", () => {
     const key = (c: JobChange) => `${c.projectId}/${c.jobId}/${c.type}/${c.status ?? ""}/${c.notBefore?.getTime() ?? ""}`;
     assert.deepEqual(decoded.map(key).sort(), changes.map(key).sort());
     assert.equal(decodePayload(payloads[0]!).replica, "replica1");
+  });
+
+  it("tells jobs with new output in payloads under 8000 bytes, apart from job changes", () => {
+    const ids = Array.from({ length: 5_000 }, (_, i) => 1_000_000_000 + i);
+    const payloads = encodeOutputPayloads("replica1", ids);
+    assert.ok(payloads.length > 1);
+    for (const p of payloads) assert.ok(Buffer.byteLength(p) < 8000, `payload of ${Buffer.byteLength(p)} bytes`);
+    const decoded = payloads.map((p) => decodePayload(p));
+    assert.deepEqual(decoded.flatMap((d) => d.output), ids);
+    assert.deepEqual(decoded.flatMap((d) => d.changes), []);
+    assert.deepEqual(decodePayload(encodePayloads("replica1", [{ projectId: 1, jobId: 2, type: "created", status: "pending" }])[0]!).output, []);
+  });
+
+  it("pokes a job's output followers on its changes and its new output, latched between waits", async () => {
+    const bus = new LocalBus();
+    const abort = new AbortController();
+    const wake = bus.wakeOnJob(7, abort.signal);
+    bus.pokeJobs([8]);
+    let woke = false;
+    const waiting = wake.wait().then(() => (woke = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(woke, false, "another job's output does not wake it");
+    bus.dispatch([{ projectId: 1, jobId: 7, type: "updated", status: "running" }]);
+    await waiting;
+    bus.pokeJobs([7]);
+    bus.pokeJobs([7]);
+    await wake.wait(); // latched: came while nobody waited
+    abort.abort();
+    await wake.wait(); // ended: returns at once
+    assert.equal(wake.isEnded, true);
   });
 
   it("buffers a watch from the moment it is made, and drops a consumer that falls too far behind", async () => {

@@ -33,6 +33,7 @@ from .jobs import Job
 from .outcomes import RunOutcome, aborted_outcome, not_started
 from .output_capture import capturing_output
 from .prepare_command import prepare_command
+from .output_shipper import OutputShipper
 from .process_runner import DEFAULT_KILL_GRACE_SECONDS, describe_exit, run_process
 from .resources import Allocation, ResourcePool
 from .worker_transport import WorkerTransport, is_cancelled_fetch
@@ -75,6 +76,8 @@ class WorkerSummary:
 class _RunningJob:
     job: Job
     allocation: Allocation
+    #: The attempt's number (the job's runs when claimed); 0 when the server did not say.
+    attempt: int = 0
     abort: AbortSignal = field(default_factory=AbortSignal)
     #: Why the job is no longer ours to report as finished (cancelled on the server, start refused).
     lost: Optional[str] = None
@@ -385,7 +388,7 @@ class Worker:
             # The server claims only what fits what we said was free; this guards against a mismatch.
             self._release(transport, job, f"does not fit the worker's free resources (cpu {job.required_cpu}, accelerators {job.required_accelerators})")
             return
-        entry = _RunningJob(job=job, allocation=allocation)
+        entry = _RunningJob(job=job, allocation=allocation, attempt=int(getattr(message, "runs", 0)))
         assert job.id is not None
         with self._lock:
             self._running[job.id] = entry
@@ -443,21 +446,35 @@ class Worker:
         if self.accelerator_ids is not None:
             # Pinned like whatsnext worker's cli formatter: jobs needing none get an empty list.
             environment["CUDA_VISIBLE_DEVICES"] = ",".join(entry.allocation.accelerators)
-        result = run_process(
-            prepared.argv,
-            env=environment,
-            extra_env=prepared.env,
-            cwd=self.cwd,
-            abort=entry.abort,
-            kill_grace_seconds=self.kill_grace_seconds,
-            on_spawn=lambda _pid: self._report_start(transport, entry, prepared.display),
-        )
+        # The command's output goes to the server as it is produced (FinishJob's tail stays for the end).
+        shipper = self._ship_output(transport, entry)
+        try:
+            result = run_process(
+                prepared.argv,
+                env=environment,
+                extra_env=prepared.env,
+                cwd=self.cwd,
+                abort=entry.abort,
+                kill_grace_seconds=self.kill_grace_seconds,
+                on_spawn=lambda _pid: self._report_start(transport, entry, prepared.display),
+                on_output=shipper.push if shipper is not None else None,
+            )
+        finally:
+            if shipper is not None:
+                shipper.close()
         how = describe_exit(result)
         if result.spawn_error is not None:
             return not_started(how, result.output_tail)
         if result.aborted:
             return aborted_outcome(how, prepared.display, result.output_tail, result.exit_code)
         return RunOutcome(result.exit_code == 0, result.exit_code, how, result.output_tail, prepared.display, False)
+
+    def _ship_output(self, transport: WorkerTransport, entry: _RunningJob) -> Optional[OutputShipper]:
+        """A shipper of the command's output to its attempt; None when the server gave no attempt number."""
+        job_id = entry.job.id
+        if job_id is None or entry.attempt <= 0:
+            return None
+        return OutputShipper(lambda seq, pieces: transport.append_output(job_id, entry.attempt, seq, pieces))
 
     def _report_start(self, transport: WorkerTransport, entry: _RunningJob, display: str) -> bool:
         job_id = entry.job.id

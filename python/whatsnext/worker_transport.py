@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, TypeVar
+from typing import Callable, List, Optional, Tuple, TypeVar
 
 import grpc
 
@@ -34,6 +34,8 @@ _log = logging.getLogger("whatsnext.worker")
 REPORT_ATTEMPTS = 5
 #: Added to FetchJob's wait for its deadline: the server answers at the end of the wait.
 _FETCH_DEADLINE_MARGIN_SECONDS = 30.0
+#: Time one send of output may take before it counts as failed (and is tried again).
+_APPEND_TIMEOUT_SECONDS = 10.0
 
 T = TypeVar("T")
 
@@ -131,6 +133,18 @@ class WorkerTransport:
         if outcome.exit_code is not None:
             request.exit_code = outcome.exit_code
         return self._report(lambda: self._connection.call(self._connection.workers, "FinishJob", request), f"report job {job_id} finished")
+
+    def append_output(self, job_id: int, attempt: int, seq: int, pieces: List[Tuple[str, str]]) -> None:
+        """Adds pieces (stream, text) to the attempt's output; raises WhatsNextError when the server refuses."""
+        streams = {"stdout": job_pb2.OUTPUT_STREAM_STDOUT, "stderr": job_pb2.OUTPUT_STREAM_STDERR, "notice": job_pb2.OUTPUT_STREAM_NOTICE}
+        request = worker_pb2.AppendJobOutputRequest(
+            job_id=job_id,
+            worker_id=self.worker_id,
+            attempt=attempt,
+            seq=seq,
+            chunks=[job_pb2.OutputChunk(stream=streams[stream], text=text) for stream, text in pieces],
+        )
+        self._connection.call(self._connection.workers, "AppendJobOutput", request, timeout=_APPEND_TIMEOUT_SECONDS)
 
     def release(self, job_id: int, reason: str) -> bool:
         """Hands the job back to the queue without using an attempt; False (logged) when refused."""

@@ -2,6 +2,7 @@
  * How a job reads for a person (one table row, or every field with the
  * output tail last, where a failure's stderr is) and for a script (proto JSON).
  */
+import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import { JobSchema, type Job } from "../../gen/whatsnext/v1/job_pb.js";
 import type { CliContext } from "./cli-context.js";
 import { formatTime, jobStatusName, messageJson } from "./human-format.js";
@@ -44,7 +45,10 @@ export function jobText(j: Job, attempts = ""): string {
     ["idempotency key", j.idempotencyKey],
   ]);
   const head = attempts === "" ? fields : `${fields}\n${attempts}`;
-  if (j.outputTail === "") return head;
+  if (j.outputTail === "") {
+    // The tail comes with the finish; until then the live output is a command away.
+    return j.status === JobStatus.RUNNING || j.status === JobStatus.QUEUED ? `${head}\n--- output: whatsnext jobs logs ${j.id} -f ---` : head;
+  }
   const tail = j.outputTail.endsWith("\n") ? j.outputTail.slice(0, -1) : j.outputTail;
   return `${head}\n--- output (last lines of stdout and stderr) ---\n${tail}`;
 }

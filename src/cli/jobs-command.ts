@@ -1,5 +1,5 @@
 /**
- * `whatsnext jobs add|add-batch|show|retry|cancel|delete|deps|ls`: putting
+ * `whatsnext jobs add|add-batch|show|logs|retry|cancel|delete|deps|ls`: putting
  * work into the current project's queue and steering it.
  */
 import type { Command } from "commander";
@@ -15,6 +15,7 @@ import type { CliContext } from "./cli-context.js";
 import { collectIds, collectParam, parseDuration, parseId, parseInt32, parsePositive } from "./flag-values.js";
 import { jobStatusName, messageJson } from "./human-format.js";
 import { jobText, printJob } from "./job-output.js";
+import { registerJobLogsCommand } from "./job-logs.js";
 import { ProgressBar } from "./progress-bar.js";
 import { addListOptions, listJobsAction } from "./queue-command.js";
 import { renderFields, renderTable } from "./table.js";
@@ -135,6 +136,8 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
           ])}`,
       );
     });
+
+  registerJobLogsCommand(jobs, ctx);
 
   const ls = jobs.command("ls").alias("list").description("list jobs (same as `queue ls`)");
   addListOptions(ls).action(listJobsAction(ctx));

@@ -14,7 +14,7 @@ import { WorkerRuntime, type WorkerEvent } from "../worker/worker.js";
 import { formatterSettings, resolveWorkerSettings, workerInputFromFile, WorkerSettingsError, type WorkerSettingsInput } from "../worker/worker-settings.js";
 import type { CliContext } from "./cli-context.js";
 import { jsonReplacer } from "./cli-context.js";
-import { collectParam } from "./flag-values.js";
+import { collectParam, parsePositive } from "./flag-values.js";
 import { UsageError } from "./usage-error.js";
 
 interface WorkerFlags extends WorkerSettingsInput {
@@ -25,6 +25,7 @@ interface WorkerFlags extends WorkerSettingsInput {
   quiet?: boolean;
   /** False with --no-stream. */
   stream?: boolean;
+  outputBuffer?: number;
 }
 
 /** Adds `worker`. */
@@ -49,6 +50,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .option("--no-stream", "poll with FetchJob and report with unary calls instead of the Work stream (used anyway against a server without it)")
     .option("--walltime <duration>", "time this worker has (90m, 4h, 1-00:00:00): it takes only jobs expected to finish in what is left; inside a SLURM allocation its end is read from SLURM_JOB_END_TIME (or squeue), the earlier end wins")
     .option("--preemptible", "on SIGTERM (a SLURM preemption or requeue), stop running jobs at once and release them as preempted, with the hint each wrote to $WHATSNEXT_CHECKPOINT_FILE; the next attempt gets it as $WHATSNEXT_CHECKPOINT")
+    .option("--output-buffer <bytes>", "a job's output held while the server does not take it (default 8 MiB); past it the oldest lines are dropped, with a notice", parsePositive("--output-buffer"))
     .option("-q, --quiet", "log only errors")
     .action(async (flags: WorkerFlags) => {
       const file = ctx.configFile?.config;
@@ -89,6 +91,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         heartbeatSeconds: settings.heartbeatSeconds,
         stream: flags.stream !== false,
         deadline,
+        outputBufferBytes: flags.outputBuffer,
         onEvent: log,
       });
       if (!ctx.json && !flags.quiet) {

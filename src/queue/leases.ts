@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { SqlDatabase } from "../db/executor.js";
+import { deleteExpiredOutput } from "../db/statements/job-output/delete-expired-output.js";
 import { deleteFinishedJobs } from "../db/statements/jobs/delete-finished-jobs.js";
 import { REAP_BATCH, reapExpiredLeases } from "../db/statements/jobs/reap-expired-leases.js";
 import { deactivateSilentWorkers } from "../db/statements/workers/deactivate-silent-workers.js";
@@ -13,6 +14,8 @@ export interface ReapResult {
   readonly deactivatedWorkers: string[];
   /** Finished jobs removed by retention. */
   readonly deletedJobs: number;
+  /** Ended attempts whose output was removed by output retention. */
+  readonly expiredOutputs: number;
 }
 
 /** What a reaper pass needs to know. */
@@ -22,6 +25,8 @@ export interface ReaperSettings {
   readonly workerTimeoutSeconds: number;
   /** Finished jobs older than this are deleted; 0 keeps them forever. */
   readonly retentionSeconds: number;
+  /** The output of attempts that ended longer ago than this is deleted; 0 (or absent) keeps it as long as its job. */
+  readonly outputRetentionSeconds?: number;
 }
 
 /**
@@ -51,7 +56,9 @@ export async function reapOnce(db: SqlDatabase, events: QueueEvents, opts: Reape
     deletedJobs = deleted.length;
     await events.jobsChanged(deleted.map((j) => ({ projectId: j.projectId, jobId: j.id, type: "deleted" })));
   }
-  return { requeued, failed, deactivatedWorkers, deletedJobs };
+  let expiredOutputs = 0;
+  if ((opts.outputRetentionSeconds ?? 0) > 0) expiredOutputs = await deleteExpiredOutput(db, opts.outputRetentionSeconds!, REAP_BATCH);
+  return { requeued, failed, deactivatedWorkers, deletedJobs, expiredOutputs };
 }
 
 /**
@@ -95,9 +102,9 @@ export class LeaseReaper {
     try {
       const r = await reapOnce(this.db, this.events, this.opts);
       this.opts.onPass?.(r);
-      if (r.requeued.length + r.failed.length + r.deactivatedWorkers.length + r.deletedJobs > 0) {
+      if (r.requeued.length + r.failed.length + r.deactivatedWorkers.length + r.deletedJobs + r.expiredOutputs > 0) {
         this.logger.info(
-          { requeued: r.requeued.length, failed: r.failed.length, deactivatedWorkers: r.deactivatedWorkers, deletedFinishedJobs: r.deletedJobs },
+          { requeued: r.requeued.length, failed: r.failed.length, deactivatedWorkers: r.deactivatedWorkers, deletedFinishedJobs: r.deletedJobs, expiredOutputs: r.expiredOutputs },
           "reaped expired leases",
         );
       }

@@ -67,6 +67,8 @@ export const ROLE_MATRIX: Readonly<Record<string, MethodRule>> = {
   "whatsnext.v1.JobService/GetQueueStats": rule("viewer", "project"),
   "whatsnext.v1.JobService/WatchJobs": rule("viewer", "project"),
   "whatsnext.v1.JobService/ListJobAttempts": rule("viewer", "job"),
+  "whatsnext.v1.JobService/GetJobOutput": rule("viewer", "job"),
+  "whatsnext.v1.JobService/FollowJobOutput": rule("viewer", "job"),
   "whatsnext.v1.SweepService/CreateSweep": rule("submitter", "project"),
   "whatsnext.v1.SweepService/GetSweep": rule("viewer", "sweep"),
   "whatsnext.v1.SweepService/ListSweeps": rule("viewer", "project"),
@@ -86,6 +88,7 @@ export const ROLE_MATRIX: Readonly<Record<string, MethodRule>> = {
   "whatsnext.v1.WorkerService/FinishJob": rule("worker", "job"),
   "whatsnext.v1.WorkerService/FinishJobs": rule("worker", "job"),
   "whatsnext.v1.WorkerService/ReleaseJob": rule("worker", "job"),
+  "whatsnext.v1.WorkerService/AppendJobOutput": rule("worker", "job"),
   // The stream's first message (open) names the project; everything after it acts on jobs claimed from it.
   "whatsnext.v1.WorkerService/Work": rule("worker", "project"),
 

@@ -10,9 +10,11 @@ import type { JobChangeType, QueueEvents } from "../queue/events/queue-events.js
 import * as control from "../queue/job-control.js";
 import * as creation from "../queue/job-creation.js";
 import * as reads from "../queue/job-reads.js";
+import { followJobOutput, readJobOutput } from "../queue/job-output.js";
 import { getProject } from "../queue/projects.js";
 import type { App } from "../server/app.js";
 import { attemptToProto, jobStatusFromProto, jobStatusToProto, jobToProto } from "./job-convert.js";
+import { pageToProto, pieceToProto, requireAttempt, requireOffset, requirePageBytes, MAX_PAGE_BYTES } from "./output-convert.js";
 import { afterId, cutPage, requirePage } from "./page-token.js";
 import { requireProjectId } from "./project-ref.js";
 import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
@@ -89,6 +91,7 @@ const eventTypeOf: Record<JobChangeType, JobEventType> = {
  */
 export function createJobService(app: App, events: QueueEvents): ServiceImpl<typeof JobService> {
   const creates = new CreateCoalescer(app.db.sql, events);
+  const output = { maxBytes: app.config.WHATSNEXT_JOB_OUTPUT_MAX_BYTES };
   return {
     async createJob(req, ctx) {
       const projectId = await requireProjectId(app.db.sql, req);
@@ -180,6 +183,38 @@ export function createJobService(app: App, events: QueueEvents): ServiceImpl<typ
     async listJobAttempts(req) {
       const attempts = await reads.listJobAttempts(app.db.sql, requireId("job_id", req.jobId));
       return { attempts: attempts.map(attemptToProto) };
+    },
+
+    async getJobOutput(req) {
+      const page = await readJobOutput(
+        app.db.sql,
+        {
+          jobId: requireId("job_id", req.jobId),
+          attempt: requireAttempt("attempt", req.attempt),
+          offset: requireOffset("offset", req.offset),
+          fromEnd: req.fromEnd,
+          maxBytes: requirePageBytes("max_bytes", req.maxBytes),
+        },
+        output,
+      );
+      return pageToProto(page);
+    },
+
+    async *followJobOutput(req, ctx) {
+      const follow = {
+        jobId: requireId("job_id", req.jobId),
+        attempt: requireAttempt("attempt", req.attempt),
+        offset: requireOffset("offset", req.offset),
+        tailBytes: Math.min(requireOffset("tail_bytes", req.tailBytes), MAX_PAGE_BYTES),
+      };
+      const linked = linkedSignal(ctx.signal, app.shutdown);
+      try {
+        for await (const page of followJobOutput(app.db.sql, events, follow, linked.signal, output)) {
+          yield { attempt: page.attempt, chunks: page.pieces.map(pieceToProto), nextOffset: BigInt(page.nextOffset) };
+        }
+      } finally {
+        linked.dispose();
+      }
     },
 
     async getJobDependencies(req, ctx) {

@@ -33,6 +33,7 @@ export function queueModule(app: App): ServerModule {
     maxLostLeases: app.config.WHATSNEXT_MAX_LOST_LEASES,
     workerTimeoutSeconds: app.config.WHATSNEXT_WORKER_TIMEOUT_SECONDS,
     retentionSeconds: app.config.WHATSNEXT_JOB_RETENTION,
+    outputRetentionSeconds: app.config.WHATSNEXT_JOB_OUTPUT_RETENTION,
     onPass(result) {
       retained.inc(result.deletedJobs);
       lost.inc({ outcome: "requeued" }, result.requeued.length);

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from "../domain/errors.js";
 import { fetchJobs, type ClaimRequest } from "../queue/claim.js";
 import type { QueueEvents } from "../queue/events/queue-events.js";
 import * as outcomes from "../queue/job-outcomes.js";
+import { appendJobOutput } from "../queue/job-output.js";
 import type { PendingEstimate } from "../queue/pending-estimate.js";
 import * as workers from "../queue/workers.js";
 import type { App } from "../server/app.js";
@@ -18,6 +19,7 @@ import { LIMITS, requireDurationSeconds, requireId, requireIntInRange, requireTe
 import { workerToProto } from "./worker-convert.js";
 import { workHandler } from "./work-stream.js";
 import { finishOutcomeOf, itemResultFields } from "./item-results.js";
+import { requireOutputPieces } from "./output-convert.js";
 import {
   boundPrincipal,
   optionalResource,
@@ -217,6 +219,16 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
     },
 
     work: workHandler(app, events, estimate),
+
+    async appendJobOutput(req, ctx) {
+      const jobId = requireId("job_id", req.jobId);
+      const workerId = requireWorkerId("worker_id", req.workerId);
+      const attempt = requireIntInRange("attempt", req.attempt, 1, 2_147_483_647);
+      const seq = requireId("seq", req.seq);
+      const pieces = requireOutputPieces("chunks", req.chunks);
+      const r = await appendJobOutput(app.db.sql, events, actor(workerId, ctx), { jobId, attempt, seq, pieces }, { maxBytes: app.config.WHATSNEXT_JOB_OUTPUT_MAX_BYTES });
+      return { size: BigInt(r.size), duplicate: r.duplicate };
+    },
 
     async releaseJob(req, ctx) {
       const jobId = requireId("job_id", req.jobId);

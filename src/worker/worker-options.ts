@@ -52,6 +52,8 @@ export interface WorkerOptions {
   deadline?: Deadline;
   /** The environment jobs start from (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Output of a job held while the server does not take it (output-shipper.ts); default 8 MiB. */
+  outputBufferBytes?: number;
   /** Receives what happens, for logs and tests. */
   onEvent?: (event: WorkerEvent) => void;
 }

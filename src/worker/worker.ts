@@ -21,6 +21,7 @@ import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import type { WorkResult } from "../../gen/whatsnext/v1/worker_pb.js";
 import { HeartbeatLoop } from "./heartbeat-loop.js";
 import { checkpointEnvironment, checkpointHintFile, discardCheckpointHint, takeCheckpointHint } from "./preemption.js";
+import { shipJobOutput } from "./output-shipper.js";
 import { environmentWith } from "./process-runner.js";
 import { describeError, isFatal, reportWithRetries } from "./reporting-call.js";
 import { ResourcePool, type Allocation } from "./resources.js";
@@ -360,10 +361,12 @@ export class WorkerRuntime {
     Object.assign(additions, checkpointEnvironment(job, hintFile));
     let started: Promise<void> = Promise.resolve();
     let outcome: RunOutcome;
+    const output = shipJobOutput(o.client, this.workerId, job, { bufferBytes: o.outputBufferBytes, onProblem: (message) => this.emit({ type: "error", jobId: job.id, message }) });
     try {
       outcome = await o.formatter.run(toFormatterJob(job), {
         env: environmentWith(additions, o.env ?? process.env),
         signal: entry.abort.signal,
+        onOutput: output && ((chunk, stream) => output.push(chunk, stream)),
         onSchedulerState: (state) => this.emit({ type: "scheduler-state", jobId: job.id, ...state }),
         onStarted: (display) => {
           this.emit({ type: "started", jobId: job.id, command: display, accelerators: allocation.accelerators });
@@ -379,6 +382,8 @@ export class WorkerRuntime {
     } catch (err) {
       outcome = { success: false, exitCode: null, message: `worker error: ${describeError(err)}`, outputTail: "", command: "", aborted: false };
     }
+    // The attempt's output is all on the server before it ends (or FinishJob's tail stands for the rest).
+    await output?.close();
     await started;
     if (entry.lost) {
       this.summary.cancelled += 1;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
-import { JobService, type Job } from "../../gen/whatsnext/v1/job_pb.js";
+import { JobService, OutputStream, type Job } from "../../gen/whatsnext/v1/job_pb.js";
 import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
 import { TaskService } from "../../gen/whatsnext/v1/task_pb.js";
 import { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
@@ -321,6 +321,31 @@ for (const database of databases) {
       await withPage(`/jobs/${running.id}`, keys.viewer, async (page) => {
         await page.locator(`article[data-job-id="${running.id}"] [data-exit-code]`).waitFor();
         assert.equal(await page.getByRole("button", { name: "Cancel" }).count(), 0);
+      });
+    });
+
+    it("follows a running job's output live, scrolling with it until the reader scrolls up", async () => {
+      const workers = client(WorkerService);
+      let seq = 0n;
+      const append = (lines: string[], stream = OutputStream.STDOUT) =>
+        workers.appendJobOutput({ jobId: running.id, workerId: "gpu-box-1", attempt: running.runs, seq: ++seq, chunks: [{ stream, text: lines.join("") }] });
+      await withPage(`/jobs/${running.id}`, keys.viewer, async (page) => {
+        const output = page.locator('.job-live-output[data-output-state="live"]');
+        await output.waitFor();
+        await append(["epoch 1 loss 0.93\n"]);
+        await output.locator(".live-output").getByText("epoch 1 loss 0.93").waitFor();
+        await append(["warning: slow data loader\n"], OutputStream.STDERR);
+        await output.locator(".out-stderr").getByText("warning: slow data loader").waitFor();
+        // More than the box shows: it keeps the newest line in view.
+        await append(Array.from({ length: 80 }, (_, i) => `epoch ${i + 2} loss 0.5\n`));
+        await output.getByText("epoch 81 loss 0.5").waitFor();
+        const atBottom = () => document.querySelector(".live-output")!.scrollTop + document.querySelector(".live-output")!.clientHeight >= document.querySelector(".live-output")!.scrollHeight - 30;
+        await waitFor(page, "the output scrolled to its newest line", atBottom, undefined);
+        // The reader scrolls up: new output no longer moves the view.
+        await page.locator(".live-output").evaluate((el) => (el.scrollTop = 0));
+        await append(["epoch 82 loss 0.4\n"]);
+        await output.getByText("epoch 82 loss 0.4").waitFor();
+        assert.equal(await page.locator(".live-output").evaluate((el) => el.scrollTop), 0, "the view stays where the reader put it");
       });
     });
 

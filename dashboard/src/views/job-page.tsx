@@ -10,6 +10,7 @@ import { isNewer } from "../live/job-events.js";
 import { useProjectJobs } from "../live/use-project-jobs.js";
 import { JobActions } from "./job/job-actions.js";
 import { JobParameters } from "./job/job-parameters.js";
+import { JobLiveOutput } from "./job/job-live-output.js";
 import { JobRelations } from "./job/job-relations.js";
 import { JobRun } from "./job/job-run.js";
 import { JobSummary } from "./job/job-summary.js";
@@ -19,7 +20,8 @@ import { JobTimeline, type ObservedChange } from "./job/job-timeline.js";
  * One job: what it is, its state and history as far as the API tells, how
  * it ran, what it waits for and what waits for it, and Retry / Cancel for
  * roles that may use them. Each part is a section of its own (views/job/),
- * so attempts, provenance and live output can join as further sections.
+ * so attempts and provenance can join as further sections; the latest
+ * attempt's output follows live (JobLiveOutput).
  * The job and its neighbours stay current from the project's WatchJobs.
  */
 export function JobPage({ jobId }: { jobId: bigint }) {
@@ -75,6 +77,7 @@ export function JobPage({ jobId }: { jobId: bigint }) {
         <JobParameters job={job} />
         <JobTimeline job={job} observed={observed} />
         <JobRun job={job} />
+        <JobLiveOutput job={job} />
         <JobRelations
           job={job}
           dependencies={(dependencies?.dependencies ?? []).map((d) => ({ id: d.id, name: d.name, status: statusOf(d.id, d.status) }))}

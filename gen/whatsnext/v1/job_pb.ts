@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file whatsnext/v1/job.proto.
  */
 export const file_whatsnext_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3aGF0c25leHQvdjEvam9iLnByb3RvEgx3aGF0c25leHQudjEigQcKA0pvYhIKCgJpZBgBIAEoAxISCgpwcm9qZWN0X2lkGAIgASgDEg8KB3Rhc2tfaWQYAyABKAMSEQoJdGFza19uYW1lGAQgASgJEgwKBG5hbWUYBSABKAkSKwoKcGFyYW1ldGVycxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYByABKAUSJwoGc3RhdHVzGAggASgOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxISCgpkZXBlbmRzX29uGAkgAygDEhAKCGF0dGVtcHRzGAogASgFEhQKDG1heF9hdHRlbXB0cxgLIAEoBRIRCgl3b3JrZXJfaWQYDCABKAkSNQoRbGVhc2VfZXhwaXJlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25vdF9iZWZvcmVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLY3JlYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hfdGltZRgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY29tbWFuZBgTIAEoCRIWCglleGl0X2NvZGUYFCABKAVIAIgBARIPCgdtZXNzYWdlGBUgASgJEhMKC291dHB1dF90YWlsGBYgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgXIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGBggASgJEhQKDHJlcXVpcmVkX2NwdRgZIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYGiABKAUSEwoLbG9zdF9sZWFzZXMYGyABKAUSDAoEcnVucxgcIAEoBRIQCghzd2VlcF9pZBgdIAEoAxI0ChFleHBlY3RlZF9kdXJhdGlvbhgeIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpjaGVja3BvaW50GB8gASgJQgwKCl9leGl0X2NvZGUinwMKCkpvYkF0dGVtcHQSDgoGam9iX2lkGAEgASgDEg4KBm51bWJlchgCIAEoBRIRCgl3b3JrZXJfaWQYAyABKAkSEwoLd29ya2VyX25hbWUYBCABKAkSEwoLd29ya2VyX2hvc3QYBSABKAkSLgoKY2xhaW1fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KB291dGNvbWUYCSABKA4yHC53aGF0c25leHQudjEuQXR0ZW1wdE91dGNvbWUSDwoHY29tbWFuZBgKIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYCyADKAkSFgoJZXhpdF9jb2RlGAwgASgFSACIAQESDwoHbWVzc2FnZRgNIAEoCRITCgtvdXRwdXRfdGFpbBgOIAEoCUIMCgpfZXhpdF9jb2RlIigKFkxpc3RKb2JBdHRlbXB0c1JlcXVlc3QSDgoGam9iX2lkGAEgASgDIkUKF0xpc3RKb2JBdHRlbXB0c1Jlc3BvbnNlEioKCGF0dGVtcHRzGAEgAygLMhgud2hhdHNuZXh0LnYxLkpvYkF0dGVtcHQisgIKEENyZWF0ZUpvYlJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYCyABKAkSEQoHdGFza19pZBgCIAEoA0gAEhMKCXRhc2tfbmFtZRgDIAEoCUgAEgwKBG5hbWUYBCABKAkSKwoKcGFyYW1ldGVycxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYBiABKAUSEgoKZGVwZW5kc19vbhgHIAMoAxIUCgxtYXhfYXR0ZW1wdHMYCCABKAUSFwoPaWRlbXBvdGVuY3lfa2V5GAkgASgJEjQKEWV4cGVjdGVkX2R1cmF0aW9uGAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgYKBHRhc2siRQoRQ3JlYXRlSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIQCghleGlzdGluZxgCIAEoCCKeAgoMQmF0Y2hKb2JTcGVjEhEKB3Rhc2tfaWQYASABKANIABITCgl0YXNrX25hbWUYAiABKAlIABIMCgRuYW1lGAMgASgJEisKCnBhcmFtZXRlcnMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCHByaW9yaXR5GAUgASgFEhIKCmRlcGVuZHNfb24YBiADKAMSGAoQZGVwZW5kc19vbl9uYW1lcxgHIAMoCRIUCgxtYXhfYXR0ZW1wdHMYCCABKAUSFwoPaWRlbXBvdGVuY3lfa2V5GAkgASgJEjQKEWV4cGVjdGVkX2R1cmF0aW9uGAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgYKBHRhc2sibAoWQmF0Y2hDcmVhdGVKb2JzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgDIAEoCRIoCgRqb2JzGAIgAygLMhoud2hhdHNuZXh0LnYxLkJhdGNoSm9iU3BlYyIqChdCYXRjaENyZWF0ZUpvYnNSZXNwb25zZRIPCgdqb2JfaWRzGAEgAygDIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAMiMAoOR2V0Sm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYiKyAQoPTGlzdEpvYnNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMSFAoMcHJvamVjdF9uYW1lGAcgASgJEikKCHN0YXR1c2VzGAIgAygOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxIRCgl0YXNrX25hbWUYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSEAoIc3dlZXBfaWQYBiABKAMiTAoQTGlzdEpvYnNSZXNwb25zZRIfCgRqb2JzGAEgAygLMhEud2hhdHNuZXh0LnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFQoGSm9iSWRzEgsKA2lkcxgBIAMoAyKZAQoQVXBkYXRlSm9iUmVxdWVzdBIKCgJpZBgBIAEoAxIVCghwcmlvcml0eRgCIAEoBUgAiAEBEisKCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKCmRlcGVuZHNfb24YBCABKAsyFC53aGF0c25leHQudjEuSm9iSWRzQgsKCV9wcmlvcml0eSIzChFVcGRhdGVKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIh4KEERlbGV0ZUpvYlJlcXVlc3QSCgoCaWQYASABKAMiEwoRRGVsZXRlSm9iUmVzcG9uc2UiHQoPUmV0cnlKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIk0KEFJldHJ5Sm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIZChF1bmJsb2NrZWRfam9iX2lkcxgCIAMoAyIuChBDYW5jZWxKb2JSZXF1ZXN0EgoKAmlkGAEgASgDEg4KBnJlYXNvbhgCIAEoCSJMChFDYW5jZWxKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEhcKD2Jsb2NrZWRfam9iX2lkcxgCIAMoAyInChlHZXRKb2JEZXBlbmRlbmNpZXNSZXF1ZXN0EgoKAmlkGAEgASgDIlIKDUpvYkRlcGVuZGVuY3kSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy53aGF0c25leHQudjEuSm9iU3RhdHVzInoKGkdldEpvYkRlcGVuZGVuY2llc1Jlc3BvbnNlEjEKDGRlcGVuZGVuY2llcxgBIAMoCzIbLndoYXRzbmV4dC52MS5Kb2JEZXBlbmRlbmN5EhUKDWFsbF9jb21wbGV0ZWQYAiABKAgSEgoKaGFzX2ZhaWxlZBgDIAEoCCI9ChFDbGVhclF1ZXVlUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgCIAEoCSIlChJDbGVhclF1ZXVlUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAyJAChRHZXRRdWV1ZVN0YXRzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgCIAEoCSLsAQoVR2V0UXVldWVTdGF0c1Jlc3BvbnNlEg8KB3BlbmRpbmcYASABKAMSDgoGcXVldWVkGAIgASgDEg8KB3J1bm5pbmcYAyABKAMSEQoJY29tcGxldGVkGAQgASgDEg4KBmZhaWxlZBgFIAEoAxIPCgdibG9ja2VkGAYgASgDEhEKCWNhbmNlbGxlZBgHIAEoAxINCgV0b3RhbBgIIAEoAxIWCg5hY3RpdmVfd29ya2VycxgJIAEoBRIaChJyZWdpc3RlcmVkX3dvcmtlcnMYCiABKAUSFwoPcHJvamVjdF93b3JrZXJzGAsgASgFIloKEFdhdGNoSm9ic1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYAyABKAkSHAoUY29uZmlybV9zdWJzY3JpcHRpb24YAiABKAgiXQoRV2F0Y2hKb2JzUmVzcG9uc2USKAoEdHlwZRgBIAEoDjIaLndoYXRzbmV4dC52MS5Kb2JFdmVudFR5cGUSHgoDam9iGAIgASgLMhEud2hhdHNuZXh0LnYxLkpvYiqcAgoOQXR0ZW1wdE91dGNvbWUSHwobQVRURU1QVF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGwoXQVRURU1QVF9PVVRDT01FX0NMQUlNRUQQARIbChdBVFRFTVBUX09VVENPTUVfUlVOTklORxACEh0KGUFUVEVNUFRfT1VUQ09NRV9DT01QTEVURUQQAxIaChZBVFRFTVBUX09VVENPTUVfRkFJTEVEEAQSHAoYQVRURU1QVF9PVVRDT01FX1JFTEVBU0VEEAUSGAoUQVRURU1QVF9PVVRDT01FX0xPU1QQBhIdChlBVFRFTVBUX09VVENPTUVfQ0FOQ0VMTEVEEAcSHQoZQVRURU1QVF9PVVRDT01FX1BSRUVNUFRFRBAIKqEBCgxKb2JFdmVudFR5cGUSHgoaSk9CX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIaChZKT0JfRVZFTlRfVFlQRV9DUkVBVEVEEAESGgoWSk9CX0VWRU5UX1RZUEVfVVBEQVRFRBACEhoKFkpPQl9FVkVOVF9UWVBFX0RFTEVURUQQAxIdChlKT0JfRVZFTlRfVFlQRV9TVUJTQ1JJQkVEEAQy3AgKCkpvYlNlcnZpY2USTAoJQ3JlYXRlSm9iEh4ud2hhdHNuZXh0LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuQ3JlYXRlSm9iUmVzcG9uc2USXgoPQmF0Y2hDcmVhdGVKb2JzEiQud2hhdHNuZXh0LnYxLkJhdGNoQ3JlYXRlSm9ic1JlcXVlc3QaJS53aGF0c25leHQudjEuQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2USSAoGR2V0Sm9iEhsud2hhdHNuZXh0LnYxLkdldEpvYlJlcXVlc3QaHC53aGF0c25leHQudjEuR2V0Sm9iUmVzcG9uc2UiA5ACARJOCghMaXN0Sm9icxIdLndoYXRzbmV4dC52MS5MaXN0Sm9ic1JlcXVlc3QaHi53aGF0c25leHQudjEuTGlzdEpvYnNSZXNwb25zZSIDkAIBEkwKCVVwZGF0ZUpvYhIeLndoYXRzbmV4dC52MS5VcGRhdGVKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLlVwZGF0ZUpvYlJlc3BvbnNlEkwKCURlbGV0ZUpvYhIeLndoYXRzbmV4dC52MS5EZWxldGVKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkRlbGV0ZUpvYlJlc3BvbnNlEkkKCFJldHJ5Sm9iEh0ud2hhdHNuZXh0LnYxLlJldHJ5Sm9iUmVxdWVzdBoeLndoYXRzbmV4dC52MS5SZXRyeUpvYlJlc3BvbnNlEkwKCUNhbmNlbEpvYhIeLndoYXRzbmV4dC52MS5DYW5jZWxKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkNhbmNlbEpvYlJlc3BvbnNlEmwKEkdldEpvYkRlcGVuZGVuY2llcxInLndoYXRzbmV4dC52MS5HZXRKb2JEZXBlbmRlbmNpZXNSZXF1ZXN0Gigud2hhdHNuZXh0LnYxLkdldEpvYkRlcGVuZGVuY2llc1Jlc3BvbnNlIgOQAgESTwoKQ2xlYXJRdWV1ZRIfLndoYXRzbmV4dC52MS5DbGVhclF1ZXVlUmVxdWVzdBogLndoYXRzbmV4dC52MS5DbGVhclF1ZXVlUmVzcG9uc2USXQoNR2V0UXVldWVTdGF0cxIiLndoYXRzbmV4dC52MS5HZXRRdWV1ZVN0YXRzUmVxdWVzdBojLndoYXRzbmV4dC52MS5HZXRRdWV1ZVN0YXRzUmVzcG9uc2UiA5ACARJOCglXYXRjaEpvYnMSHi53aGF0c25leHQudjEuV2F0Y2hKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5XYXRjaEpvYnNSZXNwb25zZTABEmMKD0xpc3RKb2JBdHRlbXB0cxIkLndoYXRzbmV4dC52MS5MaXN0Sm9iQXR0ZW1wdHNSZXF1ZXN0GiUud2hhdHNuZXh0LnYxLkxpc3RKb2JBdHRlbXB0c1Jlc3BvbnNlIgOQAgFCgQEKEGRldi53aGF0c25leHQudjFCCEpvYlByb3RvUAFaLXdoYXRzbmV4dC5kZXYvZ2VuL2dvL3doYXRzbmV4dC92MTt3aGF0c25leHR2MaICA1dOWKoCDFdoYXRzTmV4dC5WMcoCDFdoYXRzTmV4dFxWMeoCDVdoYXRzTmV4dDo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_whatsnext_v1_common]);
+  fileDesc("ChZ3aGF0c25leHQvdjEvam9iLnByb3RvEgx3aGF0c25leHQudjEigQcKA0pvYhIKCgJpZBgBIAEoAxISCgpwcm9qZWN0X2lkGAIgASgDEg8KB3Rhc2tfaWQYAyABKAMSEQoJdGFza19uYW1lGAQgASgJEgwKBG5hbWUYBSABKAkSKwoKcGFyYW1ldGVycxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYByABKAUSJwoGc3RhdHVzGAggASgOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxISCgpkZXBlbmRzX29uGAkgAygDEhAKCGF0dGVtcHRzGAogASgFEhQKDG1heF9hdHRlbXB0cxgLIAEoBRIRCgl3b3JrZXJfaWQYDCABKAkSNQoRbGVhc2VfZXhwaXJlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25vdF9iZWZvcmVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLY3JlYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hfdGltZRgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY29tbWFuZBgTIAEoCRIWCglleGl0X2NvZGUYFCABKAVIAIgBARIPCgdtZXNzYWdlGBUgASgJEhMKC291dHB1dF90YWlsGBYgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgXIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGBggASgJEhQKDHJlcXVpcmVkX2NwdRgZIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYGiABKAUSEwoLbG9zdF9sZWFzZXMYGyABKAUSDAoEcnVucxgcIAEoBRIQCghzd2VlcF9pZBgdIAEoAxI0ChFleHBlY3RlZF9kdXJhdGlvbhgeIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpjaGVja3BvaW50GB8gASgJQgwKCl9leGl0X2NvZGUinwMKCkpvYkF0dGVtcHQSDgoGam9iX2lkGAEgASgDEg4KBm51bWJlchgCIAEoBRIRCgl3b3JrZXJfaWQYAyABKAkSEwoLd29ya2VyX25hbWUYBCABKAkSEwoLd29ya2VyX2hvc3QYBSABKAkSLgoKY2xhaW1fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KB291dGNvbWUYCSABKA4yHC53aGF0c25leHQudjEuQXR0ZW1wdE91dGNvbWUSDwoHY29tbWFuZBgKIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYCyADKAkSFgoJZXhpdF9jb2RlGAwgASgFSACIAQESDwoHbWVzc2FnZRgNIAEoCRITCgtvdXRwdXRfdGFpbBgOIAEoCUIMCgpfZXhpdF9jb2RlIigKFkxpc3RKb2JBdHRlbXB0c1JlcXVlc3QSDgoGam9iX2lkGAEgASgDIkUKF0xpc3RKb2JBdHRlbXB0c1Jlc3BvbnNlEioKCGF0dGVtcHRzGAEgAygLMhgud2hhdHNuZXh0LnYxLkpvYkF0dGVtcHQisgIKEENyZWF0ZUpvYlJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYCyABKAkSEQoHdGFza19pZBgCIAEoA0gAEhMKCXRhc2tfbmFtZRgDIAEoCUgAEgwKBG5hbWUYBCABKAkSKwoKcGFyYW1ldGVycxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYBiABKAUSEgoKZGVwZW5kc19vbhgHIAMoAxIUCgxtYXhfYXR0ZW1wdHMYCCABKAUSFwoPaWRlbXBvdGVuY3lfa2V5GAkgASgJEjQKEWV4cGVjdGVkX2R1cmF0aW9uGAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgYKBHRhc2siRQoRQ3JlYXRlSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIQCghleGlzdGluZxgCIAEoCCKeAgoMQmF0Y2hKb2JTcGVjEhEKB3Rhc2tfaWQYASABKANIABITCgl0YXNrX25hbWUYAiABKAlIABIMCgRuYW1lGAMgASgJEisKCnBhcmFtZXRlcnMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCHByaW9yaXR5GAUgASgFEhIKCmRlcGVuZHNfb24YBiADKAMSGAoQZGVwZW5kc19vbl9uYW1lcxgHIAMoCRIUCgxtYXhfYXR0ZW1wdHMYCCABKAUSFwoPaWRlbXBvdGVuY3lfa2V5GAkgASgJEjQKEWV4cGVjdGVkX2R1cmF0aW9uGAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgYKBHRhc2sibAoWQmF0Y2hDcmVhdGVKb2JzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgDIAEoCRIoCgRqb2JzGAIgAygLMhoud2hhdHNuZXh0LnYxLkJhdGNoSm9iU3BlYyIqChdCYXRjaENyZWF0ZUpvYnNSZXNwb25zZRIPCgdqb2JfaWRzGAEgAygDIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAMiMAoOR2V0Sm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYiKyAQoPTGlzdEpvYnNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMSFAoMcHJvamVjdF9uYW1lGAcgASgJEikKCHN0YXR1c2VzGAIgAygOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxIRCgl0YXNrX25hbWUYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSEAoIc3dlZXBfaWQYBiABKAMiTAoQTGlzdEpvYnNSZXNwb25zZRIfCgRqb2JzGAEgAygLMhEud2hhdHNuZXh0LnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFQoGSm9iSWRzEgsKA2lkcxgBIAMoAyKZAQoQVXBkYXRlSm9iUmVxdWVzdBIKCgJpZBgBIAEoAxIVCghwcmlvcml0eRgCIAEoBUgAiAEBEisKCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKCmRlcGVuZHNfb24YBCABKAsyFC53aGF0c25leHQudjEuSm9iSWRzQgsKCV9wcmlvcml0eSIzChFVcGRhdGVKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIh4KEERlbGV0ZUpvYlJlcXVlc3QSCgoCaWQYASABKAMiEwoRRGVsZXRlSm9iUmVzcG9uc2UiHQoPUmV0cnlKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIk0KEFJldHJ5Sm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIZChF1bmJsb2NrZWRfam9iX2lkcxgCIAMoAyIuChBDYW5jZWxKb2JSZXF1ZXN0EgoKAmlkGAEgASgDEg4KBnJlYXNvbhgCIAEoCSJMChFDYW5jZWxKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEhcKD2Jsb2NrZWRfam9iX2lkcxgCIAMoAyInChlHZXRKb2JEZXBlbmRlbmNpZXNSZXF1ZXN0EgoKAmlkGAEgASgDIlIKDUpvYkRlcGVuZGVuY3kSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy53aGF0c25leHQudjEuSm9iU3RhdHVzInoKGkdldEpvYkRlcGVuZGVuY2llc1Jlc3BvbnNlEjEKDGRlcGVuZGVuY2llcxgBIAMoCzIbLndoYXRzbmV4dC52MS5Kb2JEZXBlbmRlbmN5EhUKDWFsbF9jb21wbGV0ZWQYAiABKAgSEgoKaGFzX2ZhaWxlZBgDIAEoCCI9ChFDbGVhclF1ZXVlUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgCIAEoCSIlChJDbGVhclF1ZXVlUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAyJAChRHZXRRdWV1ZVN0YXRzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgCIAEoCSLsAQoVR2V0UXVldWVTdGF0c1Jlc3BvbnNlEg8KB3BlbmRpbmcYASABKAMSDgoGcXVldWVkGAIgASgDEg8KB3J1bm5pbmcYAyABKAMSEQoJY29tcGxldGVkGAQgASgDEg4KBmZhaWxlZBgFIAEoAxIPCgdibG9ja2VkGAYgASgDEhEKCWNhbmNlbGxlZBgHIAEoAxINCgV0b3RhbBgIIAEoAxIWCg5hY3RpdmVfd29ya2VycxgJIAEoBRIaChJyZWdpc3RlcmVkX3dvcmtlcnMYCiABKAUSFwoPcHJvamVjdF93b3JrZXJzGAsgASgFIloKEFdhdGNoSm9ic1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYAyABKAkSHAoUY29uZmlybV9zdWJzY3JpcHRpb24YAiABKAgiXQoRV2F0Y2hKb2JzUmVzcG9uc2USKAoEdHlwZRgBIAEoDjIaLndoYXRzbmV4dC52MS5Kb2JFdmVudFR5cGUSHgoDam9iGAIgASgLMhEud2hhdHNuZXh0LnYxLkpvYiJXCgtPdXRwdXRDaHVuaxIqCgZzdHJlYW0YASABKA4yGi53aGF0c25leHQudjEuT3V0cHV0U3RyZWFtEgwKBHRleHQYAiABKAkSDgoGb2Zmc2V0GAMgASgDImsKE0dldEpvYk91dHB1dFJlcXVlc3QSDgoGam9iX2lkGAEgASgDEg8KB2F0dGVtcHQYAiABKAUSDgoGb2Zmc2V0GAMgASgDEhAKCGZyb21fZW5kGAQgASgIEhEKCW1heF9ieXRlcxgFIAEoBSKEAQoUR2V0Sm9iT3V0cHV0UmVzcG9uc2USDwoHYXR0ZW1wdBgBIAEoBRIpCgZjaHVua3MYAiADKAsyGS53aGF0c25leHQudjEuT3V0cHV0Q2h1bmsSEwoLbmV4dF9vZmZzZXQYAyABKAMSDAoEc2l6ZRgEIAEoAxINCgVlbmRlZBgFIAEoCCJdChZGb2xsb3dKb2JPdXRwdXRSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIPCgdhdHRlbXB0GAIgASgFEg4KBm9mZnNldBgDIAEoAxISCgp0YWlsX2J5dGVzGAQgASgDImoKF0ZvbGxvd0pvYk91dHB1dFJlc3BvbnNlEg8KB2F0dGVtcHQYASABKAUSKQoGY2h1bmtzGAIgAygLMhkud2hhdHNuZXh0LnYxLk91dHB1dENodW5rEhMKC25leHRfb2Zmc2V0GAMgASgDKpwCCg5BdHRlbXB0T3V0Y29tZRIfChtBVFRFTVBUX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdBVFRFTVBUX09VVENPTUVfQ0xBSU1FRBABEhsKF0FUVEVNUFRfT1VUQ09NRV9SVU5OSU5HEAISHQoZQVRURU1QVF9PVVRDT01FX0NPTVBMRVRFRBADEhoKFkFUVEVNUFRfT1VUQ09NRV9GQUlMRUQQBBIcChhBVFRFTVBUX09VVENPTUVfUkVMRUFTRUQQBRIYChRBVFRFTVBUX09VVENPTUVfTE9TVBAGEh0KGUFUVEVNUFRfT1VUQ09NRV9DQU5DRUxMRUQQBxIdChlBVFRFTVBUX09VVENPTUVfUFJFRU1QVEVEEAgqoQEKDEpvYkV2ZW50VHlwZRIeChpKT0JfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhoKFkpPQl9FVkVOVF9UWVBFX0NSRUFURUQQARIaChZKT0JfRVZFTlRfVFlQRV9VUERBVEVEEAISGgoWSk9CX0VWRU5UX1RZUEVfREVMRVRFRBADEh0KGUpPQl9FVkVOVF9UWVBFX1NVQlNDUklCRUQQBCqXAQoMT3V0cHV0U3RyZWFtEh0KGU9VVFBVVF9TVFJFQU1fVU5TUEVDSUZJRUQQABIYChRPVVRQVVRfU1RSRUFNX1NURE9VVBABEhgKFE9VVFBVVF9TVFJFQU1fU1RERVJSEAISGAoUT1VUUFVUX1NUUkVBTV9OT1RJQ0UQAxIaChZPVVRQVVRfU1RSRUFNX0NPTUJJTkVEEAQymgoKCkpvYlNlcnZpY2USTAoJQ3JlYXRlSm9iEh4ud2hhdHNuZXh0LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuQ3JlYXRlSm9iUmVzcG9uc2USXgoPQmF0Y2hDcmVhdGVKb2JzEiQud2hhdHNuZXh0LnYxLkJhdGNoQ3JlYXRlSm9ic1JlcXVlc3QaJS53aGF0c25leHQudjEuQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2USSAoGR2V0Sm9iEhsud2hhdHNuZXh0LnYxLkdldEpvYlJlcXVlc3QaHC53aGF0c25leHQudjEuR2V0Sm9iUmVzcG9uc2UiA5ACARJOCghMaXN0Sm9icxIdLndoYXRzbmV4dC52MS5MaXN0Sm9ic1JlcXVlc3QaHi53aGF0c25leHQudjEuTGlzdEpvYnNSZXNwb25zZSIDkAIBEkwKCVVwZGF0ZUpvYhIeLndoYXRzbmV4dC52MS5VcGRhdGVKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLlVwZGF0ZUpvYlJlc3BvbnNlEkwKCURlbGV0ZUpvYhIeLndoYXRzbmV4dC52MS5EZWxldGVKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkRlbGV0ZUpvYlJlc3BvbnNlEkkKCFJldHJ5Sm9iEh0ud2hhdHNuZXh0LnYxLlJldHJ5Sm9iUmVxdWVzdBoeLndoYXRzbmV4dC52MS5SZXRyeUpvYlJlc3BvbnNlEkwKCUNhbmNlbEpvYhIeLndoYXRzbmV4dC52MS5DYW5jZWxKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkNhbmNlbEpvYlJlc3BvbnNlEmwKEkdldEpvYkRlcGVuZGVuY2llcxInLndoYXRzbmV4dC52MS5HZXRKb2JEZXBlbmRlbmNpZXNSZXF1ZXN0Gigud2hhdHNuZXh0LnYxLkdldEpvYkRlcGVuZGVuY2llc1Jlc3BvbnNlIgOQAgESTwoKQ2xlYXJRdWV1ZRIfLndoYXRzbmV4dC52MS5DbGVhclF1ZXVlUmVxdWVzdBogLndoYXRzbmV4dC52MS5DbGVhclF1ZXVlUmVzcG9uc2USXQoNR2V0UXVldWVTdGF0cxIiLndoYXRzbmV4dC52MS5HZXRRdWV1ZVN0YXRzUmVxdWVzdBojLndoYXRzbmV4dC52MS5HZXRRdWV1ZVN0YXRzUmVzcG9uc2UiA5ACARJOCglXYXRjaEpvYnMSHi53aGF0c25leHQudjEuV2F0Y2hKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5XYXRjaEpvYnNSZXNwb25zZTABEmMKD0xpc3RKb2JBdHRlbXB0cxIkLndoYXRzbmV4dC52MS5MaXN0Sm9iQXR0ZW1wdHNSZXF1ZXN0GiUud2hhdHNuZXh0LnYxLkxpc3RKb2JBdHRlbXB0c1Jlc3BvbnNlIgOQAgESWgoMR2V0Sm9iT3V0cHV0EiEud2hhdHNuZXh0LnYxLkdldEpvYk91dHB1dFJlcXVlc3QaIi53aGF0c25leHQudjEuR2V0Sm9iT3V0cHV0UmVzcG9uc2UiA5ACARJgCg9Gb2xsb3dKb2JPdXRwdXQSJC53aGF0c25leHQudjEuRm9sbG93Sm9iT3V0cHV0UmVxdWVzdBolLndoYXRzbmV4dC52MS5Gb2xsb3dKb2JPdXRwdXRSZXNwb25zZTABQoEBChBkZXYud2hhdHNuZXh0LnYxQghKb2JQcm90b1ABWi13aGF0c25leHQuZGV2L2dlbi9nby93aGF0c25leHQvdjE7d2hhdHNuZXh0djGiAgNXTliqAgxXaGF0c05leHQuVjHKAgxXaGF0c05leHRcVjHqAg1XaGF0c05leHQ6OlYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_whatsnext_v1_common]);
 
 /**
  * @generated from message whatsnext.v1.Job
@@ -1163,6 +1163,198 @@ export const WatchJobsResponseSchema: GenMessage<WatchJobsResponse> = /*@__PURE_
   messageDesc(file_whatsnext_v1_job, 30);
 
 /**
+ * A piece of an attempt's output.
+ *
+ * @generated from message whatsnext.v1.OutputChunk
+ */
+export type OutputChunk = Message<"whatsnext.v1.OutputChunk"> & {
+  /**
+   * @generated from field: whatsnext.v1.OutputStream stream = 1;
+   */
+  stream: OutputStream;
+
+  /**
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * Where the piece starts in the attempt's output, in bytes (UTF-8). Set by
+   * the server; ignored in AppendJobOutput.
+   *
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+};
+
+/**
+ * Describes the message whatsnext.v1.OutputChunk.
+ * Use `create(OutputChunkSchema)` to create a new message.
+ */
+export const OutputChunkSchema: GenMessage<OutputChunk> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 31);
+
+/**
+ * @generated from message whatsnext.v1.GetJobOutputRequest
+ */
+export type GetJobOutputRequest = Message<"whatsnext.v1.GetJobOutputRequest"> & {
+  /**
+   * @generated from field: int64 job_id = 1;
+   */
+  jobId: bigint;
+
+  /**
+   * The attempt's number (JobAttempt.number); 0 means the job's latest.
+   *
+   * @generated from field: int32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * The byte offset to read from: 0, or the next_offset of an earlier answer.
+   *
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+
+  /**
+   * True: read the last max_bytes of the output instead (offset is ignored).
+   *
+   * @generated from field: bool from_end = 4;
+   */
+  fromEnd: boolean;
+
+  /**
+   * 0 to 1048576; 0 means 262144. A page ends at a piece's end, so it may
+   * hold a little more.
+   *
+   * @generated from field: int32 max_bytes = 5;
+   */
+  maxBytes: number;
+};
+
+/**
+ * Describes the message whatsnext.v1.GetJobOutputRequest.
+ * Use `create(GetJobOutputRequestSchema)` to create a new message.
+ */
+export const GetJobOutputRequestSchema: GenMessage<GetJobOutputRequest> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 32);
+
+/**
+ * @generated from message whatsnext.v1.GetJobOutputResponse
+ */
+export type GetJobOutputResponse = Message<"whatsnext.v1.GetJobOutputResponse"> & {
+  /**
+   * The attempt read; 0 when the job has none yet.
+   *
+   * @generated from field: int32 attempt = 1;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: repeated whatsnext.v1.OutputChunk chunks = 2;
+   */
+  chunks: OutputChunk[];
+
+  /**
+   * Where the next page starts.
+   *
+   * @generated from field: int64 next_offset = 3;
+   */
+  nextOffset: bigint;
+
+  /**
+   * The attempt's output size so far: the offset after its last byte.
+   *
+   * @generated from field: int64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * True once the attempt has ended: no output will be added to it. With no
+   * attempt yet (attempt 0): true when the job has settled without one.
+   *
+   * @generated from field: bool ended = 5;
+   */
+  ended: boolean;
+};
+
+/**
+ * Describes the message whatsnext.v1.GetJobOutputResponse.
+ * Use `create(GetJobOutputResponseSchema)` to create a new message.
+ */
+export const GetJobOutputResponseSchema: GenMessage<GetJobOutputResponse> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 33);
+
+/**
+ * @generated from message whatsnext.v1.FollowJobOutputRequest
+ */
+export type FollowJobOutputRequest = Message<"whatsnext.v1.FollowJobOutputRequest"> & {
+  /**
+   * @generated from field: int64 job_id = 1;
+   */
+  jobId: bigint;
+
+  /**
+   * The attempt's number; 0 means the job's latest (waiting for one if it
+   * has none); the number after the latest waits for that attempt.
+   *
+   * @generated from field: int32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * The byte offset to start from.
+   *
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+
+  /**
+   * When set, start this many bytes before the end of what exists instead of at offset.
+   *
+   * @generated from field: int64 tail_bytes = 4;
+   */
+  tailBytes: bigint;
+};
+
+/**
+ * Describes the message whatsnext.v1.FollowJobOutputRequest.
+ * Use `create(FollowJobOutputRequestSchema)` to create a new message.
+ */
+export const FollowJobOutputRequestSchema: GenMessage<FollowJobOutputRequest> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 34);
+
+/**
+ * @generated from message whatsnext.v1.FollowJobOutputResponse
+ */
+export type FollowJobOutputResponse = Message<"whatsnext.v1.FollowJobOutputResponse"> & {
+  /**
+   * @generated from field: int32 attempt = 1;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: repeated whatsnext.v1.OutputChunk chunks = 2;
+   */
+  chunks: OutputChunk[];
+
+  /**
+   * Where the output sent so far ends: a new follow from here misses nothing.
+   *
+   * @generated from field: int64 next_offset = 3;
+   */
+  nextOffset: bigint;
+};
+
+/**
+ * Describes the message whatsnext.v1.FollowJobOutputResponse.
+ * Use `create(FollowJobOutputResponseSchema)` to create a new message.
+ */
+export const FollowJobOutputResponseSchema: GenMessage<FollowJobOutputResponse> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 35);
+
+/**
  * How an attempt ended.
  *
  * @generated from enum whatsnext.v1.AttemptOutcome
@@ -1267,6 +1459,51 @@ export enum JobEventType {
  */
 export const JobEventTypeSchema: GenEnum<JobEventType> = /*@__PURE__*/
   enumDesc(file_whatsnext_v1_job, 1);
+
+/**
+ * Which stream a piece of a job's output came from.
+ *
+ * @generated from enum whatsnext.v1.OutputStream
+ */
+export enum OutputStream {
+  /**
+   * @generated from enum value: OUTPUT_STREAM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: OUTPUT_STREAM_STDOUT = 1;
+   */
+  STDOUT = 1,
+
+  /**
+   * @generated from enum value: OUTPUT_STREAM_STDERR = 2;
+   */
+  STDERR = 2,
+
+  /**
+   * Not the job's own output: a note on what is missing (output the worker
+   * dropped while the server was slow or away, or that the server's cap or
+   * retention removed).
+   *
+   * @generated from enum value: OUTPUT_STREAM_NOTICE = 3;
+   */
+  NOTICE = 3,
+
+  /**
+   * The output tail a worker that did not stream its output gave with
+   * FinishJob: stdout and stderr together.
+   *
+   * @generated from enum value: OUTPUT_STREAM_COMBINED = 4;
+   */
+  COMBINED = 4,
+}
+
+/**
+ * Describes the enum whatsnext.v1.OutputStream.
+ */
+export const OutputStreamSchema: GenEnum<OutputStream> = /*@__PURE__*/
+  enumDesc(file_whatsnext_v1_job, 2);
 
 /**
  * JobService submits, inspects and steers jobs of a project's queue.
@@ -1393,6 +1630,33 @@ export const JobService: GenService<{
     methodKind: "unary";
     input: typeof ListJobAttemptsRequestSchema;
     output: typeof ListJobAttemptsResponseSchema;
+  },
+  /**
+   * GetJobOutput reads a page of one attempt's output (stdout and stderr as
+   * its worker sent them while it ran), from a byte offset or from the end.
+   *
+   * @generated from rpc whatsnext.v1.JobService.GetJobOutput
+   */
+  getJobOutput: {
+    methodKind: "unary";
+    input: typeof GetJobOutputRequestSchema;
+    output: typeof GetJobOutputResponseSchema;
+  },
+  /**
+   * FollowJobOutput sends an attempt's output from an offset, then its new
+   * output as the worker sends it, and ends once the attempt has ended and
+   * everything was sent. An attempt still to come (attempt 0 of a job never
+   * claimed, or the one after the latest) is waited for, unless the job
+   * settles first (COMPLETED, FAILED, CANCELLED, BLOCKED: the stream ends).
+   * The first message once the attempt is known is sent even when empty, so
+   * the caller learns its number.
+   *
+   * @generated from rpc whatsnext.v1.JobService.FollowJobOutput
+   */
+  followJobOutput: {
+    methodKind: "server_streaming";
+    input: typeof FollowJobOutputRequestSchema;
+    output: typeof FollowJobOutputResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_whatsnext_v1_job, 0);

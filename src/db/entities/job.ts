@@ -62,8 +62,15 @@ export const JobDependencySchema = new EntitySchema<JobDependency>({
   },
 });
 
+/**
+ * The columns of an attempt row: the domain's JobAttempt and the bookkeeping
+ * of its stored output (job_output): where its next piece starts, the bytes
+ * still stored, and the last send stored.
+ */
+export type JobAttemptColumns = JobAttempt & { outputSize: number; outputStored: number; outputSeq: number };
+
 /** One claim of a job and its outcome (provenance); the job's attempts in order of number. */
-export const JobAttemptSchema = new EntitySchema<JobAttempt>({
+export const JobAttemptSchema = new EntitySchema<JobAttemptColumns>({
   name: "JobAttempt",
   tableName: "job_attempt",
   properties: {
@@ -82,5 +89,33 @@ export const JobAttemptSchema = new EntitySchema<JobAttempt>({
     exitCode: { type: "integer", nullable: true },
     message: { type: "text", default: "" },
     outputTail: { type: "text", default: "" },
+    outputSize: { type: new BigIntType("number"), default: 0 },
+    outputStored: { type: new BigIntType("number"), default: 0 },
+    outputSeq: { type: new BigIntType("number"), default: 0 },
+  },
+});
+
+/** A stored piece of an attempt's output (src/db/statements/job-output). */
+export interface JobOutputRow {
+  jobId: number;
+  attempt: number;
+  byteOffset: number;
+  stream: string;
+  bytes: number;
+  content: string;
+  createdAt: Date;
+}
+
+export const JobOutputSchema = new EntitySchema<JobOutputRow>({
+  name: "JobOutput",
+  tableName: "job_output",
+  properties: {
+    jobId: { type: new BigIntType("number"), primary: true },
+    attempt: { type: "integer", primary: true },
+    byteOffset: { type: new BigIntType("number"), primary: true },
+    stream: { type: "string", length: 8 },
+    bytes: { type: "integer" },
+    content: { type: "text" },
+    createdAt: { type: "Date", columnType: "timestamptz", defaultRaw: "now()" },
   },
 });

@@ -1,3 +1,4 @@
+import type { JobWake } from "./job-wake.js";
 import type { LocalBus } from "./local-bus.js";
 import type { JobChange, QueueEvents, WaiterCapacity } from "./queue-events.js";
 
@@ -12,6 +13,12 @@ export class InProcessEvents implements QueueEvents {
   }
   watch(projectId: number, signal: AbortSignal): AsyncIterable<JobChange> {
     return this.bus.watch(projectId, signal);
+  }
+  async outputAppended(jobIds: readonly number[]): Promise<void> {
+    this.bus.pokeJobs(jobIds);
+  }
+  wakeOnJob(jobId: number, signal: AbortSignal): JobWake {
+    return this.bus.wakeOnJob(jobId, signal);
   }
   async start(): Promise<void> {}
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { JobChange, WaiterCapacity } from "./queue-events.js";
+import { JobWake } from "./job-wake.js";
 import { WatchBuffer } from "./watch-buffer.js";
 
 /** One long-poll FetchJob waiting for work in a project. */
@@ -27,6 +28,8 @@ export class LocalBus {
   private readonly watchers = new Map<number, Set<WatchBuffer>>();
   /** Per project, the earliest future not_before heard of: waiters wake then to retry a backoff that ended. */
   private readonly backoffEnds = new Map<number, number>();
+  /** Followers of a job's output, by job id: poked when the job changes or gets output. */
+  private readonly jobWakes = new Map<number, Set<JobWake>>();
 
   /**
    * Hands changes to watchers and wakes waiters. A new job whose needs are
@@ -37,6 +40,7 @@ export class LocalBus {
   dispatch(changes: readonly JobChange[]): void {
     const wakeAllOf = new Set<number>();
     const wakeOneFor = new Map<number, Array<NonNullable<JobChange["requires"]>>>();
+    if (this.jobWakes.size > 0) this.pokeJobs(changes.map((c) => c.jobId));
     for (const c of changes) {
       for (const w of this.watchers.get(c.projectId) ?? []) w.push(c);
       if (c.status !== "pending" || c.type === "deleted") continue;
@@ -69,9 +73,29 @@ export class LocalBus {
     return n;
   }
 
-  /** Wakes every waiter: after a lost LISTEN connection nobody knows what was missed. */
+  /** Wakes every waiter and output follower: after a lost LISTEN connection nobody knows what was missed. */
   wakeAll(): void {
     for (const set of this.waiters.values()) for (const w of [...set]) w.wake();
+    for (const set of this.jobWakes.values()) for (const w of set) w.poke();
+  }
+
+  /** Pokes the output followers of these jobs (new output, or the job changed). */
+  pokeJobs(jobIds: readonly number[]): void {
+    for (const id of jobIds) for (const w of this.jobWakes.get(id) ?? []) w.poke();
+  }
+
+  /** A wake-up for one job's output follower, subscribed now, until signal aborts. */
+  wakeOnJob(jobId: number, signal: AbortSignal): JobWake {
+    const set = this.jobWakes.get(jobId) ?? new Set<JobWake>();
+    this.jobWakes.set(jobId, set);
+    const wake = new JobWake(() => {
+      set.delete(wake);
+      if (set.size === 0 && this.jobWakes.get(jobId) === set) this.jobWakes.delete(jobId);
+    });
+    set.add(wake);
+    if (signal.aborted) wake.end();
+    else signal.addEventListener("abort", () => wake.end(), { once: true });
+    return wake;
   }
 
   private noteBackoff(projectId: number, at: number): void {
@@ -135,6 +159,7 @@ export class LocalBus {
   /** Ends every watcher (shutdown) and wakes every waiter. */
   close(): void {
     for (const set of this.watchers.values()) for (const w of [...set]) w.end();
+    for (const set of this.jobWakes.values()) for (const w of [...set]) w.end();
     this.wakeAll();
   }
 }

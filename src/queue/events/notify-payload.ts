@@ -16,6 +16,27 @@ export interface Payload {
   r: string;
   g: Array<[number, number, number, number[]]>;
   b?: Array<[number, number, number]>;
+  /** Jobs that got new output (output followers wake; nothing else changed). */
+  o?: number[];
+}
+
+/** Splits job ids with new output into payloads under the NOTIFY size limit. */
+export function encodeOutputPayloads(replica: string, jobIds: readonly number[]): string[] {
+  const out: string[] = [];
+  let ids: number[] = [];
+  let size = 40;
+  for (const id of jobIds) {
+    const cost = String(id).length + 1;
+    if (size + cost > PAYLOAD_LIMIT) {
+      out.push(JSON.stringify({ r: replica, g: [], o: ids } satisfies Payload));
+      ids = [];
+      size = 40;
+    }
+    ids.push(id);
+    size += cost;
+  }
+  if (ids.length > 0) out.push(JSON.stringify({ r: replica, g: [], o: ids } satisfies Payload));
+  return out;
 }
 
 /** Splits changes into JSON payloads under PostgreSQL's NOTIFY size limit. */
@@ -57,7 +78,7 @@ export function encodePayloads(replica: string, changes: readonly JobChange[]): 
 }
 
 /** The inverse of encodePayloads. */
-export function decodePayload(payload: string): { replica: string; changes: JobChange[] } {
+export function decodePayload(payload: string): { replica: string; changes: JobChange[]; output: number[] } {
   const p = JSON.parse(payload) as Payload;
   const changes: JobChange[] = [];
   for (const [projectId, type, status, ids] of p.g) {
@@ -67,5 +88,5 @@ export function decodePayload(payload: string): { replica: string; changes: JobC
     for (const jobId of ids) changes.push(s ? { projectId, jobId, type: t, status: s } : { projectId, jobId, type: t });
   }
   for (const [projectId, jobId, nb] of p.b ?? []) changes.push({ projectId, jobId, type: "updated", status: "pending", notBefore: new Date(nb) });
-  return { replica: p.r, changes };
+  return { replica: p.r, changes, output: Array.isArray(p.o) ? p.o : [] };
 }

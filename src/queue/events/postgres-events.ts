@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
+import type { JobWake } from "./job-wake.js";
 import type { LocalBus } from "./local-bus.js";
-import { decodePayload, encodePayloads, type Payload } from "./notify-payload.js";
+import { decodePayload, encodeOutputPayloads, encodePayloads, type Payload } from "./notify-payload.js";
 import type { JobChange, QueueEvents, WaiterCapacity } from "./queue-events.js";
 
 /** The one NOTIFY channel every replica listens on. */
@@ -38,6 +39,8 @@ export class PostgresEvents implements QueueEvents {
   private reconnectDelay = 100;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private outbox: JobChange[] = [];
+  /** Jobs with new output not yet told to the other replicas. */
+  private outputOutbox = new Set<number>();
   private flushing: Promise<void> | undefined;
   /** Other replicas heard from, by id, with when they were last heard. */
   private readonly others = new Map<string, number>();
@@ -79,7 +82,7 @@ export class PostgresEvents implements QueueEvents {
     clearInterval(this.presenceTimer);
     clearTimeout(this.reconnectTimer);
     await this.flushing?.catch(() => undefined);
-    if (this.outbox.length > 0) await this.flush().catch(() => undefined);
+    if (this.outbox.length > 0 || this.outputOutbox.size > 0) await this.flush().catch(() => undefined);
     this.bus.close();
     const l = this.listener;
     this.listener = undefined;
@@ -137,6 +140,7 @@ export class PostgresEvents implements QueueEvents {
       // A replica we had not heard lately may not know of us either: answer so it sends us its changes.
       if (!known) void this.sayHello();
       this.bus.dispatch(decoded.changes);
+      if (decoded.output.length > 0) this.bus.pokeJobs(decoded.output);
     } catch (err) {
       this.logger.warn({ err }, "ignored a malformed job notification");
     }
@@ -152,6 +156,23 @@ export class PostgresEvents implements QueueEvents {
     this.bus.dispatch(changes);
     if (!this.othersListening()) return;
     this.outbox.push(...changes);
+    this.startFlushing();
+  }
+
+  /** Like jobsChanged, for new output: this replica's followers at once, the others by NOTIFY. */
+  async outputAppended(jobIds: readonly number[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    this.bus.pokeJobs(jobIds);
+    if (!this.othersListening()) return;
+    for (const id of jobIds) this.outputOutbox.add(id);
+    this.startFlushing();
+  }
+
+  wakeOnJob(jobId: number, signal: AbortSignal): JobWake {
+    return this.bus.wakeOnJob(jobId, signal);
+  }
+
+  private startFlushing(): void {
     if (!this.flushing) {
       this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
     }
@@ -160,14 +181,17 @@ export class PostgresEvents implements QueueEvents {
   private async flushLoop(): Promise<void> {
     // Let the changes of the current tick join this notification.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.outbox.length > 0) await this.flush();
+    while (this.outbox.length > 0 || this.outputOutbox.size > 0) await this.flush();
   }
 
   private async flush(): Promise<void> {
     const batch = this.outbox;
     this.outbox = [];
+    const output = [...this.outputOutbox];
+    this.outputOutbox.clear();
     try {
       for (const payload of encodePayloads(this.replica, batch)) await this.notify(payload);
+      for (const payload of encodeOutputPayloads(this.replica, output)) await this.notify(payload);
     } catch (err) {
       // Other replicas' waiters still recheck periodically; a lost notification only delays them.
       this.logger.warn({ err, changes: batch.length }, "could not send job notifications");

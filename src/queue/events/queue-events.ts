@@ -1,4 +1,5 @@
 import type { JobStatus } from "../../domain/job.js";
+import type { JobWake } from "./job-wake.js";
 
 export type JobChangeType = "created" | "updated" | "deleted";
 
@@ -39,6 +40,10 @@ export interface QueueEvents {
   waitForWork(projectId: number, timeoutMs: number, signal: AbortSignal, capacity?: WaiterCapacity): Promise<void>;
   /** The project's job changes from now until signal aborts. */
   watch(projectId: number, signal: AbortSignal): AsyncIterable<JobChange>;
+  /** Publishes that these jobs got new output; call after the transaction that stored it committed. */
+  outputAppended(jobIds: readonly number[]): Promise<void>;
+  /** A wake-up, subscribed now until signal aborts, for each change or new output of the job. */
+  wakeOnJob(jobId: number, signal: AbortSignal): JobWake;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

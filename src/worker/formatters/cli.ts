@@ -40,6 +40,7 @@ export function createCliFormatter(settings: CliFormatterSettings = {}): Formatt
         maxTailBytes: settings.maxTailBytes,
         maxTailLines: settings.maxTailLines,
         onSpawn: () => ctx.onStarted?.(prepared.display),
+        onOutput: ctx.onOutput,
       });
       const how = describeExit(result);
       if (result.spawnError !== null) return notStartedOutcome(how, result.outputTail);

@@ -64,6 +64,11 @@ export interface RunContext {
    * (cli) ignore it.
    */
   reattach?: SchedulerHandle;
+  /**
+   * Every chunk of the job's own output as it arrives, for live logs; a
+   * formatter that can see it (cli) calls it. It must not block.
+   */
+  onOutput?(chunk: Buffer, stream: "stdout" | "stderr"): void;
 }
 
 /** What identifies a submitted job in its scheduler, enough to follow it from another worker process. */

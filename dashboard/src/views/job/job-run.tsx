@@ -3,7 +3,8 @@ import type { Job } from "../../../../gen/whatsnext/v1/job_pb.js";
 /**
  * How the job ran: the command the worker reported (and the task's
  * template), its exit code and message, and the end of its output as the
- * worker sent it. Live output per attempt will extend this section.
+ * worker sent it with FinishJob. The live output of the latest attempt is
+ * the section after it (job-live-output.tsx).
  */
 export function JobRun({ job }: { job: Job }) {
   return (

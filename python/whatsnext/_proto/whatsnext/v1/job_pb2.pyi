@@ -23,6 +23,11 @@ JOB_EVENT_TYPE_DELETED: JobEventType
 JOB_EVENT_TYPE_SUBSCRIBED: JobEventType
 JOB_EVENT_TYPE_UNSPECIFIED: JobEventType
 JOB_EVENT_TYPE_UPDATED: JobEventType
+OUTPUT_STREAM_COMBINED: OutputStream
+OUTPUT_STREAM_NOTICE: OutputStream
+OUTPUT_STREAM_STDERR: OutputStream
+OUTPUT_STREAM_STDOUT: OutputStream
+OUTPUT_STREAM_UNSPECIFIED: OutputStream
 
 class BatchCreateJobsRequest(_message.Message):
     __slots__ = ["jobs", "project_id", "project_name"]
@@ -138,6 +143,28 @@ class DeleteJobResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class FollowJobOutputRequest(_message.Message):
+    __slots__ = ["attempt", "job_id", "offset", "tail_bytes"]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    TAIL_BYTES_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    job_id: int
+    offset: int
+    tail_bytes: int
+    def __init__(self, job_id: _Optional[int] = ..., attempt: _Optional[int] = ..., offset: _Optional[int] = ..., tail_bytes: _Optional[int] = ...) -> None: ...
+
+class FollowJobOutputResponse(_message.Message):
+    __slots__ = ["attempt", "chunks", "next_offset"]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    chunks: _containers.RepeatedCompositeFieldContainer[OutputChunk]
+    next_offset: int
+    def __init__(self, attempt: _Optional[int] = ..., chunks: _Optional[_Iterable[_Union[OutputChunk, _Mapping]]] = ..., next_offset: _Optional[int] = ...) -> None: ...
+
 class GetJobDependenciesRequest(_message.Message):
     __slots__ = ["id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -153,6 +180,34 @@ class GetJobDependenciesResponse(_message.Message):
     dependencies: _containers.RepeatedCompositeFieldContainer[JobDependency]
     has_failed: bool
     def __init__(self, dependencies: _Optional[_Iterable[_Union[JobDependency, _Mapping]]] = ..., all_completed: bool = ..., has_failed: bool = ...) -> None: ...
+
+class GetJobOutputRequest(_message.Message):
+    __slots__ = ["attempt", "from_end", "job_id", "max_bytes", "offset"]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    FROM_END_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    from_end: bool
+    job_id: int
+    max_bytes: int
+    offset: int
+    def __init__(self, job_id: _Optional[int] = ..., attempt: _Optional[int] = ..., offset: _Optional[int] = ..., from_end: bool = ..., max_bytes: _Optional[int] = ...) -> None: ...
+
+class GetJobOutputResponse(_message.Message):
+    __slots__ = ["attempt", "chunks", "ended", "next_offset", "size"]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    ENDED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    chunks: _containers.RepeatedCompositeFieldContainer[OutputChunk]
+    ended: bool
+    next_offset: int
+    size: int
+    def __init__(self, attempt: _Optional[int] = ..., chunks: _Optional[_Iterable[_Union[OutputChunk, _Mapping]]] = ..., next_offset: _Optional[int] = ..., size: _Optional[int] = ..., ended: bool = ...) -> None: ...
 
 class GetJobRequest(_message.Message):
     __slots__ = ["id"]
@@ -352,6 +407,16 @@ class ListJobsResponse(_message.Message):
     next_page_token: str
     def __init__(self, jobs: _Optional[_Iterable[_Union[Job, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class OutputChunk(_message.Message):
+    __slots__ = ["offset", "stream", "text"]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    offset: int
+    stream: OutputStream
+    text: str
+    def __init__(self, stream: _Optional[_Union[OutputStream, str]] = ..., text: _Optional[str] = ..., offset: _Optional[int] = ...) -> None: ...
+
 class RetryJobRequest(_message.Message):
     __slots__ = ["id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -406,4 +471,7 @@ class AttemptOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class JobEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class OutputStream(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

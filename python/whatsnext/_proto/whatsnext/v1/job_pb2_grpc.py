@@ -80,6 +80,16 @@ class JobServiceStub(object):
                 request_serializer=whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsRequest.SerializeToString,
                 response_deserializer=whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsResponse.FromString,
                 )
+        self.GetJobOutput = channel.unary_unary(
+                '/whatsnext.v1.JobService/GetJobOutput',
+                request_serializer=whatsnext_dot_v1_dot_job__pb2.GetJobOutputRequest.SerializeToString,
+                response_deserializer=whatsnext_dot_v1_dot_job__pb2.GetJobOutputResponse.FromString,
+                )
+        self.FollowJobOutput = channel.unary_stream(
+                '/whatsnext.v1.JobService/FollowJobOutput',
+                request_serializer=whatsnext_dot_v1_dot_job__pb2.FollowJobOutputRequest.SerializeToString,
+                response_deserializer=whatsnext_dot_v1_dot_job__pb2.FollowJobOutputResponse.FromString,
+                )
 
 
 class JobServiceServicer(object):
@@ -174,6 +184,27 @@ class JobServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetJobOutput(self, request, context):
+        """GetJobOutput reads a page of one attempt's output (stdout and stderr as
+        its worker sent them while it ran), from a byte offset or from the end.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FollowJobOutput(self, request, context):
+        """FollowJobOutput sends an attempt's output from an offset, then its new
+        output as the worker sends it, and ends once the attempt has ended and
+        everything was sent. An attempt still to come (attempt 0 of a job never
+        claimed, or the one after the latest) is waited for, unless the job
+        settles first (COMPLETED, FAILED, CANCELLED, BLOCKED: the stream ends).
+        The first message once the attempt is known is sent even when empty, so
+        the caller learns its number.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JobServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -241,6 +272,16 @@ def add_JobServiceServicer_to_server(servicer, server):
                     servicer.ListJobAttempts,
                     request_deserializer=whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsRequest.FromString,
                     response_serializer=whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsResponse.SerializeToString,
+            ),
+            'GetJobOutput': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJobOutput,
+                    request_deserializer=whatsnext_dot_v1_dot_job__pb2.GetJobOutputRequest.FromString,
+                    response_serializer=whatsnext_dot_v1_dot_job__pb2.GetJobOutputResponse.SerializeToString,
+            ),
+            'FollowJobOutput': grpc.unary_stream_rpc_method_handler(
+                    servicer.FollowJobOutput,
+                    request_deserializer=whatsnext_dot_v1_dot_job__pb2.FollowJobOutputRequest.FromString,
+                    response_serializer=whatsnext_dot_v1_dot_job__pb2.FollowJobOutputResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -471,5 +512,39 @@ class JobService(object):
         return grpc.experimental.unary_unary(request, target, '/whatsnext.v1.JobService/ListJobAttempts',
             whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsRequest.SerializeToString,
             whatsnext_dot_v1_dot_job__pb2.ListJobAttemptsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetJobOutput(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/whatsnext.v1.JobService/GetJobOutput',
+            whatsnext_dot_v1_dot_job__pb2.GetJobOutputRequest.SerializeToString,
+            whatsnext_dot_v1_dot_job__pb2.GetJobOutputResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def FollowJobOutput(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/whatsnext.v1.JobService/FollowJobOutput',
+            whatsnext_dot_v1_dot_job__pb2.FollowJobOutputRequest.SerializeToString,
+            whatsnext_dot_v1_dot_job__pb2.FollowJobOutputResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

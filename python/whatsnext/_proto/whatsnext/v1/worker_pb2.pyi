@@ -12,6 +12,28 @@ FINISH_OUTCOME_APPLIED: FinishOutcome
 FINISH_OUTCOME_CANCELLED: FinishOutcome
 FINISH_OUTCOME_UNSPECIFIED: FinishOutcome
 
+class AppendJobOutputRequest(_message.Message):
+    __slots__ = ["attempt", "chunks", "job_id", "seq", "worker_id"]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    chunks: _containers.RepeatedCompositeFieldContainer[_job_pb2.OutputChunk]
+    job_id: int
+    seq: int
+    worker_id: str
+    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., attempt: _Optional[int] = ..., seq: _Optional[int] = ..., chunks: _Optional[_Iterable[_Union[_job_pb2.OutputChunk, _Mapping]]] = ...) -> None: ...
+
+class AppendJobOutputResponse(_message.Message):
+    __slots__ = ["duplicate", "size"]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    duplicate: bool
+    size: int
+    def __init__(self, size: _Optional[int] = ..., duplicate: bool = ...) -> None: ...
+
 class DeactivateWorkerRequest(_message.Message):
     __slots__ = ["worker_id"]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -80,6 +80,11 @@ class WorkerServiceStub(object):
                 request_serializer=whatsnext_dot_v1_dot_worker__pb2.WorkRequest.SerializeToString,
                 response_deserializer=whatsnext_dot_v1_dot_worker__pb2.WorkResponse.FromString,
                 )
+        self.AppendJobOutput = channel.unary_unary(
+                '/whatsnext.v1.WorkerService/AppendJobOutput',
+                request_serializer=whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputRequest.SerializeToString,
+                response_deserializer=whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputResponse.FromString,
+                )
 
 
 class WorkerServiceServicer(object):
@@ -184,6 +189,17 @@ class WorkerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AppendJobOutput(self, request, context):
+        """AppendJobOutput adds to the output of a claimed or running attempt, by
+        the worker holding the job. Sends are numbered per attempt (seq from 1,
+        increasing); a send whose seq is not above the last one stored is
+        answered without storing it again, so a worker may repeat a send whose
+        answer it lost.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -251,6 +267,11 @@ def add_WorkerServiceServicer_to_server(servicer, server):
                     servicer.Work,
                     request_deserializer=whatsnext_dot_v1_dot_worker__pb2.WorkRequest.FromString,
                     response_serializer=whatsnext_dot_v1_dot_worker__pb2.WorkResponse.SerializeToString,
+            ),
+            'AppendJobOutput': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppendJobOutput,
+                    request_deserializer=whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputRequest.FromString,
+                    response_serializer=whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -481,5 +502,22 @@ class WorkerService(object):
         return grpc.experimental.stream_stream(request_iterator, target, '/whatsnext.v1.WorkerService/Work',
             whatsnext_dot_v1_dot_worker__pb2.WorkRequest.SerializeToString,
             whatsnext_dot_v1_dot_worker__pb2.WorkResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def AppendJobOutput(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/whatsnext.v1.WorkerService/AppendJobOutput',
+            whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputRequest.SerializeToString,
+            whatsnext_dot_v1_dot_worker__pb2.AppendJobOutputResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
