@@ -64,6 +64,14 @@ interface PendingFinish {
 /** Most finishes stored in one transaction (as FinishJobs takes at most). */
 const MAX_FINISH_BATCH = 1000;
 
+/**
+ * Reasons a claim's wait is cut short, made once: an abort without a reason
+ * builds a DOMException with its stack each time, which a busy stream pays
+ * per finished job.
+ */
+const ROOM_CHANGED = new Error("the worker's room changed");
+const SESSION_ENDED = new Error("the Work stream ended");
+
 /** How long one claim waits for work before it looks again (a safety net; wake-ups end it sooner). */
 const CLAIM_WAIT_MS = 30_000;
 
@@ -87,6 +95,9 @@ export class WorkSession {
   private finishes: PendingFinish[] = [];
   private storingFinishes = false;
   private roomChanged: (() => void) | undefined;
+  /** The room the claim under way asked for (none between claims). */
+  private asked: ReturnType<WorkSession["room"]> | undefined;
+  private roomCheckScheduled = false;
   private leaseTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -124,7 +135,7 @@ export class WorkSession {
     const interval = Math.max(250, (this.deps.leaseSeconds * 1000) / 3);
     this.leaseTimer = setInterval(() => void this.keepLeases(), interval);
     const stopAll = () => {
-      this.fetchAbort.abort();
+      this.fetchAbort.abort(SESSION_ENDED);
       this.roomChanged?.();
     };
     signal.addEventListener("abort", stopAll, { once: true });
@@ -136,10 +147,10 @@ export class WorkSession {
     }
   }
 
-  /** Replaces the declared capacity; more room starts a new claim with it at once. */
+  /** Replaces the declared capacity; a claim under way is replaced by one with the new room at once. */
   setCapacity(capacity: WorkCapacity): void {
     this.capacity = capacity;
-    this.roomFreed();
+    this.replaceClaim();
   }
 
   /** QUEUED → RUNNING, as StartJob. */
@@ -232,9 +243,31 @@ export class WorkSession {
     this.notifiedCancels.delete(jobId);
   }
 
+  /**
+   * Room came free (a finish or a release). Finishes come in bursts, so the
+   * claim is looked at once per turn of the event loop, not once per job;
+   * and a claim under way is replaced only when what it asks for is short of
+   * the new room in a way that matters (CPUs, accelerators, or less than
+   * half the jobs; time left only shrinks, and a new capacity always replaces it): replacing costs a claim statement, and a claim waiting for
+   * 99 jobs takes the next job as well as one waiting for 100.
+   */
   private roomFreed(): void {
-    // A claim waiting with the old, smaller room is replaced by one with the new room.
-    this.fetchAbort.abort();
+    if (this.roomCheckScheduled) return;
+    this.roomCheckScheduled = true;
+    setImmediate(() => {
+      this.roomCheckScheduled = false;
+      const asked = this.asked;
+      const room = this.room();
+      const shortOfRoom =
+        asked === undefined || asked.cpu !== room.cpu || asked.accelerators !== room.accelerators || asked.jobs * 2 <= room.jobs;
+      if (shortOfRoom) this.replaceClaim();
+      else this.roomChanged?.();
+    });
+  }
+
+  /** Ends the claim under way (its wait; a claim statement running finishes) so that the loop claims with the room as it is now. */
+  private replaceClaim(): void {
+    this.fetchAbort.abort(ROOM_CHANGED);
     this.roomChanged?.();
   }
 
@@ -269,7 +302,8 @@ export class WorkSession {
         continue;
       }
       this.fetchAbort = new AbortController();
-      const abortOnEnd = () => this.fetchAbort.abort();
+      this.asked = room;
+      const abortOnEnd = () => this.fetchAbort.abort(SESSION_ENDED);
       signal.addEventListener("abort", abortOnEnd, { once: true });
       let result;
       try {
@@ -291,6 +325,7 @@ export class WorkSession {
           { waitMs: CLAIM_WAIT_MS, signal: this.fetchAbort.signal },
         );
       } finally {
+        this.asked = undefined;
         signal.removeEventListener("abort", abortOnEnd);
       }
       if (result.jobs.length === 0) continue;
