@@ -7,7 +7,13 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runCli, tempFolder, type CliResult, ok } from "./support/run-cli.js";
+import { Code } from "@connectrpc/connect";
+import { JobService } from "../gen/whatsnext/v1/job_pb.js";
+import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
+import { SweepService, type SweepSpec } from "../gen/whatsnext/v1/sweep_pb.js";
+import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
+import { rejectsWith } from "./support/assertions.js";
+import { runCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let t: TestServer;
@@ -39,5 +45,62 @@ describe("configuration is found where people stand", () => {
     const [fromDeep, fromWork] = await Promise.all([show(deep), show(join(home, "work"))]);
     assert.equal(ok(fromDeep, "from a subfolder").json<{ name: string }>().name, "from-project");
     assert.equal(ok(fromWork, "from the folder above").json<{ name: string }>().name, "from-work");
+  });
+});
+
+describe("mistakes are caught before the work runs", () => {
+  it("refuses a job whose parameters leave a placeholder of its command empty, on CreateJob, BatchCreateJobs and CreateSweep", async () => {
+    const projects = t.client(ProjectService);
+    const tasks = t.client(TaskService);
+    const jobs = t.client(JobService);
+    const sweeps = t.client(SweepService);
+    const { project } = await projects.createProject({ name: "holes" });
+    const projectId = project!.id;
+    await tasks.createTask({ projectId, name: "train", commandTemplate: "python train.py --lr {lr} --id {job_id}" });
+    const task = { case: "taskName" as const, value: "train" };
+    const lacksLr = /parameters lacks "lr", which the command of task "train" uses .*given: learning_rate/;
+    await rejectsWith(jobs.createJob({ projectId, task, name: "a", parameters: { learning_rate: 0.1 } }), Code.InvalidArgument, lacksLr);
+    await rejectsWith(
+      jobs.batchCreateJobs({ projectId, jobs: [{ task, name: "ok", parameters: { lr: 0.1 } }, { task, name: "b", parameters: { learning_rate: 0.1 } }] }),
+      Code.InvalidArgument,
+      /^jobs\[1\]\.parameters lacks "lr"/,
+    );
+    const spec = { kind: { case: "grid", value: { axes: [{ name: "learning_rate", values: [{ kind: { case: "numberValue", value: 0.1 } }] }] } } } as unknown as SweepSpec;
+    await rejectsWith(sweeps.createSweep({ projectId, task, name: "s", spec }), Code.InvalidArgument, /^spec .*lacks "lr"/);
+    // Nothing of the refused calls was created; a job that fills the placeholder is.
+    assert.equal((await jobs.listJobs({ projectId })).jobs.length, 0);
+    const { job } = await jobs.createJob({ projectId, task, name: "c", parameters: { lr: 0.1 } });
+    assert.ok(job);
+  });
+
+  it("tasks update changes a task, and refuses a command its waiting jobs cannot fill", async () => {
+    const folder = tempFolder();
+    const e = { WHATSNEXT_PROJECT: "upd" };
+    ok(await wn(["projects", "create", "upd"]), "create project");
+    ok(await wn(["tasks", "create", "train", "--command", "echo {lr}"], e), "create task");
+    ok(await wn(["jobs", "add", "train", "--param", "lr=0.1"], e), "add job");
+    const updated = ok(await wn(["tasks", "update", "train", "--command", "echo {lr} again", "--cpu", "2", "--json"], e, folder), "update");
+    assert.deepEqual(
+      (({ commandTemplate, requiredCpu }) => ({ commandTemplate, requiredCpu }))(updated.json<{ commandTemplate: string; requiredCpu: number }>()),
+      { commandTemplate: "echo {lr} again", requiredCpu: 2 },
+    );
+    fails(await wn(["tasks", "update", "train", "--command", "echo {seed}"], e), 1, /command_template uses \{seed\}, but 1 waiting job of the task \(job \d+\) has no parameter "seed".*invalid_argument/);
+    fails(await wn(["tasks", "update", "train"], e), 2, /nothing to update/);
+  });
+
+  it("add-batch --dry-run asks the server: unknown tasks and parameters that miss a placeholder are reported, nothing is created", async () => {
+    const folder = tempFolder();
+    const e = { WHATSNEXT_PROJECT: "dry" };
+    ok(await wn(["projects", "create", "dry"]), "create project");
+    ok(await wn(["tasks", "create", "train", "--command", "python train.py --lr {lr}"], e), "create task");
+    writeFileSync(join(folder, "typo.yaml"), "task: trian\ngrid:\n  lr: [0.1, 0.01]\n");
+    writeFileSync(join(folder, "wrong-key.yaml"), "task: train\ngrid:\n  learning_rate: [0.1, 0.01]\n");
+    writeFileSync(join(folder, "good.yaml"), "task: train\ngrid:\n  lr: [0.1, 0.01]\n");
+    const [typo, wrongKey, good] = await Promise.all(["typo", "wrong-key", "good"].map((f) => wn(["jobs", "add-batch", `${f}.yaml`, "--dry-run"], e, folder)));
+    fails(typo!, 1, /task "trian" \(used by 2 jobs\) is not in project dry \(its tasks: train\)/);
+    fails(wrongKey!, 1, /job 1 \(.*\): task train runs "python train\.py --lr \{lr\}", but the job has no parameter "lr" \(its parameters: learning_rate\)/);
+    assert.match(ok(good!, "a good file").stdout, /2 jobs, not created \(dry run\)/);
+    const listed = ok(await wn(["queue", "ls", "--json"], e), "ls").json<unknown[]>();
+    assert.equal(listed.length, 0);
   });
 });
