@@ -104,3 +104,27 @@ describe("mistakes are caught before the work runs", () => {
     assert.equal(listed.length, 0);
   });
 });
+
+describe("errors people can act on", () => {
+  it("an https:// URL to a cleartext server gets a sentence, not an OpenSSL error string", async () => {
+    const r = await wn(["projects", "ls", "--server", t.url.replace("http://", "https://")]);
+    fails(r, 1, /the server at https:\/\/127\.0\.0\.1:\d+ does not speak TLS: it looks like a cleartext server\. Use http:\/\/127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(r.stderr, /SSL routines|ssl3_/);
+  });
+});
+
+describe("jobs retry", () => {
+  it("shows the job as it now is: waiting to run again, the old attempt's exit code and message labelled as such", async () => {
+    const e = { WHATSNEXT_PROJECT: "retry" };
+    ok(await wn(["projects", "create", "retry"]), "project");
+    ok(await wn(["tasks", "create", "boom", "--command", "sh -c 'echo boom >&2; exit 3'"], e), "task");
+    const job = ok(await wn(["jobs", "add", "boom", "--json"], e), "add").json<{ id: string }>();
+    ok(await wn(["worker", "--once", "--wait", "5", "--quiet"], e), "worker");
+    assert.match(ok(await wn(["jobs", "show", job.id], e), "show").stdout, /^exit code: +3$/m);
+    const retried = ok(await wn(["jobs", "retry", job.id], e), "retry").stdout;
+    assert.match(retried, /^status: +pending \(waiting to run again\)$/m);
+    assert.match(retried, /^last attempt: +exit code 3: /m);
+    assert.match(retried, /--- output of the last attempt ---\nboom/);
+    assert.doesNotMatch(retried, /^(exit code|message|finished):/m);
+  });
+});

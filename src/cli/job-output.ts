@@ -2,6 +2,7 @@
  * How a job reads for a person (one table row, or every field with the
  * output tail last, where a failure's stderr is) and for a script (proto JSON).
  */
+import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import { JobSchema, type Job } from "../../gen/whatsnext/v1/job_pb.js";
 import type { CliContext } from "./cli-context.js";
 import { formatTime, jobStatusName, messageJson } from "./human-format.js";
@@ -21,8 +22,14 @@ export function jobsTable(jobs: Job[], empty: string): string {
   );
 }
 
-/** Every field of a job for a person. */
+/**
+ * Every field of a job for a person. A job waiting to run again (after a
+ * retry or a lost worker) still holds its last attempt's exit code, message
+ * and output; they are labelled as that attempt's, not shown as its state.
+ */
 export function jobText(j: Job): string {
+  const waitingAgain = (j.status === JobStatus.PENDING || j.status === JobStatus.QUEUED) && (j.exitCode !== undefined || j.message !== "" || j.outputTail !== "");
+  if (waitingAgain) return waitingJobText(j);
   const fields = renderFields([
     ["id", j.id],
     ["name", j.name],
@@ -46,4 +53,27 @@ export function jobText(j: Job): string {
   if (j.outputTail === "") return fields;
   const tail = j.outputTail.endsWith("\n") ? j.outputTail.slice(0, -1) : j.outputTail;
   return `${fields}\n--- output (last lines of stdout and stderr) ---\n${tail}`;
+}
+
+function waitingJobText(j: Job): string {
+  const last = [j.exitCode !== undefined ? `exit code ${j.exitCode}` : "", j.message].filter((p) => p !== "").join(": ");
+  const fields = renderFields([
+    ["id", j.id],
+    ["name", j.name],
+    ["task", `${j.taskName} (id ${j.taskId})`],
+    ["status", `${jobStatusName(j.status)} (waiting to run again)`],
+    ["parameters", JSON.stringify(j.parameters ?? {})],
+    ["priority", j.priority],
+    ["depends on", j.dependsOn.join(", ")],
+    ["attempts", `${j.attempts} of ${j.maxAttempts}`],
+    ["worker", j.workerId],
+    ["created", formatTime(j.createTime)],
+    ["not before", formatTime(j.notBeforeTime)],
+    ["idempotency key", j.idempotencyKey],
+    ["last attempt", last],
+    ["  command", j.command],
+  ]);
+  if (j.outputTail === "") return fields;
+  const tail = j.outputTail.endsWith("\n") ? j.outputTail.slice(0, -1) : j.outputTail;
+  return `${fields}\n--- output of the last attempt ---\n${tail}`;
 }
