@@ -13,7 +13,7 @@ import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
 import { SweepService, type SweepSpec } from "../gen/whatsnext/v1/sweep_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
 import { rejectsWith } from "./support/assertions.js";
-import { runCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
+import { runCli, startCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let t: TestServer;
@@ -126,5 +126,29 @@ describe("jobs retry", () => {
     assert.match(retried, /^last attempt: +exit code 3: /m);
     assert.match(retried, /--- output of the last attempt ---\nboom/);
     assert.doesNotMatch(retried, /^(exit code|message|finished):/m);
+  });
+});
+
+describe("workers keep one identity", () => {
+  it("a worker restarted with the same --name on the same host registers as the same worker; two at once stay two", async () => {
+    const e = { WHATSNEXT_PROJECT: "ident" };
+    ok(await wn(["projects", "create", "ident"]), "project");
+    const once = () => wn(["worker", "--name", "restarts", "--once", "--wait", "0", "--json"], e);
+    const idOf = (r: CliResult) => (ok(r, "worker").stdout.split("\n").filter((l) => l.includes('"registered"')).map((l) => JSON.parse(l) as { workerId: string })[0]!.workerId);
+    const first = idOf(await once());
+    const second = idOf(await once());
+    const third = idOf(await once());
+    assert.equal(second, first);
+    assert.equal(third, first);
+    // While one runs, a second of the same name is another worker.
+    const running = startCli(["worker", "--name", "restarts", "--json"], { env: { ...env, ...e } });
+    await running.waitFor(/"registered"/, "stdout");
+    const beside = idOf(await once());
+    running.child.kill("SIGINT");
+    const runningId = idOf(await running.done);
+    assert.equal(runningId, first);
+    assert.notEqual(beside, first, "two processes running together are two workers");
+    const listed = ok(await wn(["workers", "ls", "--all", "--json"], e), "ls").json<Array<{ name: string }>>();
+    assert.equal(listed.filter((w) => w.name === "restarts").length, 2);
   });
 });

@@ -96,6 +96,8 @@ export class WorkerRuntime {
     const registered = await o.client.workers.registerWorker({
       id: o.id ?? "",
       name: o.name ?? hostname(),
+      // With the name, lets the server take up this worker's identity again after a restart.
+      host: hostname(),
       entity: o.entity ?? "",
       description: o.description ?? "",
       availableCpu: o.cpus,
