@@ -152,3 +152,21 @@ describe("workers keep one identity", () => {
     assert.equal(listed.filter((w) => w.name === "restarts").length, 2);
   });
 });
+
+describe("Ctrl-C says what will happen", () => {
+  it("the first signal says how long running jobs get and that a second stops now; the second does", async () => {
+    const e = { WHATSNEXT_PROJECT: "ctrlc" };
+    ok(await wn(["projects", "create", "ctrlc"]), "project");
+    ok(await wn(["tasks", "create", "long", "--command", "sleep 60"], e), "task");
+    ok(await wn(["jobs", "add", "long"], e), "add");
+    const worker = startCli(["worker", "--name", "ctrlc"], { env: { ...env, ...e } });
+    await worker.waitFor(/job \d+ started/, "stderr");
+    worker.child.kill("SIGINT");
+    await worker.waitFor(/stopping \(SIGINT\): waiting up to 30 s for 1 running job to finish, then handing it back to the queue; Ctrl-C again to stop now/, "stderr");
+    worker.child.kill("SIGINT");
+    const done = await worker.done;
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stderr, /SIGINT again: stopping running jobs now/);
+    assert.match(done.stderr, /released back to the queue/);
+  });
+});
