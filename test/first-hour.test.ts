@@ -4,6 +4,7 @@
  * work runs, and output people can read.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,7 +14,7 @@ import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
 import { SweepService, type SweepSpec } from "../gen/whatsnext/v1/sweep_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
 import { rejectsWith } from "./support/assertions.js";
-import { runCli, startCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
+import { CLI, cliEnvironment, runCli, startCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let t: TestServer;
@@ -168,5 +169,74 @@ describe("Ctrl-C says what will happen", () => {
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stderr, /SIGINT again: stopping running jobs now/);
     assert.match(done.stderr, /released back to the queue/);
+  });
+});
+
+/** Runs the CLI under a pseudo-terminal (util-linux `script`), as a person at a terminal runs it. */
+function startCliOnTerminal(args: string[], extraEnv: Record<string, string>) {
+  const cwd = tempFolder();
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env: cliEnvironment(cwd, { ...env, ...extraEnv, TERM: "xterm" }), stdio: ["pipe", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
+  const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on("close", (code) => resolve({ code, output })));
+  return {
+    child,
+    done,
+    /** Resolves once the output matches. */
+    async waitFor(pattern: RegExp): Promise<void> {
+      while (!pattern.test(output)) {
+        const ended = await Promise.race([new Promise<false>((resolve) => child.stdout.once("data", () => resolve(false))), done.then(() => true)]);
+        if (ended && !pattern.test(output)) throw new Error(`ended before printing ${pattern}:\n${output}`);
+      }
+    },
+  };
+}
+
+describe("progress people can read", () => {
+  async function drainingProject(name: string) {
+    const e = { WHATSNEXT_PROJECT: name };
+    ok(await wn(["projects", "create", name]), "project");
+    ok(await wn(["tasks", "create", "nap", "--command", "sleep 0.3"], e), "task");
+    ok(await wn(["tasks", "create", "bad", "--command", "false"], e), "task");
+    for (const i of [1, 2, 3]) ok(await wn(["jobs", "add", "nap", "--name", `nap-${i}`], e), "add");
+    ok(await wn(["jobs", "add", "bad", "--name", "the-bad-one"], e), "add");
+    return e;
+  }
+
+  it("on a terminal: one redrawn line with a bar, percentage, rate and ETA, then a summary naming the failures", async () => {
+    const e = await drainingProject("progress-tty");
+    const follow = startCliOnTerminal(["status", "--follow", "--until-done"], e);
+    try {
+      await follow.waitFor(/0%/);
+      ok(await wn(["worker", "--name", "tty", "--parallel", "1", "--max-jobs", "4", "--quiet"], e), "worker");
+      const { code, output } = await follow.done;
+      assert.equal(code, 0, output);
+      assert.match(output, /\r\x1b\[2K\[#*-*\] +\d+%  \d\/4 ended \| running \d/, "the line is redrawn in place");
+      assert.match(output, /\] 100%  4\/4 ended/);
+      assert.match(output, /\| [\d.]+\/(s|min) \| ETA \d+:\d\d/, "rate and ETA while jobs remain");
+      assert.match(output, /3 completed, 1 failed, 0 cancelled of 4 jobs; followed for \d+:\d\d/);
+      assert.match(output, /failed: the-bad-one \(job \d+\)/);
+      assert.doesNotMatch(output, /^\d\d:\d\d:\d\d  pending/m, "no plain lines on a terminal");
+    } finally {
+      if (follow.child.exitCode === null) process.kill(-follow.child.pid!, "SIGKILL");
+    }
+  });
+
+  it("in a pipe: a plain line per change, then the same summary", async () => {
+    const e = await drainingProject("progress-pipe");
+    const follow = startCli(["status", "--follow", "--until-done"], { env: { ...env, ...e } });
+    await follow.waitFor(/0% ended/, "stdout");
+    ok(await wn(["worker", "--name", "pipe", "--parallel", "1", "--max-jobs", "4", "--quiet"], e), "worker");
+    const done = ok(await follow.done, "follow");
+    assert.doesNotMatch(done.stdout, /\r|\x1b/);
+    assert.match(done.stdout, /^\d\d:\d\d:\d\d  pending 0  queued 0  running 0  completed 3  failed 1 .*100% ended/m);
+    assert.match(done.stdout, /3 completed, 1 failed, 0 cancelled of 4 jobs/);
+    assert.match(done.stdout, /failed: the-bad-one \(job \d+\)/);
+  });
+
+  it("status --help explains queued", async () => {
+    assert.match(ok(await wn(["status", "--help"]), "help").stdout, /queued \(claimed by a worker, not started yet\)/);
   });
 });
