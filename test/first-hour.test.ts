@@ -240,3 +240,20 @@ describe("progress people can read", () => {
     assert.match(ok(await wn(["status", "--help"]), "help").stdout, /queued \(claimed by a worker, not started yet\)/);
   });
 });
+
+describe("lists people can read", () => {
+  it("queue ls names the worker by its --name and says when more jobs exist than it showed, and how to see them", async () => {
+    const e = { WHATSNEXT_PROJECT: "lists" };
+    ok(await wn(["projects", "create", "lists"]), "project");
+    ok(await wn(["tasks", "create", "t", "--command", "true"], e), "task");
+    for (const i of [1, 2, 3]) ok(await wn(["jobs", "add", "t", "--name", `j${i}`], e), "add");
+    ok(await wn(["worker", "--name", "laptop-worker", "--max-jobs", "3", "--quiet"], e), "worker");
+    const all = ok(await wn(["queue", "ls"], e), "ls");
+    assert.match(all.stdout, /^\d+ +j1 +t +completed .* laptop-worker /m);
+    assert.doesNotMatch(all.stdout, /w-[0-9a-f]{8}-/);
+    assert.equal(all.stderr, "");
+    const cut = ok(await wn(["queue", "ls", "--limit", "2"], e), "ls --limit 2");
+    assert.equal(cut.stdout.trim().split("\n").length, 3, "a header and two jobs");
+    assert.match(cut.stderr, /showing the first 2 jobs; more exist\. Show more with --limit N \(e\.g\. --limit 1000\), or narrow with --status and --task/);
+  });
+});

@@ -13,11 +13,11 @@ export function printJob(ctx: CliContext, job: Job, extra: Record<string, unknow
   ctx.print({ ...(messageJson(JobSchema, job) as object), ...extra }, () => jobText(job));
 }
 
-/** The columns of a job listing. */
-export function jobsTable(jobs: Job[], empty: string): string {
+/** The columns of a job listing; workers by the names in `workerNames` (id → name) where known. */
+export function jobsTable(jobs: Job[], empty: string, workerNames: ReadonlyMap<string, string> = new Map()): string {
   return renderTable(
     ["ID", "NAME", "TASK", "STATUS", "PRI", "TRY", "WORKER", "PARAMETERS"],
-    jobs.map((j) => [j.id, j.name, j.taskName, jobStatusName(j.status), j.priority, `${j.attempts}/${j.maxAttempts}`, j.workerId, JSON.stringify(j.parameters ?? {})]),
+    jobs.map((j) => [j.id, j.name, j.taskName, jobStatusName(j.status), j.priority, `${j.attempts}/${j.maxAttempts}`, workerNames.get(j.workerId) ?? j.workerId, JSON.stringify(j.parameters ?? {})]),
     empty,
   );
 }
