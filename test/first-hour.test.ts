@@ -4,7 +4,6 @@
  * work runs, and output people can read.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,6 +14,7 @@ import { SweepService, type SweepSpec } from "../gen/whatsnext/v1/sweep_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
 import { rejectsWith } from "./support/assertions.js";
 import { CLI, cliEnvironment, runCli, startCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
+import { startOnTerminal } from "./support/terminal.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let t: TestServer;
@@ -172,26 +172,10 @@ describe("Ctrl-C says what will happen", () => {
   });
 });
 
-/** Runs the CLI under a pseudo-terminal (util-linux `script`), as a person at a terminal runs it. */
+/** Runs the CLI under a pseudo-terminal, against the test server. */
 function startCliOnTerminal(args: string[], extraEnv: Record<string, string>) {
   const cwd = tempFolder();
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env: cliEnvironment(cwd, { ...env, ...extraEnv, TERM: "xterm" }), stdio: ["pipe", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
-  const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on("close", (code) => resolve({ code, output })));
-  return {
-    child,
-    done,
-    /** Resolves once the output matches. */
-    async waitFor(pattern: RegExp): Promise<void> {
-      while (!pattern.test(output)) {
-        const ended = await Promise.race([new Promise<false>((resolve) => child.stdout.once("data", () => resolve(false))), done.then(() => true)]);
-        if (ended && !pattern.test(output)) throw new Error(`ended before printing ${pattern}:\n${output}`);
-      }
-    },
-  };
+  return startOnTerminal([process.execPath, CLI, ...args], { cwd, env: cliEnvironment(cwd, { ...env, ...extraEnv }) });
 }
 
 describe("progress people can read", () => {
@@ -220,7 +204,7 @@ describe("progress people can read", () => {
       assert.match(output, /failed: the-bad-one \(job \d+\)/);
       assert.doesNotMatch(output, /^\d\d:\d\d:\d\d  pending/m, "no plain lines on a terminal");
     } finally {
-      if (follow.child.exitCode === null) process.kill(-follow.child.pid!, "SIGKILL");
+      follow.kill();
     }
   });
 
