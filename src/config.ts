@@ -93,6 +93,11 @@ export const configSpec = {
     desc: "Most client connections open at once; one more is closed as soon as it is accepted (each worker holds one, so raise it for larger fleets)",
   }),
   LOG_LEVEL: logLevel({ default: "info", desc: "pino log level" }),
+  LOG_FORMAT: str({
+    default: "auto",
+    choices: ["auto", "json", "pretty"],
+    desc: "Log lines as JSON (json) or readable text with local times and level and code names (pretty); auto is pretty on a terminal, JSON otherwise",
+  }),
 };
 
 /** Thrown when the environment holds a bad value; the message names the variable. */

@@ -195,7 +195,7 @@ describe("jobs and the queue", () => {
   const p = { WHATSNEXT_PROJECT: "p-jobs" };
   before(async () => {
     ok(await wn(["projects", "create", "p-jobs"]), "project");
-    ok(await wn(["tasks", "create", "train", "--command", "echo {lr} {model}"], p), "task");
+    ok(await wn(["tasks", "create", "train", "--command", "echo {job_name}"], p), "task");
   });
 
   it("adds a job with typed parameters, priority and dependencies, and shows it", async () => {
@@ -241,7 +241,7 @@ describe("jobs and the queue", () => {
     ok(await wn(["projects", "create", "p-batch"]), "project");
     const b = { WHATSNEXT_PROJECT: "p-batch" };
     ok(await wn(["tasks", "create", "prep", "--command", "true"], b), "task");
-    ok(await wn(["tasks", "create", "train", "--command", "echo {lr} {seed}"], b), "task");
+    ok(await wn(["tasks", "create", "train", "--command", "echo {job_name}"], b), "task");
     const folder = tempFolder();
     const yamlFile = join(folder, "sweep.yaml");
     writeFileSync(

@@ -21,7 +21,7 @@ async function projectWithTask(protocol: Protocol, name: string) {
   const projects = t.client(ProjectService, protocol);
   const tasks = t.client(TaskService, protocol);
   const project = (await projects.createProject({ name: `${name}-${protocol}` })).project!;
-  const task = (await tasks.createTask({ projectId: project.id, name: "train", commandTemplate: "train --lr {lr}", requiredCpu: 2, requiredAccelerators: 1 }))
+  const task = (await tasks.createTask({ projectId: project.id, name: "train", commandTemplate: "train --id {job_id}", requiredCpu: 2, requiredAccelerators: 1 }))
     .task!;
   return { project, task, projects, tasks, jobs: t.client(JobService, protocol) };
 }
@@ -45,7 +45,7 @@ for (const protocol of PROTOCOLS) {
       assert.equal(job.maxAttempts, 1);
       assert.equal(job.requiredCpu, 2);
       assert.equal(job.requiredAccelerators, 1);
-      assert.equal(job.commandTemplate, "train --lr {lr}");
+      assert.equal(job.commandTemplate, "train --id {job_id}");
       assert.equal(job.priority, -7);
       assert.deepEqual(job.parameters, { lr: 0.1, tags: ["a", "b"], nested: { x: null } });
       assert.ok(job.createTime);

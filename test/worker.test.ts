@@ -155,7 +155,7 @@ if [ "$1" = fail ]; then echo "Traceback: something broke" >&2; exit 3; fi`,
     await until("both jobs to start", () => existsSync(join(dir, "started-quick")) && existsSync(join(dir, "started-slow")));
     await Promise.all([untilStatus(q.id, JobStatus.RUNNING), untilStatus(s.id, JobStatus.RUNNING)]);
     worker.child.kill("SIGTERM");
-    await worker.waitFor(/stopping \(SIGTERM\); 2 job/, "stderr");
+    await worker.waitFor(/stopping \(SIGTERM\): waiting up to 600 s for 2 running jobs/, "stderr");
     // Work added now is not taken.
     const later = await addJob(projectId, "quick", "later");
     writeFileSync(join(dir, "gate"), "");

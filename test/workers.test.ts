@@ -66,7 +66,7 @@ for (const protocol of PROTOCOLS) {
       assert.equal(job.workerId, workerId);
       assert.equal(job.attempts, 1);
       assert.equal(job.taskName, "train");
-      assert.equal(job.commandTemplate, "train {x}");
+      assert.equal(job.commandTemplate, "train {job_id}");
       assert.equal(job.requiredCpu, 2);
       assert.equal(job.requiredAccelerators, 1);
       assert.ok(job.leaseExpireTime);

@@ -27,6 +27,11 @@ export function reportError(err: unknown, server: string | undefined, write: (li
     return EXIT_USAGE;
   }
   if (err instanceof ConnectError) {
+    const scheme = wrongScheme(err, server);
+    if (scheme) {
+      write(`error: ${scheme}\n`);
+      return EXIT_FAILURE;
+    }
     if (err.code === Code.Unavailable || (err.code === Code.Unknown && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(err.message))) {
       write(`error: cannot reach the server at ${server ?? "?"}: ${err.rawMessage}\n`);
     } else if (err.code === Code.Unauthenticated) {
@@ -43,4 +48,16 @@ export function reportError(err: unknown, server: string | undefined, write: (li
 /** The gRPC code name in snake case, as the Connect protocol spells it (`not_found`). */
 export function codeName(code: Code): string {
   return (Code[code] ?? String(code)).replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/**
+ * A sentence for an https:// URL that reaches a cleartext server, which
+ * OpenSSL reports as a "wrong version number" record (the server answered
+ * with HTTP/2 frames, not a TLS handshake).
+ */
+function wrongScheme(err: ConnectError, server: string | undefined): string | undefined {
+  if (!server?.startsWith("https://")) return undefined;
+  if (!/wrong version number|WRONG_VERSION_NUMBER|ssl3_get_record|packet length too long/i.test(err.message)) return undefined;
+  const cleartext = `http://${server.slice("https://".length)}`;
+  return `the server at ${server} does not speak TLS: it looks like a cleartext server. Use ${cleartext} (--server, WHATSNEXT_SERVER or server: in .whatsnext), or start the server with WHATSNEXT_TLS_CERT_FILE and WHATSNEXT_TLS_KEY_FILE`;
 }

@@ -13,17 +13,24 @@ export function printJob(ctx: CliContext, job: Job, extra: Record<string, unknow
   ctx.print({ ...(messageJson(JobSchema, job) as object), ...extra }, () => jobText(job));
 }
 
-/** The columns of a job listing. */
-export function jobsTable(jobs: Job[], empty: string): string {
+/** The columns of a job listing; workers by the names in `workerNames` (id → name) where known. */
+export function jobsTable(jobs: Job[], empty: string, workerNames: ReadonlyMap<string, string> = new Map()): string {
   return renderTable(
     ["ID", "NAME", "TASK", "STATUS", "PRI", "TRY", "WORKER", "PARAMETERS"],
-    jobs.map((j) => [j.id, j.name, j.taskName, jobStatusName(j.status), j.priority, `${j.attempts}/${j.maxAttempts}`, j.workerId, JSON.stringify(j.parameters ?? {})]),
+    jobs.map((j) => [j.id, j.name, j.taskName, jobStatusName(j.status), j.priority, `${j.attempts}/${j.maxAttempts}`, workerNames.get(j.workerId) ?? j.workerId, JSON.stringify(j.parameters ?? {})]),
     empty,
   );
 }
 
-/** Every field of a job for a person; `attempts` (a section of its own) goes before the output tail. */
+/**
+ * Every field of a job for a person; `attempts` (a section of its own) goes
+ * before the output tail. A job waiting to run again (after a retry or a lost
+ * worker) still holds its last attempt's exit code, message and output; they
+ * are labelled as that attempt's, not shown as its state.
+ */
 export function jobText(j: Job, attempts = ""): string {
+  const waitingAgain = (j.status === JobStatus.PENDING || j.status === JobStatus.QUEUED) && (j.exitCode !== undefined || j.message !== "" || j.outputTail !== "");
+  if (waitingAgain) return waitingJobText(j, attempts);
   const fields = renderFields([
     ["id", j.id],
     ["name", j.name],
@@ -51,4 +58,28 @@ export function jobText(j: Job, attempts = ""): string {
   }
   const tail = j.outputTail.endsWith("\n") ? j.outputTail.slice(0, -1) : j.outputTail;
   return `${head}\n--- output (last lines of stdout and stderr) ---\n${tail}`;
+}
+
+function waitingJobText(j: Job, attempts: string): string {
+  const last = [j.exitCode !== undefined ? `exit code ${j.exitCode}` : "", j.message].filter((p) => p !== "").join(": ");
+  const fields = renderFields([
+    ["id", j.id],
+    ["name", j.name],
+    ["task", `${j.taskName} (id ${j.taskId})`],
+    ["status", `${jobStatusName(j.status)} (waiting to run again)`],
+    ["parameters", JSON.stringify(j.parameters ?? {})],
+    ["priority", j.priority],
+    ["depends on", j.dependsOn.join(", ")],
+    ["attempts", `${j.attempts} of ${j.maxAttempts}`],
+    ["worker", j.workerId],
+    ["created", formatTime(j.createTime)],
+    ["not before", formatTime(j.notBeforeTime)],
+    ["idempotency key", j.idempotencyKey],
+    ["last attempt", last],
+    ["  command", j.command],
+  ]);
+  const head = attempts === "" ? fields : `${fields}\n${attempts}`;
+  if (j.outputTail === "") return head;
+  const tail = j.outputTail.endsWith("\n") ? j.outputTail.slice(0, -1) : j.outputTail;
+  return `${head}\n--- output of the last attempt ---\n${tail}`;
 }

@@ -10,6 +10,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { BatchJobSpecSchema, JobDependencySchema, JobSchema } from "../../gen/whatsnext/v1/job_pb.js";
 import { attemptsJson, attemptsText } from "./attempt-output.js";
+import { batchProblems } from "./batch-check.js";
 import { readBatchFile, type BatchItem } from "./batch-file.js";
 import type { CliContext } from "./cli-context.js";
 import { collectIds, collectParam, parseDuration, parseId, parseInt32, parsePositive } from "./flag-values.js";
@@ -63,11 +64,13 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .command("add-batch")
     .description("add many jobs from a YAML or JSON file (a list of jobs and/or a grid; dependencies by name)")
     .argument("<file>", "the batch file (see the README for its form)")
-    .option("--dry-run", "check the file and print the jobs without creating them")
+    .option("--dry-run", "check the file against the server (tasks exist, parameters fill each command) and print the jobs without creating them")
     .option("--progress", "draw the progress bar even when stderr is not a terminal")
     .action(async (file: string, opts: { dryRun?: boolean; progress?: boolean }) => {
       const items = readBatchFile(file);
       if (opts.dryRun) {
+        const problems = await batchProblems(ctx, items);
+        if (problems.length > 0) throw new Error(`the server would refuse this file:\n  ${problems.join("\n  ")}`);
         ctx.print(
           items.map((i) => ({ ...i, dependsOnIds: i.dependsOnIds.map(String) })),
           () => `${items.length} jobs, not created (dry run)\n${renderTable(["NAME", "TASK", "PRI", "DEPENDS ON", "PARAMETERS"], items.map((i) => [i.name, i.task, i.priority, [...i.dependsOnNames, ...i.dependsOnIds].join(","), JSON.stringify(i.parameters)]))}`,

@@ -37,20 +37,30 @@ export function listJobsAction(ctx: CliContext): (opts: ListOptions) => Promise<
   return async (opts) => {
     const project = await ctx.currentProject();
     const statuses = opts.status ?? [];
-    const list = (): Promise<Job[]> =>
+    // One more than the limit is read, to tell whether the listing was cut.
+    const read = (): Promise<Job[]> =>
       allPages(
         (pageToken, pageSize) => ctx.client.jobs.listJobs({ projectId: project.id, statuses, taskName: opts.task ?? "", pageSize, pageToken }),
         (page) => page.jobs,
-        opts.limit,
+        opts.limit + 1,
       );
+    const list = async (): Promise<Job[]> => (await read()).slice(0, opts.limit);
     if (!opts.follow) {
-      const jobs = await list();
+      const all = await read();
+      const jobs = all.slice(0, opts.limit);
+      const names = await workerNames(ctx, jobs);
       ctx.print(
         jobs.map((j) => messageJson(JobSchema, j)),
-        () => jobsTable(jobs, statuses.length || opts.task ? "no jobs match" : `no jobs in ${project.name}: whatsnext jobs add TASK`),
+        () => jobsTable(jobs, statuses.length || opts.task ? "no jobs match" : `no jobs in ${project.name}: whatsnext jobs add TASK`, names),
       );
+      if (all.length > opts.limit) {
+        process.stderr.write(
+          `showing the first ${opts.limit} jobs; more exist. Show more with --limit N (e.g. --limit ${Math.max(1000, opts.limit * 10)}), or narrow with --status and --task\n`,
+        );
+      }
       return;
     }
+    const names = await workerNames(ctx, []);
     const matches = (job: Job | undefined) => Boolean(job) && (statuses.length === 0 || statuses.includes(job!.status)) && (!opts.task || job!.taskName === opts.task);
     await followJobs(
       ctx,
@@ -62,14 +72,15 @@ export function listJobsAction(ctx: CliContext): (opts: ListOptions) => Promise<
         else {
           const j = event.job!;
           const what = event.type === JobEventType.DELETED ? "deleted" : jobStatusName(j.status);
-          process.stdout.write(`${new Date().toTimeString().slice(0, 8)}  job ${j.id} ${j.name}: ${what}${j.workerId && event.type !== JobEventType.DELETED ? ` (worker ${j.workerId})` : ""}${j.message && event.type !== JobEventType.DELETED ? ` ${j.message}` : ""}\n`);
+          const worker = j.workerId ? (names.get(j.workerId) ?? j.workerId) : "";
+          process.stdout.write(`${new Date().toTimeString().slice(0, 8)}  job ${j.id} ${j.name}: ${what}${worker && event.type !== JobEventType.DELETED ? ` (worker ${worker})` : ""}${j.message && event.type !== JobEventType.DELETED ? ` ${j.message}` : ""}\n`);
         }
         return false;
       },
       async () => {
         const jobs = await list();
         if (ctx.json) for (const j of jobs) process.stdout.write(`${JSON.stringify({ type: "existing", job: messageJson(JobSchema, j) })}\n`);
-        else process.stdout.write(`${jobsTable(jobs, "no jobs yet")}\n--- following changes (Ctrl-C to stop) ---\n`);
+        else process.stdout.write(`${jobsTable(jobs, "no jobs yet", names)}\n--- following changes (Ctrl-C to stop) ---\n`);
         return false;
       },
     );
@@ -117,4 +128,26 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
 
 function collectStatuses(text: string, previous: JobStatus[] | undefined): JobStatus[] {
   return [...(previous ?? []), ...text.split(",").filter((s) => s.trim() !== "").map(parseJobStatus)];
+}
+
+/**
+ * Worker ids to the names people gave them (`--name`), for listings; a job
+ * whose worker is gone shows its id. With `jobs` given and none held by a
+ * worker, nothing is asked.
+ */
+export async function workerNames(ctx: CliContext, jobs: readonly Job[] | []): Promise<Map<string, string>> {
+  if (jobs.length > 0 && !jobs.some((j) => j.workerId)) return new Map();
+  try {
+    const workers = await allPages(
+      (pageToken, pageSize) => ctx.client.workers.listWorkers({ includeInactive: true, pageSize, pageToken }),
+      (page) => page.workers,
+    );
+    // A name two workers share would be ambiguous: those keep their ids.
+    const count = new Map<string, number>();
+    for (const w of workers) count.set(w.name, (count.get(w.name) ?? 0) + 1);
+    return new Map(workers.filter((w) => w.name !== "").map((w) => [w.id, count.get(w.name) === 1 ? w.name : `${w.name} (${w.id})`]));
+  } catch {
+    // A key without the right to list workers still lists jobs.
+    return new Map();
+  }
 }

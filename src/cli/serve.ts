@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from "../config.js";
 import { DataDirLockedError } from "../db/data-dir-lock.js";
 import { DatabaseConnectError } from "../db/database-connect-error.js";
+import { prettyDestination, wantsPrettyLogs } from "../log-format.js";
 import { createLogger } from "../logger.js";
 import { startServer } from "../server/server.js";
 
@@ -21,7 +22,7 @@ export async function serve(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, wantsPrettyLogs(config.LOG_FORMAT) ? prettyDestination() : undefined);
   let server;
   try {
     server = await startServer(config, logger);

@@ -7,6 +7,8 @@ import { GetQueueStatsResponseSchema, type GetQueueStatsResponse } from "../../g
 import { ProjectSchema, type Project } from "../../gen/whatsnext/v1/project_pb.js";
 import type { CliContext } from "./cli-context.js";
 import { followJobs } from "./follow.js";
+import { DrainRate, endedOf, progressLine, summaryText } from "./follow-progress.js";
+import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import { messageJson } from "./human-format.js";
 import { renderFields } from "./table.js";
 
@@ -21,7 +23,12 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command("status")
     .description("show the server, the project's job counts per status and its workers")
-    .option("-f, --follow", "keep watching and print a line whenever the counts change (Ctrl-C to stop)")
+    .addHelpText(
+      "after",
+      "\nStatuses: pending (waiting for a worker), queued (claimed by a worker, not started yet), running, completed, failed,\n" +
+        "blocked (a dependency failed or was cancelled), cancelled.",
+    )
+    .option("-f, --follow", "keep watching: on a terminal a progress bar with rate and ETA, else a line whenever the counts change; a summary at the end (Ctrl-C to stop)")
     .option("--until-done", "with --follow: stop once no job is pending, queued or running")
     .action(async (opts: { follow?: boolean; untilDone?: boolean }) => {
       const project = await ctx.currentProject();
@@ -40,6 +47,10 @@ export function queueIsIdle(stats: GetQueueStatsResponse): boolean {
 }
 
 async function followStatus(ctx: CliContext, project: Project, untilDone: boolean): Promise<void> {
+  // On a terminal one line is redrawn; a pipe or a log gets a plain line per change.
+  const terminal = !ctx.json && Boolean(process.stdout.isTTY);
+  const rate = new DrainRate();
+  let lastStats: GetQueueStatsResponse | undefined;
   let lastLine = "";
   let refreshing: Promise<boolean> | undefined;
   let again = false;
@@ -57,6 +68,13 @@ async function followStatus(ctx: CliContext, project: Project, untilDone: boolea
       do {
         again = false;
         const stats = await ctx.client.jobs.getQueueStats({ projectId: project.id });
+        lastStats = stats;
+        if (terminal) {
+          const { ended, total } = endedOf(stats);
+          process.stdout.write(`\r\x1b[2K${progressLine(stats, rate.measure(ended, total))}`);
+          idle = untilDone && queueIsIdle(stats);
+          continue;
+        }
         const line = ctx.json ? JSON.stringify({ time: new Date().toISOString(), ...statusJson(ctx, project, stats) }) : followLine(stats);
         const comparable = ctx.json ? JSON.stringify(messageJson(GetQueueStatsResponseSchema, stats)) : line;
         if (comparable !== lastLine) {
@@ -86,7 +104,19 @@ async function followStatus(ctx: CliContext, project: Project, untilDone: boolea
   } finally {
     clearInterval(timer);
     timer = undefined;
+    if (terminal) process.stdout.write("\n");
   }
+  if (!ctx.json) await printSummary(ctx, project, lastStats, rate.elapsedSeconds());
+}
+
+/** Failed jobs named in the summary. */
+const SUMMARY_FAILURES = 10;
+
+async function printSummary(ctx: CliContext, project: Project, seen: GetQueueStatsResponse | undefined, wallSeconds: number): Promise<void> {
+  const stats = (await ctx.client.jobs.getQueueStats({ projectId: project.id }).catch(() => undefined)) ?? seen;
+  if (!stats) return;
+  const failed = stats.failed > 0n ? (await ctx.client.jobs.listJobs({ projectId: project.id, statuses: [JobStatus.FAILED], pageSize: SUMMARY_FAILURES }).catch(() => ({ jobs: [] }))).jobs : [];
+  process.stdout.write(`${summaryText(stats, wallSeconds, failed, SUMMARY_FAILURES)}\n`);
 }
 
 function statusJson(ctx: CliContext, project: Project, stats: GetQueueStatsResponse): Record<string, unknown> {
@@ -109,7 +139,8 @@ function statusText(ctx: CliContext, project: Project, stats: GetQueueStatsRespo
 
 function followLine(stats: GetQueueStatsResponse): string {
   const counts = STATUS_FIELDS.map((s) => `${s} ${stats[s]}`).join("  ");
-  return `${counts}  | total ${stats.total}  | workers here ${stats.projectWorkers}, on the server ${stats.activeWorkers}/${stats.registeredWorkers}`;
+  const { ended, total } = endedOf(stats);
+  return `${counts}  | total ${stats.total}, ${total === 0 ? 100 : Math.floor((ended / total) * 100)}% ended  | workers here ${stats.projectWorkers}, on the server ${stats.activeWorkers}/${stats.registeredWorkers}`;
 }
 
 function timeOfDay(): string {

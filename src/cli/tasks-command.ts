@@ -1,5 +1,5 @@
 /**
- * `whatsnext tasks ls|show|create|delete`: what a project's jobs run and the
+ * `whatsnext tasks ls|show|create|update|delete`: what a project's jobs run and the
  * resources they need.
  */
 import type { Command } from "commander";
@@ -12,11 +12,12 @@ import { confirmDestructive } from "./confirm.js";
 import { parseCount, parseDuration } from "./flag-values.js";
 import { formatTime, messageJson } from "./human-format.js";
 import { renderFields, renderTable } from "./table.js";
+import { UsageError } from "./usage-error.js";
 import { allPages } from "../client/all-pages.js";
 
 /** Adds the `tasks` command group; every command works on the current project. */
 export function registerTasksCommands(program: Command, ctx: CliContext): void {
-  const tasks = program.command("tasks").alias("task").description("list, show, create and delete the current project's tasks");
+  const tasks = program.command("tasks").alias("task").description("list, show, create, update and delete the current project's tasks");
 
   tasks
     .command("ls")
@@ -62,6 +63,29 @@ export function registerTasksCommands(program: Command, ctx: CliContext): void {
         requiredCpu: opts.cpu,
         requiredAccelerators: opts.accelerators,
         expectedDuration: opts.expectedDuration === undefined ? undefined : create(DurationSchema, { seconds: BigInt(opts.expectedDuration) }),
+      });
+      printTask(ctx, task!);
+    });
+
+  tasks
+    .command("update")
+    .description("change a task's name, command or resources; pending jobs run the new command")
+    .argument("<task>", "task name or id")
+    .option("--name <name>", "a new name")
+    .option("--command <template>", "a new command template; pending jobs must still have a value for every {placeholder}")
+    .option("--cpu <n>", "CPUs a job needs", parseCount("--cpu"))
+    .option("--accelerators <n>", "accelerators (GPUs) a job needs", parseCount("--accelerators"))
+    .action(async (ref: string, opts: { name?: string; command?: string; cpu?: number; accelerators?: number }) => {
+      if (opts.name === undefined && opts.command === undefined && opts.cpu === undefined && opts.accelerators === undefined) {
+        throw new UsageError("nothing to update: pass --name, --command, --cpu or --accelerators");
+      }
+      const current = await findTask(ctx, ref);
+      const { task } = await ctx.client.tasks.updateTask({
+        id: current.id,
+        name: opts.name,
+        commandTemplate: opts.command,
+        requiredCpu: opts.cpu,
+        requiredAccelerators: opts.accelerators,
       });
       printTask(ctx, task!);
     });

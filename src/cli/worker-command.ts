@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { createFormatter, FormatterSettingsError } from "../worker/formatters/index.js";
 import { resolveDeadline, WalltimeError } from "../worker/walltime.js";
-import { WorkerRuntime, type WorkerEvent } from "../worker/worker.js";
+import { DEFAULT_GRACE_MS, WorkerRuntime, type WorkerEvent } from "../worker/worker.js";
 import { formatterSettings, resolveWorkerSettings, workerInputFromFile, WorkerSettingsError, type WorkerSettingsInput } from "../worker/worker-settings.js";
 import type { CliContext } from "./cli-context.js";
 import { jsonReplacer } from "./cli-context.js";
@@ -71,7 +71,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         throw err;
       }
       const project = await ctx.currentProject();
-      const log = eventLogger(ctx.json, Boolean(flags.quiet));
+      const log = eventLogger(ctx.json, Boolean(flags.quiet), settings.graceMs);
       const runtime = new WorkerRuntime({
         client: ctx.client,
         projectId: project.id,
@@ -101,7 +101,12 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
           }${settings.preemptible ? ", preemptible" : ""}\n`,
         );
       }
-      const onSignal = (signal: NodeJS.Signals) => (settings.preemptible && signal === "SIGTERM" ? runtime.preempt(signal) : runtime.stop(signal));
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (++signals === 2 && !ctx.json && !flags.quiet) process.stderr.write(`${new Date().toTimeString().slice(0, 8)}  ${signal} again: stopping running jobs now and handing them back to the queue\n`);
+        if (settings.preemptible && signal === "SIGTERM") runtime.preempt(signal);
+        else runtime.stop(signal);
+      };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
@@ -120,18 +125,18 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
 }
 
 /** Log lines: human ones on stderr, or JSON lines on stdout with --json. */
-function eventLogger(json: boolean, quiet: boolean): (event: WorkerEvent) => void {
+function eventLogger(json: boolean, quiet: boolean, graceMs: number | undefined): (event: WorkerEvent) => void {
   return (event) => {
     if (json) {
       process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event }, jsonReplacer)}\n`);
       return;
     }
     if (quiet && event.type !== "error") return;
-    process.stderr.write(`${new Date().toTimeString().slice(0, 8)}  ${eventText(event)}\n`);
+    process.stderr.write(`${new Date().toTimeString().slice(0, 8)}  ${eventText(event, graceMs)}\n`);
   };
 }
 
-function eventText(e: WorkerEvent): string {
+function eventText(e: WorkerEvent, graceMs: number | undefined): string {
   switch (e.type) {
     case "registered":
       return `registered as ${e.workerId} (lease ${e.leaseSeconds}s)`;
@@ -150,10 +155,20 @@ function eventText(e: WorkerEvent): string {
     case "released":
       return `job ${e.jobId} released back to the queue${e.preempted ? " as preempted" : ""}: ${e.reason}${e.checkpoint ? ` (checkpoint ${JSON.stringify(e.checkpoint)})` : ""}`;
     case "stopping":
-      return `stopping (${e.reason}); ${e.running} job(s) still running`;
+      return stoppingText(e.reason, e.running, graceMs);
     case "stopped":
       return `stopped after ${e.ran} job(s)`;
     case "error":
       return `error${e.jobId !== undefined ? ` (job ${e.jobId})` : ""}: ${e.message}`;
   }
+}
+
+/** What a stop will do, said when it begins: how long running jobs get, and how to cut it short. */
+export function stoppingText(reason: string, running: number, graceMs: number | undefined): string {
+  if (running === 0) return `stopping (${reason}): no job running`;
+  const seconds = Math.round((graceMs ?? DEFAULT_GRACE_MS) / 1000);
+  return (
+    `stopping (${reason}): waiting up to ${seconds} s for ${running} running job${running === 1 ? "" : "s"} to finish, then handing ${running === 1 ? "it" : "them"} back to the queue; ` +
+    "Ctrl-C again to stop now"
+  );
 }

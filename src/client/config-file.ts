@@ -2,8 +2,9 @@
  * The `.whatsnext` configuration file and the order in which a client's
  * settings are decided: flags > environment > file > defaults.
  *
- * The file is YAML, found in the current folder, then the git root, then the
- * home folder (the first that exists wins), or named explicitly. Because the
+ * The file is YAML, found in the current folder or the nearest folder above it
+ * that has one (as git finds .git), else in the home folder, or named
+ * explicitly. Because the
  * server keeps its embedded database under `./.whatsnext/data` by default, a
  * `.whatsnext` that is a folder is read as `.whatsnext/config.yaml`.
  */
@@ -54,21 +55,18 @@ export function configPathIn(folder: string): string {
   return candidate;
 }
 
-/** The nearest folder at or above `start` holding `.git`, or undefined. */
-export function gitRoot(start: string): string | undefined {
-  let folder = resolve(start);
-  for (;;) {
-    if (existsSync(join(folder, ".git"))) return folder;
-    const parent = dirname(folder);
-    if (parent === folder) return undefined;
-    folder = parent;
+/** The current folder and every folder above it up to the root, nearest first. */
+export function foldersUp(start: string): string[] {
+  const folders: string[] = [];
+  for (let folder = resolve(start); ; folder = dirname(folder)) {
+    folders.push(folder);
+    if (dirname(folder) === folder) return folders;
   }
 }
 
-/** The places searched for a configuration file, in order, without duplicates. */
+/** The places searched for a configuration file, in order, without duplicates: cwd up to the root, then home. */
 export function configSearchPath(cwd: string = process.cwd(), home: string = homedir()): string[] {
-  const folders = [cwd, gitRoot(cwd), home].filter((f): f is string => Boolean(f)).map((f) => resolve(f));
-  return [...new Set(folders)].map(configPathIn);
+  return [...new Set([...foldersUp(cwd), resolve(home)])].map(configPathIn);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { clientAddressKey, type Authenticator, type AuthFailure } from "../security/authenticator.js";
-import { requiredRole } from "../security/roles.js";
+import { PUBLIC_VIEW_SERVICES, requiredRole } from "../security/roles.js";
 import type { TrustedProxies } from "../security/trusted-proxies.js";
 import type { SqlExecutor } from "../db/executor.js";
 import { peerKey, principalKey } from "../server/context.js";
@@ -43,6 +43,9 @@ export function authInterceptor(options: AuthOptions): Interceptor {
     req.contextValues.set(principalKey, { name: "anonymous", role: "viewer", kind: "anonymous" });
     if (requiredRole(req.service.typeName, req.method.name).kind === "public") return next(req);
     const result = await options.authenticator.authenticate(req.header, peer, options.sql);
+    // Reflection without credentials describes the public services only (reflection.ts), so `buf curl`
+    // can call Health with no key; a wrong key is still refused.
+    if (!result.ok && result.failure === "missing" && PUBLIC_VIEW_SERVICES.has(req.service.typeName)) return next(req);
     if (!result.ok) {
       await options.onFailure?.(clientAddress);
       throw new ConnectError(messages[result.failure], Code.Unauthenticated, undefined, [errorInfo("UNAUTHENTICATED")]);

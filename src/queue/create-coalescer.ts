@@ -2,7 +2,7 @@ import type { SqlExecutor } from "../db/executor.js";
 import { insertJobs } from "../db/statements/jobs/insert-jobs.js";
 import type { Job } from "../domain/job.js";
 import type { QueueEvents } from "./events/queue-events.js";
-import { createdChange, createJob, explainNotCreated, independentInsert, type CreatedJob, type NewJob } from "./job-creation.js";
+import { createdChange, createJob, explainNotCreated, independentInsert, parameterProblems, type CreatedJob, type NewJob } from "./job-creation.js";
 
 interface Waiting {
   readonly input: NewJob;
@@ -49,8 +49,23 @@ export class CreateCoalescer {
     for (const [projectId, items] of groups) void this.insertTogether(projectId, items);
   }
 
-  private async insertTogether(projectId: number, items: readonly Waiting[]): Promise<void> {
+  private async insertTogether(projectId: number, waiting: readonly Waiting[]): Promise<void> {
     let created: Map<number, Job>;
+    let items: readonly Waiting[];
+    try {
+      // A job its task's command cannot run with is refused before it is queued.
+      const problems = await parameterProblems(
+        this.sql,
+        projectId,
+        waiting.map((w) => w.input),
+      );
+      waiting.forEach((w, i) => problems[i] && w.reject(problems[i]));
+      items = waiting.filter((_, i) => !problems[i]);
+    } catch (err) {
+      waiting.forEach((w) => w.reject(err));
+      return;
+    }
+    if (items.length === 0) return;
     try {
       created = await insertJobs(
         this.sql,

@@ -14,6 +14,7 @@ import { itemsToCreate, planBatch, type KeyedJob } from "./batch-plan.js";
 import { checkDependencies } from "./dependencies.js";
 import type { JobChange, QueueEvents } from "./events/queue-events.js";
 import { getActiveProject } from "./projects.js";
+import { checkParametersCover } from "./template-coverage.js";
 
 /** A validated job to create (the service checked sizes and ranges). */
 export interface NewJob {
@@ -71,6 +72,8 @@ export function independentInsert(input: NewJob): JobInsert {
  * existing = true; concurrent creates with one key yield one job.
  */
 export async function createJob(sql: SqlExecutor, events: QueueEvents, projectId: number, input: NewJob): Promise<CreatedJob> {
+  const [refused] = await parameterProblems(sql, projectId, [input]);
+  if (refused) throw refused;
   const job =
     input.dependsOn.length === 0
       ? ((await insertJobs(sql, projectId, [independentInsert(input)], true)).get(0) ?? null)
@@ -96,6 +99,28 @@ export async function explainNotCreated(sql: SqlExecutor, projectId: number, inp
   await resolveTasks(sql, projectId, [input.task], () => ("id" in input.task ? "task_id" : "task_name"));
   checkDependencies("depends_on", projectId, input.dependsOn, await selectDependencyCandidates(sql, input.dependsOn, false));
   throw new FailedPreconditionError(`job not created in project ${projectId}: it changed while the job was created; try again`, "CONCURRENT_CHANGE", { project_id: String(projectId) });
+}
+
+/**
+ * For each job, the InvalidArgument it meets when its task is known and its
+ * parameters leave a placeholder of the task's command empty (one query for
+ * all). A task that is not found is left to the insert, which explains it.
+ */
+export async function parameterProblems(sql: SqlExecutor, projectId: number, inputs: readonly NewJob[]): Promise<Array<Error | undefined>> {
+  const ids = [...new Set(inputs.flatMap((i) => ("id" in i.task ? [i.task.id] : [])))];
+  const names = [...new Set(inputs.flatMap((i) => ("name" in i.task ? [i.task.name] : [])))];
+  const tasks = await selectTasksByRef(sql, projectId, ids, names);
+  return inputs.map((input) => {
+    const ref = input.task;
+    const task = tasks.find((t) => t.projectId === projectId && ("id" in ref ? t.id === ref.id : t.name === ref.name));
+    if (!task) return undefined;
+    try {
+      checkParametersCover("parameters", task, input.parameters);
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
+  });
 }
 
 /** Resolves task refs of the project in one query; fieldOf names the offending item's field in errors. */
@@ -133,6 +158,8 @@ export async function batchCreateJobs(db: SqlDatabase, events: QueueEvents, proj
       items.map((i) => i.task),
       (i) => `jobs[${i}].${"id" in items[i]!.task ? "task_id" : "task_name"}`,
     );
+
+    items.forEach((item, i) => checkParametersCover(`jobs[${i}].parameters`, tasks[i]!, item.parameters));
 
     const dependencyStatus = new Map<number, JobStatus>();
     const existingIds = [...new Set(items.flatMap((i) => i.dependsOn))];

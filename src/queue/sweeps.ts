@@ -7,12 +7,13 @@ import { listSweeps as listSweepRows } from "../db/statements/sweeps/list-sweeps
 import { retrySweepJobs } from "../db/statements/sweeps/retry-sweep-jobs.js";
 import { selectSweep } from "../db/statements/sweeps/select-sweep.js";
 import { selectTasksByRef } from "../db/statements/tasks/select-tasks-by-ref.js";
-import type { Sweep, SweepRef, TaskRef } from "../domain/catalog.js";
+import type { Sweep, SweepRef, Task, TaskRef } from "../domain/catalog.js";
 import { AlreadyExistsError, NotFoundError } from "../domain/errors.js";
 import { blockDependents, unblockDependentsOf } from "./dependencies.js";
 import type { JobChange, QueueEvents } from "./events/queue-events.js";
 import { createdChange } from "./job-creation.js";
 import { getActiveProject, getProject } from "./projects.js";
+import { checkParametersCover } from "./template-coverage.js";
 import { canonicalHash, checkSweepSpec, expandSweep, type SweepSpec } from "./sweep-expansion.js";
 
 /** A sweep with where its jobs stand. */
@@ -57,6 +58,11 @@ function sweepJobs(sweep: Sweep, spec: SweepSpec): JobInsert[] {
   }));
 }
 
+/** InvalidArgument naming the first parameter set that leaves a placeholder of the task's command empty. */
+function checkSweepCovers(task: Pick<Task, "name" | "commandTemplate">, jobs: readonly JobInsert[]): void {
+  for (const job of jobs) checkParametersCover(`spec (the parameter set ${JSON.stringify(job.parameters)})`, task, job.parameters);
+}
+
 /** Inserts the jobs and returns the changes to publish for those created. */
 async function insertSweepJobs(tx: SqlExecutor, sweep: Sweep, jobs: readonly JobInsert[]): Promise<JobChange[]> {
   const created = await insertJobs(tx, sweep.projectId, jobs, true);
@@ -89,7 +95,9 @@ export async function createSweep(
       }
       return { sweep: existing, existing: true, changes: [] as JobChange[] };
     }
-    return { sweep, existing: false, changes: await insertSweepJobs(tx, sweep, sweepJobs(sweep, input.spec)) };
+    const jobs = sweepJobs(sweep, input.spec);
+    checkSweepCovers(task, jobs);
+    return { sweep, existing: false, changes: await insertSweepJobs(tx, sweep, jobs) };
   });
   await events.jobsChanged(result.changes);
   return { ...(await withStanding(db, result.sweep)), existing: result.existing, createdJobs: result.changes.length };
@@ -159,6 +167,8 @@ export async function extendSweep(
     if (!sweep) throw new NotFoundError("sweep", describe(ref));
     await getActiveProject(tx, sweep.projectId);
     const jobs = sweepJobs(sweep, spec);
+    const [task] = await selectTasksByRef(tx, sweep.projectId, [sweep.taskId], []);
+    if (task) checkSweepCovers(task, jobs);
     const changes = await insertSweepJobs(tx, sweep, jobs);
     return { sweep, changes, offered: jobs.length };
   });

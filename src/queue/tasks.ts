@@ -5,7 +5,9 @@ import { listTasks as listTaskRows } from "../db/statements/tasks/list-tasks.js"
 import { selectTask } from "../db/statements/tasks/select-task.js";
 import { updateTask as updateTaskRow } from "../db/statements/tasks/update-task.js";
 import type { Task } from "../domain/catalog.js";
-import { AlreadyExistsError, NotFoundError } from "../domain/errors.js";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import { selectJobsMissingParameters } from "../db/statements/jobs/select-jobs-missing-parameters.js";
+import { parameterPlaceholders } from "./template-coverage.js";
 import { getProject } from "./projects.js";
 
 export type TaskInput = TaskFields;
@@ -35,6 +37,7 @@ export async function listTasks(sql: SqlExecutor, opts: { projectId: number; aft
 
 /** Updates a task; new requirements are copied onto its PENDING and BLOCKED jobs in the same statement. */
 export async function updateTask(sql: SqlExecutor, id: number, changes: Partial<TaskInput>): Promise<Task> {
+  if (changes.commandTemplate !== undefined) await checkWaitingJobsCover(sql, id, changes.commandTemplate);
   let task: Task | null;
   try {
     task = await updateTaskRow(sql, id, {
@@ -60,4 +63,18 @@ export async function deleteTask(sql: SqlExecutor, id: number): Promise<Task> {
   const task = await deleteTaskRow(sql, id);
   if (!task) throw new NotFoundError("task", id);
   return task;
+}
+
+/** A new command its PENDING or BLOCKED jobs cannot fill is refused, naming the parameter and the jobs. */
+async function checkWaitingJobsCover(sql: SqlExecutor, taskId: number, template: string): Promise<void> {
+  const lacking = await selectJobsMissingParameters(sql, taskId, parameterPlaceholders(template));
+  if (lacking.length === 0) return;
+  const first = lacking[0]!;
+  throw new InvalidArgumentError(
+    "command_template",
+    `uses {${first.name}}, but ${first.jobs} waiting job${first.jobs === 1 ? "" : "s"} of the task (job ${first.firstId}${first.jobs > 1 ? " and others" : ""}) ` +
+      `ha${first.jobs === 1 ? "s" : "ve"} no parameter ${JSON.stringify(first.name)}` +
+      (lacking.length > 1 ? `; also missing: ${lacking.slice(1).map((l) => JSON.stringify(l.name)).join(", ")}` : "") +
+      "; give the jobs that parameter, or cancel them first",
+  );
 }

@@ -6,6 +6,7 @@ import { extendLeases, type HeartbeatOutcome } from "../db/statements/workers/ex
 import { listWorkers as listWorkerRows } from "../db/statements/workers/list-workers.js";
 import { lockWorker } from "../db/statements/workers/lock-worker.js";
 import { releaseWorkerJobs } from "../db/statements/workers/release-worker-jobs.js";
+import { selectRestartedWorker } from "../db/statements/workers/select-restarted-worker.js";
 import { selectWorker } from "../db/statements/workers/select-worker.js";
 import { upsertWorker, type WorkerFields } from "../db/statements/workers/upsert-worker.js";
 import type { WorkerActor } from "../db/statements/workers/worker-actor.js";
@@ -20,13 +21,20 @@ export type WorkerInput = WorkerFields;
 /**
  * Creates the worker or, when the id exists, updates its fields and
  * reactivates it: a restarted (or deactivated) worker keeps its id and its
- * history. The worker is bound to the registering principal; an id another
- * principal registered is refused (PermissionDenied).
+ * history. Without an id, a worker of the same name on the same host (and
+ * principal) that is no longer active is taken up again, so restarting a
+ * worker adds no row. The worker is bound to the registering principal; an id
+ * another principal registered is refused (PermissionDenied).
  */
-export async function registerWorker(sql: SqlExecutor, input: WorkerInput, principal: string | null): Promise<WorkerWithJobs> {
-  const id = input.id || `w-${randomUUID()}`;
-  const worker = await upsertWorker(sql, { ...input, id }, principal);
-  if (!worker) throw notYourWorker(id);
+export async function registerWorker(db: SqlDatabase, input: WorkerInput, principal: string | null): Promise<WorkerWithJobs> {
+  const worker =
+    input.id || !input.host
+      ? await upsertWorker(db, { ...input, id: input.id || `w-${randomUUID()}` }, principal)
+      : await db.transaction(async (tx) => {
+          const id = (await selectRestartedWorker(tx, input.name, input.host, principal)) ?? `w-${randomUUID()}`;
+          return upsertWorker(tx, { ...input, id }, principal);
+        });
+  if (!worker) throw notYourWorker(input.id);
   return worker;
 }
 

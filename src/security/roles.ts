@@ -107,6 +107,12 @@ export const WHATSNEXT_SERVICES: readonly DescService[] = [ProjectService, TaskS
 const PUBLIC_SERVICES = new Set(["grpc.health.v1.Health"]);
 /** Services any authenticated principal may call, whatever its role. */
 const AUTHENTICATED_SERVICES = new Set(["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
+/**
+ * Of those, the ones a caller with no credentials at all may call too, and
+ * sees only the public services through (reflection: Health, for `buf curl`).
+ * A wrong credential is still refused.
+ */
+export const PUBLIC_VIEW_SERVICES: ReadonlySet<string> = new Set(["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
 
 /** What a call needs before it may run. */
 export type Requirement = { readonly kind: "public" } | { readonly kind: "authenticated" } | { readonly kind: "role"; readonly rule: MethodRule };

@@ -1,6 +1,7 @@
 import { create, toBinary, type DescFile, type DescMessage, type DescEnum } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { principalKey } from "./context.js";
 import * as v1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 
@@ -83,10 +84,20 @@ export class DescriptorIndex {
   }
 }
 
-/** Serves grpc.reflection.v1 and v1alpha from one index. */
-export function registerReflection(router: ConnectRouter, index: DescriptorIndex): void {
+/**
+ * Serves grpc.reflection.v1 and v1alpha from one index. A caller without
+ * credentials when authentication is on (the auth interceptor lets it
+ * through as an anonymous viewer) gets `publicIndex`: the services anyone may
+ * call (Health), so `buf curl` works there, and nothing of the rest.
+ */
+export function registerReflection(router: ConnectRouter, fullIndex: DescriptorIndex, publicIndex: DescriptorIndex = fullIndex): void {
+  const indexFor = (ctx: HandlerContext): DescriptorIndex => {
+    const principal = ctx.values.get(principalKey);
+    return principal.kind === "anonymous" && principal.role !== "admin" ? publicIndex : fullIndex;
+  };
   const v1Impl: ServiceImpl<typeof v1.ServerReflection> = {
-    async *serverReflectionInfo(requests) {
+    async *serverReflectionInfo(requests, ctx) {
+      const index = indexFor(ctx);
       for await (const req of requests) {
         yield create(v1.ServerReflectionResponseSchema, {
           validHost: req.host,
@@ -97,7 +108,8 @@ export function registerReflection(router: ConnectRouter, index: DescriptorIndex
     },
   };
   const v1alphaImpl: ServiceImpl<typeof v1alpha.ServerReflection> = {
-    async *serverReflectionInfo(requests) {
+    async *serverReflectionInfo(requests, ctx) {
+      const index = indexFor(ctx);
       for await (const req of requests) {
         // v1alpha's messages are field-for-field those of v1.
         const answer = index.answer(req.messageRequest as v1.ServerReflectionRequest["messageRequest"]);

@@ -76,7 +76,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       }
     }
     registerHealth(router, health, serviceNames, shutdown.signal);
-    registerReflection(router, new DescriptorIndex([...servedFiles, Health.file, ReflectionV1.file, ReflectionV1Alpha.file], [...serviceNames, Health.typeName, ReflectionV1.typeName, ReflectionV1Alpha.typeName]));
+    registerReflection(
+      router,
+      new DescriptorIndex([...servedFiles, Health.file, ReflectionV1.file, ReflectionV1Alpha.file], [...serviceNames, Health.typeName, ReflectionV1.typeName, ReflectionV1Alpha.typeName]),
+      new DescriptorIndex([Health.file], [Health.typeName]),
+    );
     router.handlers.splice(0, router.handlers.length, ...router.handlers.map((h) => answerEarlyErrorsLikeOthers(h, logger)));
   };
   // Unknown JSON fields are ignored (connect-es's default, kept). connect-es reads JSON with a lenient UTF-8

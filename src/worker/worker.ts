@@ -124,11 +124,12 @@ export class WorkerRuntime {
     const registered = await o.client.workers.registerWorker({
       id: o.id ?? "",
       name: o.name ?? hostname(),
+      // With the name, lets the server take up this worker's identity again after a restart.
+      host: hostname(),
       entity: o.entity ?? "",
       description: o.description ?? "",
       availableCpu: o.cpus,
       availableAccelerators: o.acceleratorIds?.length,
-      host: hostname(),
     });
     this.workerId = registered.worker!.id;
     this.summary.workerId = this.workerId;

@@ -19,7 +19,7 @@ export async function queueFixture(t: TestServer, protocol: Protocol, prefix: st
   const project = (await projectClient.createProject({ name: uniqueName(prefix) })).project!;
   const taskIds: Record<string, bigint> = {};
   for (const [name, req] of Object.entries(tasks)) {
-    const task = (await taskClient.createTask({ projectId: project.id, name, commandTemplate: `${name} {x}`, requiredCpu: req.cpu ?? 0, requiredAccelerators: req.gpu ?? 0 })).task!;
+    const task = (await taskClient.createTask({ projectId: project.id, name, commandTemplate: `${name} {job_id}`, requiredCpu: req.cpu ?? 0, requiredAccelerators: req.gpu ?? 0 })).task!;
     taskIds[name] = task.id;
   }
   const jobs = t.client(JobService, protocol);
