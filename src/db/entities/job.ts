@@ -2,7 +2,7 @@ import { BigIntType, EntitySchema } from "@mikro-orm/core";
 import type { Job, JobAttempt } from "../../domain/job.js";
 
 /** The columns of a job row: the domain's Job without what reads join in. */
-export type JobColumns = Omit<Job, "taskName" | "commandTemplate" | "dependsOn">;
+export type JobColumns = Omit<Job, "taskName" | "commandTemplate" | "dependsOn" | "inheritedSchedulerJob">;
 
 /**
  * The job table as MikroORM sees it: the schema's source next to the
@@ -62,8 +62,18 @@ export const JobDependencySchema = new EntitySchema<JobDependency>({
   },
 });
 
+/** The columns of an attempt row: the domain's JobAttempt with its scheduler job as columns of their own. */
+export type JobAttemptColumns = Omit<JobAttempt, "schedulerJob"> & {
+  scheduler: string | null;
+  schedulerJobId: string | null;
+  schedulerCluster: string;
+  schedulerOutputPath: string;
+  schedulerRunDir: string;
+  schedulerJobStopped: boolean;
+};
+
 /** One claim of a job and its outcome (provenance); the job's attempts in order of number. */
-export const JobAttemptSchema = new EntitySchema<JobAttempt>({
+export const JobAttemptSchema = new EntitySchema<JobAttemptColumns>({
   name: "JobAttempt",
   tableName: "job_attempt",
   properties: {
@@ -82,5 +92,11 @@ export const JobAttemptSchema = new EntitySchema<JobAttempt>({
     exitCode: { type: "integer", nullable: true },
     message: { type: "text", default: "" },
     outputTail: { type: "text", default: "" },
+    scheduler: { type: "string", length: 16, nullable: true },
+    schedulerJobId: { type: "string", length: 128, nullable: true },
+    schedulerCluster: { type: "string", length: 128, default: "" },
+    schedulerOutputPath: { type: "text", default: "" },
+    schedulerRunDir: { type: "text", default: "" },
+    schedulerJobStopped: { type: "boolean", default: false },
   },
 });
