@@ -2,6 +2,8 @@
  * `whatsnext worker`: runs jobs of the current project on this machine (or
  * submits them to SLURM / Run:ai), as many at once as fit its CPUs and
  * accelerators. SIGINT/SIGTERM stop it gracefully; a second one at once.
+ * Jobs it submitted to SLURM keep running and go to the next worker, which
+ * follows them (--cancel-on-stop cancels them instead).
  */
 import type { Command } from "commander";
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -21,6 +23,7 @@ interface WorkerFlags extends WorkerSettingsInput {
   quiet?: boolean;
   /** False with --no-stream. */
   stream?: boolean;
+  cancelOnStop?: boolean;
 }
 
 /** Adds `worker`. */
@@ -42,6 +45,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .option("--wait <seconds>", "with --once, how long to wait for a job (and, without the stream, each FetchJob's wait; 0 to 60)")
     .option("--grace <seconds>", "on SIGINT/SIGTERM, how long running jobs may finish before being stopped and released")
     .option("--heartbeat <seconds>", "heartbeat interval without the Work stream (default: what the server asks for)")
+    .option("--cancel-on-stop", "on SIGINT/SIGTERM, cancel the jobs submitted to SLURM (scancel) instead of leaving them running for the next worker to follow")
     .option("--no-stream", "poll with FetchJob and report with unary calls instead of the Work stream (used anyway against a server without it)")
     .option("-q, --quiet", "log only errors")
     .action(async (flags: WorkerFlags) => {
@@ -80,6 +84,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         graceMs: settings.graceMs,
         heartbeatSeconds: settings.heartbeatSeconds,
         stream: flags.stream !== false,
+        cancelOnStop: Boolean(flags.cancelOnStop),
         onEvent: log,
       });
       if (!ctx.json && !flags.quiet) {
@@ -129,6 +134,8 @@ function eventText(e: WorkerEvent): string {
       return `job ${e.jobId} started: ${e.command}${e.accelerators.length ? ` [CUDA_VISIBLE_DEVICES=${e.accelerators.join(",")}]` : ""}`;
     case "scheduler-state":
       return `job ${e.jobId} is ${e.state}${e.reason ? ` (${e.reason})` : ""} in the scheduler as ${e.schedulerJobId}`;
+    case "following":
+      return `job ${e.jobId}: following scheduler job ${e.schedulerJobId}, submitted by an earlier attempt, instead of submitting it again`;
     case "finished":
       return `job ${e.jobId} ${e.success ? "completed" : "FAILED"}: ${e.message}`;
     case "cancelled":

@@ -45,6 +45,11 @@ export interface WorkerOptions {
    * stream: FetchJob long polls, heartbeats and unary reports.
    */
   stream?: boolean;
+  /**
+   * On stop, cancel the jobs submitted to a scheduler (scancel) instead of
+   * leaving them running for the next worker to follow (default false).
+   */
+  cancelOnStop?: boolean;
   /** Deactivate the worker on the server when it stops (default true). */
   deactivateOnStop?: boolean;
   /** The environment jobs start from (default: this process's). */
@@ -61,6 +66,8 @@ export type WorkerEvent =
   | { type: "claimed"; jobId: bigint; name: string; task: string }
   | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
   | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string }
+  /** The claim carried a scheduler job an earlier attempt left behind: the worker follows it instead of submitting the job. */
+  | { type: "following"; jobId: bigint; schedulerJobId: string }
   | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }
   | { type: "cancelled"; jobId: bigint; message: string }
   | { type: "released"; jobId: bigint; reason: string }
