@@ -79,7 +79,9 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .argument("<id>", "job id", parseId("job id"))
     .action(async (id: bigint) => {
       const { job } = await ctx.client.jobs.getJob({ id });
-      printJob(ctx, job!);
+      // The scheduler job of the latest attempt only: an earlier attempt's SLURM job is not this one's.
+      const latest = job!.runs > 0 ? (await ctx.client.jobs.listJobAttempts({ jobId: id })).attempts.at(-1) : undefined;
+      printJob(ctx, job!, {}, latest?.number === job!.runs ? latest.schedulerJob : undefined);
     });
 
   jobs
