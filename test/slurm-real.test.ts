@@ -420,7 +420,7 @@ describe("a real SLURM", { skip }, () => {
     const getJob = async (id: bigint): Promise<Job> => (await client.jobs.getJob({ id })).job!;
     const untilStatus = (id: bigint, status: JobStatus) => until(`job ${id} to be ${JobStatus[status]}`, async () => ((await getJob(id)).status === status ? getJob(id) : undefined));
 
-    function worker(projectId: bigint, formatter: Formatter, options: { cpus?: number; maxJobs?: number; cancelOnStop?: boolean } = {}) {
+    function worker(projectId: bigint, formatter: Formatter, options: { cpus?: number; maxJobs?: number; cancelOnStop?: boolean; stream?: boolean } = {}) {
       const events: WorkerEvent[] = [];
       const runtime = new WorkerRuntime({
         client,
@@ -433,6 +433,7 @@ describe("a real SLURM", { skip }, () => {
         waitSeconds: 1,
         graceMs: 0,
         cancelOnStop: options.cancelOnStop,
+        stream: options.stream,
         onEvent: (e) => events.push(e),
       });
       const done = runtime.run();
@@ -584,11 +585,13 @@ describe("a real SLURM", { skip }, () => {
       assert.equal(stopped.code, 0, stopped.stderr);
     });
 
-    it("a stopping worker leaves its SLURM job running for the next, which follows it; with cancelOnStop it is cancelled and the next worker submits the job again", async () => {
-      const g = await gate("handover");
-      const projectId = await project("slurm-handover", waitFor(g.path, 0));
+    for (const stream of [true, false]) {
+    const via = stream ? "handover" : "handover-unary";
+    it(`a stopping worker leaves its SLURM job running for the next, which follows it; with cancelOnStop it is cancelled and the next worker submits the job again (${stream ? "Work stream" : "unary calls"})`, async () => {
+      const g = await gate(via);
+      const projectId = await project(`slurm-${via}`, waitFor(g.path, 0));
       const queued = await addJob(projectId, "h");
-      const a = worker(projectId, createSlurmFormatter(settings("handover")));
+      const a = worker(projectId, createSlurmFormatter(settings(via)), { stream });
       const slurmId = slurmIdOf((await untilStatus(queued.id, JobStatus.RUNNING)).command);
       a.runtime.stop("test: hand over");
       await a.done;
@@ -596,7 +599,7 @@ describe("a real SLURM", { skip }, () => {
       assert.equal(slurmJob(slurmId).JobState, "RUNNING", "left running");
       assert.ok(a.events.some((e) => e.type === "released" && e.reason.includes(`left SLURM job ${slurmId} running for another worker to follow`)));
 
-      const b = worker(projectId, createSlurmFormatter(settings("handover")), { cancelOnStop: true });
+      const b = worker(projectId, createSlurmFormatter(settings(via)), { cancelOnStop: true, stream });
       const following = await until("the next worker to follow the SLURM job", () => b.events.find((e) => e.type === "following"));
       assert.deepEqual(following, { type: "following", jobId: queued.id, schedulerJobId: slurmId });
       await untilStatus(queued.id, JobStatus.RUNNING);
@@ -606,20 +609,21 @@ describe("a real SLURM", { skip }, () => {
       assert.equal((await getJob(queued.id)).status, JobStatus.PENDING);
 
       await g.open();
-      const c = worker(projectId, createSlurmFormatter(settings("handover")), { maxJobs: 1 });
+      const c = worker(projectId, createSlurmFormatter(settings(via)), { maxJobs: 1, stream });
       await c.done;
       assert.ok(!c.events.some((e) => e.type === "following"), "a cancelled SLURM job is not followed");
       const done = await getJob(queued.id);
       assert.equal(done.status, JobStatus.COMPLETED, done.message);
       const newId = slurmIdOf(done.command);
       assert.notEqual(newId, slurmId);
-      assert.equal(await submissionsOf(`handover-${queued.id}`), 2);
+      assert.equal(await submissionsOf(`${via}-${queued.id}`), 2);
       assert.deepEqual((await attemptsOf(queued.id)).map((x) => [x.outcome, x.schedulerJob?.id]), [
         [AttemptOutcome.RELEASED, slurmId],
         [AttemptOutcome.RELEASED, slurmId],
         [AttemptOutcome.COMPLETED, newId],
       ]);
     });
+    }
 
     it("jobs show gives the current attempt's fields only: after a retry sbatch refused, neither the first attempt's SLURM job nor its start time", async () => {
       const projectId = await project("slurm-retry", "sh -c 'echo first; exit 3'");
@@ -643,7 +647,7 @@ describe("a real SLURM", { skip }, () => {
       const json = (await runCli(["--json", "jobs", "show", String(queued.id)], { env: { WHATSNEXT_SERVER: t.url } })).json<Record<string, unknown>>();
       assert.equal(json.schedulerJob, undefined);
       assert.equal(json.startTime, undefined);
-      assert.equal(json.command, undefined);
+      assert.equal(json.command, "");
     });
   });
 });
