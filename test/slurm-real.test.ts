@@ -586,43 +586,43 @@ describe("a real SLURM", { skip }, () => {
     });
 
     for (const stream of [true, false]) {
-    const via = stream ? "handover" : "handover-unary";
-    it(`a stopping worker leaves its SLURM job running for the next, which follows it; with cancelOnStop it is cancelled and the next worker submits the job again (${stream ? "Work stream" : "unary calls"})`, async () => {
-      const g = await gate(via);
-      const projectId = await project(`slurm-${via}`, waitFor(g.path, 0));
-      const queued = await addJob(projectId, "h");
-      const a = worker(projectId, createSlurmFormatter(settings(via)), { stream });
-      const slurmId = slurmIdOf((await untilStatus(queued.id, JobStatus.RUNNING)).command);
-      a.runtime.stop("test: hand over");
-      await a.done;
-      assert.equal((await getJob(queued.id)).status, JobStatus.PENDING);
-      assert.equal(slurmJob(slurmId).JobState, "RUNNING", "left running");
-      assert.ok(a.events.some((e) => e.type === "released" && e.reason.includes(`left SLURM job ${slurmId} running for another worker to follow`)));
+      const via = stream ? "handover" : "handover-unary";
+      it(`a stopping worker leaves its SLURM job running for the next, which follows it; with cancelOnStop it is cancelled and the next worker submits the job again (${stream ? "Work stream" : "unary calls"})`, async () => {
+        const g = await gate(via);
+        const projectId = await project(`slurm-${via}`, waitFor(g.path, 0));
+        const queued = await addJob(projectId, "h");
+        const a = worker(projectId, createSlurmFormatter(settings(via)), { stream });
+        const slurmId = slurmIdOf((await untilStatus(queued.id, JobStatus.RUNNING)).command);
+        a.runtime.stop("test: hand over");
+        await a.done;
+        assert.equal((await getJob(queued.id)).status, JobStatus.PENDING);
+        assert.equal(slurmJob(slurmId).JobState, "RUNNING", "left running");
+        assert.ok(a.events.some((e) => e.type === "released" && e.reason.includes(`left SLURM job ${slurmId} running for another worker to follow`)));
 
-      const b = worker(projectId, createSlurmFormatter(settings(via)), { cancelOnStop: true, stream });
-      const following = await until("the next worker to follow the SLURM job", () => b.events.find((e) => e.type === "following"));
-      assert.deepEqual(following, { type: "following", jobId: queued.id, schedulerJobId: slurmId });
-      await untilStatus(queued.id, JobStatus.RUNNING);
-      b.runtime.stop("test: cancel on stop");
-      await b.done;
-      await until("SLURM to cancel the job", () => slurmJob(slurmId).JobState === "CANCELLED");
-      assert.equal((await getJob(queued.id)).status, JobStatus.PENDING);
+        const b = worker(projectId, createSlurmFormatter(settings(via)), { cancelOnStop: true, stream });
+        const following = await until("the next worker to follow the SLURM job", () => b.events.find((e) => e.type === "following"));
+        assert.deepEqual(following, { type: "following", jobId: queued.id, schedulerJobId: slurmId });
+        await untilStatus(queued.id, JobStatus.RUNNING);
+        b.runtime.stop("test: cancel on stop");
+        await b.done;
+        await until("SLURM to cancel the job", () => slurmJob(slurmId).JobState === "CANCELLED");
+        assert.equal((await getJob(queued.id)).status, JobStatus.PENDING);
 
-      await g.open();
-      const c = worker(projectId, createSlurmFormatter(settings(via)), { maxJobs: 1, stream });
-      await c.done;
-      assert.ok(!c.events.some((e) => e.type === "following"), "a cancelled SLURM job is not followed");
-      const done = await getJob(queued.id);
-      assert.equal(done.status, JobStatus.COMPLETED, done.message);
-      const newId = slurmIdOf(done.command);
-      assert.notEqual(newId, slurmId);
-      assert.equal(await submissionsOf(`${via}-${queued.id}`), 2);
-      assert.deepEqual((await attemptsOf(queued.id)).map((x) => [x.outcome, x.schedulerJob?.id]), [
-        [AttemptOutcome.RELEASED, slurmId],
-        [AttemptOutcome.RELEASED, slurmId],
-        [AttemptOutcome.COMPLETED, newId],
-      ]);
-    });
+        await g.open();
+        const c = worker(projectId, createSlurmFormatter(settings(via)), { maxJobs: 1, stream });
+        await c.done;
+        assert.ok(!c.events.some((e) => e.type === "following"), "a cancelled SLURM job is not followed");
+        const done = await getJob(queued.id);
+        assert.equal(done.status, JobStatus.COMPLETED, done.message);
+        const newId = slurmIdOf(done.command);
+        assert.notEqual(newId, slurmId);
+        assert.equal(await submissionsOf(`${via}-${queued.id}`), 2);
+        assert.deepEqual((await attemptsOf(queued.id)).map((x) => [x.outcome, x.schedulerJob?.id]), [
+          [AttemptOutcome.RELEASED, slurmId],
+          [AttemptOutcome.RELEASED, slurmId],
+          [AttemptOutcome.COMPLETED, newId],
+        ]);
+      });
     }
 
     it("jobs show gives the current attempt's fields only: after a retry sbatch refused, neither the first attempt's SLURM job nor its start time", async () => {
