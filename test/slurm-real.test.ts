@@ -4,7 +4,9 @@
  * and 2 count-only "fakegpu" GPUs): success, failure with exit code, signal
  * kill, TIMEOUT, cancel, a job SLURM will never run, pending with its
  * reason, a controller outage, CPU accounting, numeric settings, GPUs and
- * account, folders, one squeue for all jobs, job arrays and reattaching.
+ * account, folders, one squeue for all jobs, job arrays and reattaching;
+ * the worker hands its SLURM jobs over when it stops or is killed (the next
+ * worker follows them instead of submitting them again).
  *
  * Skips (with the reason) where SLURM is not installed, except in CI.
  */
@@ -14,7 +16,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
-import type { Job } from "../gen/whatsnext/v1/job_pb.js";
+import { AttemptOutcome, type Job } from "../gen/whatsnext/v1/job_pb.js";
 import { connect, type WhatsNextClient } from "../src/client/index.js";
 import {
   createSlurmFormatter,
@@ -28,7 +30,7 @@ import {
 } from "../src/worker/formatters/index.js";
 import { WorkerRuntime, type WorkerEvent } from "../src/worker/worker.js";
 import { logCommands, type LoggedCommands } from "./support/logged-commands.js";
-import { runCli, tempFolder } from "./support/run-cli.js";
+import { runCli, startCli, tempFolder } from "./support/run-cli.js";
 import { skipWithoutSlurm, type SlurmCluster, startSlurmCluster } from "./support/slurm-cluster.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -390,9 +392,11 @@ describe("a real SLURM", { skip }, () => {
     let client: WhatsNextClient;
     /** Workers still running when a test failed are stopped (their jobs released) before the server closes. */
     const workers: Array<{ runtime: WorkerRuntime; done: Promise<unknown> }> = [];
+    /** `whatsnext worker` processes, ended the same way. */
+    const cliWorkers: Array<ReturnType<typeof startCli>> = [];
     before(async () => {
-      // A short lease makes heartbeats (and so cancels) frequent.
-      t = await startTestServer({ WHATSNEXT_LEASE_SECONDS: "3" });
+      // A short lease makes heartbeats (and so cancels, and lost leases) frequent; no backoff before a retry.
+      t = await startTestServer({ WHATSNEXT_LEASE_SECONDS: "3", WHATSNEXT_RETRY_BACKOFF_SECONDS: "0" });
       client = connect({ server: t.url });
     });
     after(async () => {
@@ -400,7 +404,8 @@ describe("a real SLURM", { skip }, () => {
         w.runtime.stop("test over");
         w.runtime.stop("test over");
       }
-      await Promise.allSettled(workers.map((w) => w.done));
+      for (const w of cliWorkers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+      await Promise.allSettled([...workers.map((w) => w.done), ...cliWorkers.map((w) => w.done)]);
       client?.close();
       await t?.close();
     });
@@ -415,9 +420,22 @@ describe("a real SLURM", { skip }, () => {
     const getJob = async (id: bigint): Promise<Job> => (await client.jobs.getJob({ id })).job!;
     const untilStatus = (id: bigint, status: JobStatus) => until(`job ${id} to be ${JobStatus[status]}`, async () => ((await getJob(id)).status === status ? getJob(id) : undefined));
 
-    function worker(projectId: bigint, formatter: Formatter, options: { cpus?: number; maxJobs?: number } = {}) {
+    function worker(projectId: bigint, formatter: Formatter, options: { cpus?: number; maxJobs?: number; cancelOnStop?: boolean; stream?: boolean } = {}) {
       const events: WorkerEvent[] = [];
-      const runtime = new WorkerRuntime({ client, projectId, formatter, env, cpus: options.cpus, parallel: 4, maxJobs: options.maxJobs, waitSeconds: 1, graceMs: 0, onEvent: (e) => events.push(e) });
+      const runtime = new WorkerRuntime({
+        client,
+        projectId,
+        formatter,
+        env,
+        cpus: options.cpus,
+        parallel: 4,
+        maxJobs: options.maxJobs,
+        waitSeconds: 1,
+        graceMs: 0,
+        cancelOnStop: options.cancelOnStop,
+        stream: options.stream,
+        onEvent: (e) => events.push(e),
+      });
       const done = runtime.run();
       workers.push({ runtime, done });
       return { runtime, events, done };
@@ -509,6 +527,127 @@ describe("a real SLURM", { skip }, () => {
       assert.equal(fields.TimeLimit, "00:10:00");
       assert.equal(fields.MinMemoryNode, "100M");
       assert.ok(existsSync(out));
+    });
+
+    /** The SLURM jobs sbatch was asked to create under this job name. */
+    const submissionsOf = async (jobName: string) => (await tools.callsOf("sbatch")).filter((call) => call.includes(`--job-name=${jobName}`)).length;
+    const attemptsOf = async (id: bigint) => (await client.jobs.listJobAttempts({ jobId: id })).attempts;
+
+    it("a worker SIGKILLed while its SLURM job runs: started again with the same id it follows that SLURM job, submitted once, and the job completes once", async () => {
+      const g = await gate("crash");
+      const projectId = await project("slurm-crash", waitFor(g.path, 0));
+      const queued = await addJob(projectId, "survivor");
+      const args = [
+        "worker", "--project", "slurm-crash", "--id", "crash-worker", "--name", "crash", "--formatter", "slurm", "--grace", "0",
+        "--set", "poll_interval_ms=200", "--set", `output_dir=${join(dir, "crash")}`, "--set", "job_name_prefix=crash",
+      ];
+      const cliEnv = { WHATSNEXT_SERVER: t.url, SLURM_CONF: cluster.confPath, PATH: env.PATH! };
+      const first = startCli(args, { env: cliEnv });
+      cliWorkers.push(first);
+      const running = await untilStatus(queued.id, JobStatus.RUNNING);
+      const slurmId = slurmIdOf(running.command);
+      const [recorded] = await attemptsOf(queued.id);
+      assert.equal(recorded?.schedulerJob?.id, slurmId, "the attempt records its SLURM job");
+      assert.equal(recorded.schedulerJob.scheduler, "slurm");
+      assert.equal(recorded.schedulerJob.outputPath, join(recorded.schedulerJob.runDir, "output.log"));
+
+      first.child.kill("SIGKILL");
+      await first.done;
+      assert.equal(slurmJob(slurmId).JobState, "RUNNING", "SLURM keeps the job of a killed worker");
+
+      const second = startCli(args, { env: cliEnv });
+      cliWorkers.push(second);
+      const follows = new RegExp(`job ${queued.id}: following scheduler job ${slurmId}, submitted by an earlier attempt`);
+      await until(`the restarted worker to follow SLURM job ${slurmId}`, () => follows.test(second.stderr) || second.child.exitCode !== null).catch((err: Error) => {
+        throw new Error(`${err.message}\nfirst worker:\n${first.stderr}\nrestarted worker:\n${second.stderr}`);
+      });
+      assert.match(second.stderr, follows);
+      await untilStatus(queued.id, JobStatus.RUNNING);
+      await g.open();
+      const done = await untilStatus(queued.id, JobStatus.COMPLETED);
+      assert.equal(done.outputTail, "done 0\n");
+      assert.equal(done.message, `SLURM job ${slurmId} COMPLETED (exit code 0)`);
+      assert.equal(done.attempts, 1, "the lost attempt was given back");
+      assert.equal(await submissionsOf(`crash-${queued.id}`), 1, "sbatch ran once for the job");
+      const attempts = await attemptsOf(queued.id);
+      assert.deepEqual(attempts.map((a) => [a.outcome, a.schedulerJob?.id]), [
+        [attempts[0]!.outcome === AttemptOutcome.LOST ? AttemptOutcome.LOST : AttemptOutcome.RELEASED, slurmId],
+        [AttemptOutcome.COMPLETED, slurmId],
+      ]);
+
+      const shown = await runCli(["jobs", "show", String(queued.id)], { env: { WHATSNEXT_SERVER: t.url } });
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, new RegExp(`^slurm job: +${slurmId}$`, "m"));
+      assert.match(shown.stdout, new RegExp(`^output file: +${recorded.schedulerJob.outputPath}$`, "m"));
+
+      second.child.kill("SIGTERM");
+      const stopped = await second.done;
+      assert.equal(stopped.code, 0, stopped.stderr);
+    });
+
+    for (const stream of [true, false]) {
+      const via = stream ? "handover" : "handover-unary";
+      it(`a stopping worker leaves its SLURM job running for the next, which follows it; with cancelOnStop it is cancelled and the next worker submits the job again (${stream ? "Work stream" : "unary calls"})`, async () => {
+        const g = await gate(via);
+        const projectId = await project(`slurm-${via}`, waitFor(g.path, 0));
+        const queued = await addJob(projectId, "h");
+        const a = worker(projectId, createSlurmFormatter(settings(via)), { stream });
+        const slurmId = slurmIdOf((await untilStatus(queued.id, JobStatus.RUNNING)).command);
+        a.runtime.stop("test: hand over");
+        await a.done;
+        assert.equal((await getJob(queued.id)).status, JobStatus.PENDING);
+        assert.equal(slurmJob(slurmId).JobState, "RUNNING", "left running");
+        assert.ok(a.events.some((e) => e.type === "released" && e.reason.includes(`left SLURM job ${slurmId} running for another worker to follow`)));
+
+        const b = worker(projectId, createSlurmFormatter(settings(via)), { cancelOnStop: true, stream });
+        const following = await until("the next worker to follow the SLURM job", () => b.events.find((e) => e.type === "following"));
+        assert.deepEqual(following, { type: "following", jobId: queued.id, schedulerJobId: slurmId });
+        await untilStatus(queued.id, JobStatus.RUNNING);
+        b.runtime.stop("test: cancel on stop");
+        await b.done;
+        await until("SLURM to cancel the job", () => slurmJob(slurmId).JobState === "CANCELLED");
+        assert.equal((await getJob(queued.id)).status, JobStatus.PENDING);
+
+        await g.open();
+        const c = worker(projectId, createSlurmFormatter(settings(via)), { maxJobs: 1, stream });
+        await c.done;
+        assert.ok(!c.events.some((e) => e.type === "following"), "a cancelled SLURM job is not followed");
+        const done = await getJob(queued.id);
+        assert.equal(done.status, JobStatus.COMPLETED, done.message);
+        const newId = slurmIdOf(done.command);
+        assert.notEqual(newId, slurmId);
+        assert.equal(await submissionsOf(`${via}-${queued.id}`), 2);
+        assert.deepEqual((await attemptsOf(queued.id)).map((x) => [x.outcome, x.schedulerJob?.id]), [
+          [AttemptOutcome.RELEASED, slurmId],
+          [AttemptOutcome.RELEASED, slurmId],
+          [AttemptOutcome.COMPLETED, newId],
+        ]);
+      });
+    }
+
+    it("jobs show gives the current attempt's fields only: after a retry sbatch refused, neither the first attempt's SLURM job nor its start time", async () => {
+      const projectId = await project("slurm-retry", "sh -c 'echo first; exit 3'");
+      const queued = (await client.jobs.createJob({ projectId, task: { case: "taskName", value: "t" }, name: "r", maxAttempts: 2 })).job!;
+      await worker(projectId, createSlurmFormatter(settings("retry-ran")), { maxJobs: 1 }).done;
+      const afterFirst = await getJob(queued.id);
+      assert.equal(afterFirst.status, JobStatus.PENDING, afterFirst.message);
+      await worker(projectId, createSlurmFormatter(settings("retry-refused", { partition: "nosuch" })), { maxJobs: 1 }).done;
+      const failed = await getJob(queued.id);
+      assert.equal(failed.status, JobStatus.FAILED);
+      assert.match(failed.message, /^SLURM refused the job: /);
+      assert.equal(failed.command, "");
+      assert.equal(failed.startTime, undefined);
+      const attempts = await attemptsOf(queued.id);
+      assert.ok(attempts[0]!.schedulerJob, "the first attempt had a SLURM job");
+      assert.equal(attempts[1]!.schedulerJob, undefined, "the second had none");
+
+      const text = await runCli(["jobs", "show", String(queued.id)], { env: { WHATSNEXT_SERVER: t.url } });
+      assert.equal(text.code, 0, text.stderr);
+      assert.doesNotMatch(text.stdout, /^(slurm job|output file|started|command):/m);
+      const json = (await runCli(["--json", "jobs", "show", String(queued.id)], { env: { WHATSNEXT_SERVER: t.url } })).json<Record<string, unknown>>();
+      assert.equal(json.schedulerJob, undefined);
+      assert.equal(json.startTime, undefined);
+      assert.equal(json.command, "");
     });
   });
 });

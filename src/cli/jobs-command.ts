@@ -8,14 +8,14 @@ import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
-import { BatchJobSpecSchema, JobDependencySchema, JobSchema } from "../../gen/whatsnext/v1/job_pb.js";
+import { BatchJobSpecSchema, JobDependencySchema } from "../../gen/whatsnext/v1/job_pb.js";
 import { attemptsJson, attemptsText } from "./attempt-output.js";
 import { batchProblems } from "./batch-check.js";
 import { readBatchFile, type BatchItem } from "./batch-file.js";
 import type { CliContext } from "./cli-context.js";
 import { collectIds, collectParam, parseDuration, parseId, parseInt32, parsePositive } from "./flag-values.js";
 import { jobStatusName, messageJson } from "./human-format.js";
-import { jobText, printJob } from "./job-output.js";
+import { printJob } from "./job-output.js";
 import { registerJobLogsCommand } from "./job-logs.js";
 import { ProgressBar } from "./progress-bar.js";
 import { addListOptions, listJobsAction } from "./queue-command.js";
@@ -88,7 +88,10 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .argument("<id>", "job id", parseId("job id"))
     .action(async (id: bigint) => {
       const [{ job }, { attempts }] = await Promise.all([ctx.client.jobs.getJob({ id }), ctx.client.jobs.listJobAttempts({ jobId: id })]);
-      ctx.print({ ...(messageJson(JobSchema, job!) as object), attempts: attemptsJson(attempts) }, () => jobText(job!, attemptsText(attempts)));
+      // The scheduler job of the latest attempt only: an earlier attempt's SLURM job is not this one's.
+      const latest = attempts.at(-1);
+      const schedulerJob = latest && latest.number === job!.runs ? latest.schedulerJob : undefined;
+      printJob(ctx, job!, { attempts: attemptsJson(attempts) }, schedulerJob, attemptsText(attempts));
     });
 
   jobs

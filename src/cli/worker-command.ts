@@ -4,6 +4,8 @@
  * accelerators. SIGINT/SIGTERM stop it gracefully; a second one at once.
  * With --preemptible, SIGTERM is a preemption: running jobs are stopped and
  * released at once as preempted, with their checkpoint hints.
+ * Jobs it submitted to SLURM keep running and go to the next worker, which
+ * follows them (--cancel-on-stop cancels them instead).
  */
 import { formatDuration } from "../duration.js";
 import type { Command } from "commander";
@@ -26,6 +28,7 @@ interface WorkerFlags extends WorkerSettingsInput {
   /** False with --no-stream. */
   stream?: boolean;
   outputBuffer?: number;
+  cancelOnStop?: boolean;
 }
 
 /** Adds `worker`. */
@@ -47,6 +50,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .option("--wait <seconds>", "with --once, how long to wait for a job (and, without the stream, each FetchJob's wait; 0 to 60)")
     .option("--grace <seconds>", "on SIGINT/SIGTERM, how long running jobs may finish before being stopped and released")
     .option("--heartbeat <seconds>", "heartbeat interval without the Work stream (default: what the server asks for)")
+    .option("--cancel-on-stop", "on SIGINT/SIGTERM, cancel the jobs submitted to SLURM (scancel) instead of leaving them running for the next worker to follow")
     .option("--no-stream", "poll with FetchJob and report with unary calls instead of the Work stream (used anyway against a server without it)")
     .option("--walltime <duration>", "time this worker has (90m, 4h, 1-00:00:00): it takes only jobs expected to finish in what is left; inside a SLURM allocation its end is read from SLURM_JOB_END_TIME (or squeue), the earlier end wins")
     .option("--preemptible", "on SIGTERM (a SLURM preemption or requeue), stop running jobs at once and release them as preempted, with the hint each wrote to $WHATSNEXT_CHECKPOINT_FILE; the next attempt gets it as $WHATSNEXT_CHECKPOINT")
@@ -92,6 +96,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         stream: flags.stream !== false,
         deadline,
         outputBufferBytes: flags.outputBuffer,
+        cancelOnStop: Boolean(flags.cancelOnStop),
         onEvent: log,
       });
       if (!ctx.json && !flags.quiet) {
@@ -148,6 +153,8 @@ function eventText(e: WorkerEvent, graceMs: number | undefined): string {
       return `job ${e.jobId} started: ${e.command}${e.accelerators.length ? ` [CUDA_VISIBLE_DEVICES=${e.accelerators.join(",")}]` : ""}`;
     case "scheduler-state":
       return `job ${e.jobId} is ${e.state}${e.reason ? ` (${e.reason})` : ""} in the scheduler as ${e.schedulerJobId}`;
+    case "following":
+      return `job ${e.jobId}: following scheduler job ${e.schedulerJobId}, submitted by an earlier attempt, instead of submitting it again`;
     case "finished":
       return `job ${e.jobId} ${e.success ? "completed" : "FAILED"}: ${e.message}`;
     case "cancelled":

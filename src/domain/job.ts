@@ -78,6 +78,26 @@ export interface Job {
   commandTemplate: string;
   /** Ids of the jobs this one depends on, ascending. */
   dependsOn: number[];
+  /**
+   * Only in a claim's answer: the scheduler job the previous attempt left
+   * behind (its worker was lost, or handed the job over), to follow instead
+   * of submitting the job again. Null elsewhere.
+   */
+  inheritedSchedulerJob: SchedulerJob | null;
+}
+
+/** A job's run in a batch scheduler (a SLURM job), as the worker that submitted it reported it. */
+export interface SchedulerJob {
+  /** The formatter that submitted it: "slurm". */
+  scheduler: string;
+  /** The scheduler's job id ("1234", "1234_5" for an array element). */
+  id: string;
+  /** The cluster, when the scheduler names one; "" otherwise. */
+  cluster: string;
+  /** The job's output file on the cluster's file system. */
+  outputPath: string;
+  /** The folder of its batch script and exit marker. */
+  runDir: string;
 }
 
 /** How an attempt ended; "claimed" and "running" while it has not. */
@@ -104,6 +124,8 @@ export interface JobAttempt {
   exitCode: number | null;
   message: string;
   outputTail: string;
+  /** The scheduler job it submitted (or inherited and followed); null when none. */
+  schedulerJob: SchedulerJob | null;
 }
 
 /** A dependency of a job with its current status. */

@@ -1,18 +1,26 @@
 import type { SqlDatabase, SqlExecutor } from "../db/executor.js";
 import { acknowledgeCancelledJobs } from "../db/statements/jobs/acknowledge-cancelled-jobs.js";
 import { finishJobs as finishJobRows, type JobOutcomeInput } from "../db/statements/jobs/finish-jobs.js";
+import { recordSchedulerJob as recordSchedulerJobRow } from "../db/statements/jobs/record-scheduler-job.js";
 import { releaseJobs } from "../db/statements/jobs/release-jobs.js";
 import { selectJob } from "../db/statements/jobs/select-job.js";
 import { selectJobHolders } from "../db/statements/jobs/select-job-holders.js";
 import { selectLatestAttempts, type WorkerAttempt } from "../db/statements/jobs/select-latest-attempt.js";
 import { startJobs as startJobRows, type JobStartInput } from "../db/statements/jobs/start-jobs.js";
 import type { WorkerActor } from "../db/statements/workers/worker-actor.js";
-import { type DomainError, IllegalTransitionError, NotFoundError, NotLeaseHolderError, PermissionDeniedError } from "../domain/errors.js";
-import type { Job, JobStatus } from "../domain/job.js";
+import { type DomainError, FailedPreconditionError, IllegalTransitionError, NotFoundError, NotLeaseHolderError, PermissionDeniedError } from "../domain/errors.js";
+import type { Job, JobStatus, SchedulerJob } from "../domain/job.js";
 import { blockDependents, releaseDependents } from "./dependencies.js";
 import type { JobChange, QueueEvents } from "./events/queue-events.js";
 
-export type { JobOutcomeInput, JobStartInput, WorkerActor };
+export type { JobOutcomeInput, JobStartInput, SchedulerJob, WorkerActor };
+
+/** How a worker gives a job back: preempted (with a checkpoint), and whether it left the job's scheduler job running for the next worker. */
+export interface ReleaseInput {
+  readonly preempted: boolean;
+  readonly checkpoint: string;
+  readonly schedulerJobLeft?: boolean;
+}
 
 /** The result of one item of a batch: the job as it is now, or why it was refused. */
 export type ItemResult = { readonly jobId: number; readonly job: Job; readonly error?: undefined } | { readonly jobId: number; readonly job?: undefined; readonly error: DomainError };
@@ -152,7 +160,7 @@ export async function releaseJob(
   actor: WorkerActor,
   jobId: number,
   reason: string,
-  preemption: { preempted: boolean; checkpoint: string } = { preempted: false, checkpoint: "" },
+  preemption: ReleaseInput = { preempted: false, checkpoint: "" },
 ): Promise<Job> {
   const how = preemption.preempted ? "preempted on" : "released by";
   const message = reason ? `${how} worker ${actor.workerId}: ${reason}` : `${how} worker ${actor.workerId}`;
@@ -166,4 +174,19 @@ export async function releaseJob(
   if (repeated) return repeated;
   const refused = await explainRefusals(sql, actor, [jobId], () => "pending", ["queued", "running"]);
   throw refused.get(jobId) ?? new NotFoundError("job", jobId);
+}
+
+/**
+ * Records the scheduler job (SLURM) the lease holder submitted for a QUEUED
+ * or RUNNING job on its current attempt, so that the next claim inherits it
+ * should the worker be lost; refused for anyone but the lease holder.
+ */
+export async function recordSchedulerJob(sql: SqlExecutor, actor: WorkerActor, jobId: number, schedulerJob: SchedulerJob): Promise<Job> {
+  const job = await recordSchedulerJobRow(sql, actor, jobId, schedulerJob);
+  if (job) return job;
+  const refused = (await explainRefusals(sql, actor, [jobId], () => "running", ["queued", "running"])).get(jobId) ?? new NotFoundError("job", jobId);
+  if (refused instanceof IllegalTransitionError) {
+    throw new FailedPreconditionError(`job ${jobId} is ${refused.from.toUpperCase()}: only a QUEUED or RUNNING job held by the worker takes a scheduler job`);
+  }
+  throw refused;
 }

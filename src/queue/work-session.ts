@@ -209,7 +209,7 @@ export class WorkSession {
   }
 
   /** Gives a job back without spending an attempt, as ReleaseJob; its room is free again. */
-  release(jobId: number, reason: string, preemption: { preempted: boolean; checkpoint: string }): Promise<outcomes.ItemResult> {
+  release(jobId: number, reason: string, preemption: outcomes.ReleaseInput): Promise<outcomes.ItemResult> {
     return this.inOrder(jobId, async () => {
       try {
         const job = await outcomes.releaseJob(this.deps.db, this.deps.events, this.actor, jobId, reason, preemption);
@@ -219,6 +219,18 @@ export class WorkSession {
         throw err;
       } finally {
         this.drop(jobId);
+      }
+    });
+  }
+
+  /** The scheduler job the worker submitted for a held job, as ReportSchedulerJob; in order with the job's other reports. */
+  recordSchedulerJob(jobId: number, schedulerJob: outcomes.SchedulerJob): Promise<outcomes.ItemResult> {
+    return this.inOrder(jobId, async () => {
+      try {
+        return { jobId, job: await outcomes.recordSchedulerJob(this.deps.db, this.actor, jobId, schedulerJob) };
+      } catch (err) {
+        if (err instanceof DomainError) return { jobId, error: err };
+        throw err;
       }
     });
   }

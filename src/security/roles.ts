@@ -89,6 +89,7 @@ export const ROLE_MATRIX: Readonly<Record<string, MethodRule>> = {
   "whatsnext.v1.WorkerService/FinishJobs": rule("worker", "job"),
   "whatsnext.v1.WorkerService/ReleaseJob": rule("worker", "job"),
   "whatsnext.v1.WorkerService/AppendJobOutput": rule("worker", "job"),
+  "whatsnext.v1.WorkerService/ReportSchedulerJob": rule("worker", "job"),
   // The stream's first message (open) names the project; everything after it acts on jobs claimed from it.
   "whatsnext.v1.WorkerService/Work": rule("worker", "project"),
 

@@ -64,6 +64,7 @@ export function jobToProto(row: Job): JobMessage {
     sweepId: BigInt(row.sweepId ?? 0),
     expectedDuration: duration(row.expectedSeconds),
     checkpoint: row.checkpoint,
+    inheritedSchedulerJob: row.inheritedSchedulerJob ?? undefined,
   });
 }
 
@@ -95,5 +96,6 @@ export function attemptToProto(a: JobAttempt): JobAttemptMessage {
     exitCode: a.exitCode ?? undefined,
     message: a.message,
     outputTail: a.outputTail,
+    schedulerJob: a.schedulerJob ?? undefined,
   });
 }

@@ -19,6 +19,7 @@ import {
   outputTail,
   requireAcceleratorIds,
   requireExitCode,
+  requireSchedulerJob,
   requireWorkerId,
   withoutNul,
 } from "./worker-input.js";
@@ -53,7 +54,7 @@ function resultOf(ref: bigint, r: ItemResult, finish = false): WorkResponseInit 
 /**
  * WorkerService.Work: a worker's conversation on one stream. The first
  * message opens the session (its worker and project are checked as FetchJob
- * checks them); then capacities, starts, finishes and releases come in as
+ * checks them); then capacities, starts, finishes, releases and scheduler jobs come in as
  * they happen, and jobs, cancels and results go out as they happen. Reports
  * are handled concurrently with reading, each job's in order; an error in
  * one report is its result, an invalid message ends the stream with
@@ -144,13 +145,20 @@ export function workHandler(app: App, events: QueueEvents, estimate: PendingEsti
                 session.release(requireId("release.job_id", k.value.jobId), withoutNul(requireText("release.reason", k.value.reason, LIMITS.messageLength)), {
                   preempted: k.value.preempted,
                   checkpoint: withoutNul(requireText("release.checkpoint", k.value.checkpoint, LIMITS.messageLength)),
+                  schedulerJobLeft: k.value.schedulerJobLeft,
                 }),
+              );
+              break;
+            case "schedulerJob":
+              report(
+                req.ref,
+                session.recordSchedulerJob(requireId("scheduler_job.job_id", k.value.jobId), requireSchedulerJob("scheduler_job.scheduler_job", k.value.schedulerJob)),
               );
               break;
             case "open":
               throw new InvalidArgumentError("open", "may be sent once, as the first message");
             default:
-              throw new InvalidArgumentError("kind", "must be one of open, capacity, start, finish, release");
+              throw new InvalidArgumentError("kind", "must be one of open, capacity, start, finish, release, scheduler_job");
           }
         }
       })();

@@ -1,4 +1,6 @@
+import type { SchedulerJob as SchedulerJobMessage } from "../../gen/whatsnext/v1/job_pb.js";
 import { InvalidArgumentError } from "../domain/errors.js";
+import type { SchedulerJob } from "../domain/job.js";
 import { lastUtf8Bytes } from "../utf8-tail.js";
 import type { Principal } from "../server/context.js";
 import { LIMITS, requireId, requireIntInRange } from "./validation.js";
@@ -85,3 +87,24 @@ export function requireAcceleratorIds(field: string, ids: readonly string[]): st
   });
 }
 
+
+/**
+ * A scheduler job a worker reports: scheduler 1 to 16 characters, id 1 to
+ * 128 printable characters, cluster at most 128, paths at most 4096.
+ */
+export function requireSchedulerJob(field: string, job: SchedulerJobMessage | undefined): SchedulerJob {
+  if (!job) throw new InvalidArgumentError(field, "is required: the scheduler and the job's id there");
+  const printable = (name: string, value: string, min: number, max: number): string => {
+    if (value.length < min || value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
+      throw new InvalidArgumentError(`${field}.${name}`, `must be ${min} to ${max} printable characters, got ${JSON.stringify(value.slice(0, 64))}`);
+    }
+    return value;
+  };
+  return {
+    scheduler: printable("scheduler", job.scheduler, 1, 16),
+    id: printable("id", job.id, 1, 128),
+    cluster: printable("cluster", job.cluster, 0, 128),
+    outputPath: printable("output_path", job.outputPath, 0, 4096),
+    runDir: printable("run_dir", job.runDir, 0, 4096),
+  };
+}

@@ -29,6 +29,7 @@ import {
   requireBatch,
   requireBatchIds,
   requireExitCode,
+  requireSchedulerJob,
   requireWorkerId,
   withoutNul,
 } from "./worker-input.js";
@@ -236,7 +237,15 @@ export function createWorkerService(app: App, events: QueueEvents, estimate: Pen
       const job = await outcomes.releaseJob(app.db.sql, events, actor(workerId, ctx), jobId, withoutNul(requireText("reason", req.reason, LIMITS.messageLength)), {
         preempted: req.preempted,
         checkpoint: withoutNul(requireText("checkpoint", req.checkpoint, LIMITS.messageLength)),
+        schedulerJobLeft: req.schedulerJobLeft,
       });
+      return { job: jobToProto(job) };
+    },
+
+    async reportSchedulerJob(req, ctx) {
+      const jobId = requireId("job_id", req.jobId);
+      const workerId = requireWorkerId("worker_id", req.workerId);
+      const job = await outcomes.recordSchedulerJob(app.db.sql, actor(workerId, ctx), jobId, requireSchedulerJob("scheduler_job", req.schedulerJob));
       return { job: jobToProto(job) };
     },
   };

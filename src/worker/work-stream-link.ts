@@ -8,7 +8,7 @@ import { describeError, isFatal } from "./reporting-call.js";
 
 export type WorkCapacityInit = MessageInitShape<typeof WorkCapacitySchema>;
 type WorkRequestInit = MessageInitShape<typeof WorkRequestSchema>;
-type ReportKind = Extract<NonNullable<WorkRequestInit["kind"]>, { case: "start" | "finish" | "release" }>;
+type ReportKind = Extract<NonNullable<WorkRequestInit["kind"]>, { case: "start" | "finish" | "release" | "schedulerJob" }>;
 
 /** What the link hands the worker, and asks of it when it (re)opens. */
 export interface WorkStreamHandlers {
@@ -98,7 +98,7 @@ export class WorkStreamLink {
     }
   }
 
-  /** Sends a start, finish or release and resolves with the server's answer (sent again on a new stream until answered). */
+  /** Sends a start, finish, release or scheduler job and resolves with the server's answer (sent again on a new stream until answered). */
   report(kind: ReportKind): Promise<WorkResult> {
     const ref = this.nextRef++;
     const request: WorkRequestInit = { kind, ref };

@@ -46,6 +46,11 @@ export interface WorkerOptions {
    * stream: FetchJob long polls, heartbeats and unary reports.
    */
   stream?: boolean;
+  /**
+   * On stop, cancel the jobs submitted to a scheduler (scancel) instead of
+   * leaving them running for the next worker to follow (default false).
+   */
+  cancelOnStop?: boolean;
   /** Deactivate the worker on the server when it stops (default true). */
   deactivateOnStop?: boolean;
   /** When the worker's time ends (--walltime, the SLURM allocation): only jobs expected to fit are claimed. */
@@ -66,6 +71,8 @@ export type WorkerEvent =
   | { type: "claimed"; jobId: bigint; name: string; task: string }
   | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
   | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string }
+  /** The claim carried a scheduler job an earlier attempt left behind: the worker follows it instead of submitting the job. */
+  | { type: "following"; jobId: bigint; schedulerJobId: string }
   | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }
   | { type: "cancelled"; jobId: bigint; message: string }
   | { type: "released"; jobId: bigint; reason: string; preempted?: boolean; checkpoint?: string }

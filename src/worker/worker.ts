@@ -11,12 +11,16 @@
  * Stopping: stop() ends the polling, lets running jobs finish for the grace
  * period, then stops the rest and releases them (ReleaseJob: no attempt
  * used), and finally deactivates the worker so anything still leased to it
- * returns to the queue.
+ * returns to the queue. Jobs submitted to a scheduler (SLURM) are left
+ * running and handed over (cancelOnStop: cancelled): the worker reports each
+ * scheduler job when submitted, and the next claim of a job carries it, so
+ * the next worker follows it instead of submitting the job again.
  */
 import { hostname } from "node:os";
 import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
 import { lastUtf8Bytes } from "../utf8-tail.js";
-import type { JobForFormatting, RunOutcome } from "./formatters/types.js";
+import { LeaveRunning } from "./formatters/leave-running.js";
+import type { JobForFormatting, RunOutcome, SchedulerHandle } from "./formatters/types.js";
 import { JobStatus } from "../../gen/whatsnext/v1/common_pb.js";
 import type { WorkResult } from "../../gen/whatsnext/v1/worker_pb.js";
 import { HeartbeatLoop } from "./heartbeat-loop.js";
@@ -222,7 +226,8 @@ export class WorkerRuntime {
       const entry = this.running.get(id);
       if (entry && !entry.lost) {
         entry.lost = { reason: "the server gave the job back to the queue while the stream was broken", acknowledge: false };
-        entry.abort.abort();
+        // Whoever claims it next inherits its scheduler job: stop following it, do not cancel it.
+        entry.abort.abort(new LeaveRunning(entry.lost.reason));
       }
     }
   }
@@ -361,6 +366,13 @@ export class WorkerRuntime {
     const hintFile = o.formatter.name === "cli" ? checkpointHintFile(job) : undefined;
     Object.assign(additions, checkpointEnvironment(job, hintFile));
     let started: Promise<void> = Promise.resolve();
+    let submitted: Promise<void> = Promise.resolve();
+    const inherited = job.inheritedSchedulerJob;
+    let reattach: SchedulerHandle | undefined;
+    if (inherited && inherited.scheduler === o.formatter.name) {
+      reattach = { schedulerJobId: inherited.id, cluster: inherited.cluster || undefined, runDir: inherited.runDir, outputPath: inherited.outputPath };
+      this.emit({ type: "following", jobId: job.id, schedulerJobId: inherited.id });
+    }
     let outcome: RunOutcome;
     const output = shipJobOutput(o.client, this.workerId, job, { bufferBytes: o.outputBufferBytes, onProblem: (message) => this.emit({ type: "error", jobId: job.id, message }) });
     try {
@@ -368,15 +380,20 @@ export class WorkerRuntime {
         env: environmentWith(additions, o.env ?? process.env),
         signal: entry.abort.signal,
         onOutput: output && ((chunk, stream) => output.push(chunk, stream)),
+        reattach,
+        onSubmitted: (handle) => {
+          submitted = this.reportSchedulerJob(job, handle);
+        },
         onSchedulerState: (state) => this.emit({ type: "scheduler-state", jobId: job.id, ...state }),
         onStarted: (display) => {
           this.emit({ type: "started", jobId: job.id, command: display, accelerators: allocation.accelerators });
           started = this.reportStart(job, display, allocation.accelerators).then((refusal) => {
             if (!refusal) return;
-            // Not ours any more (cancelled, lease lost): stop running it. A cancel is acknowledged once it stopped.
+            // Not ours any more (cancelled, lease lost): stop running it. A cancel is acknowledged once it stopped;
+            // a lost lease leaves its scheduler job to the worker that claims the job next.
             entry.lost = refusal;
             this.emit({ type: "error", jobId: job.id, message: refusal.reason });
-            entry.abort.abort();
+            entry.abort.abort(refusal.acknowledge ? undefined : new LeaveRunning(refusal.reason));
           });
         },
       });
@@ -385,7 +402,7 @@ export class WorkerRuntime {
     }
     // The attempt's output is all on the server before it ends (or FinishJob's tail stands for the rest).
     await output?.close();
-    await started;
+    await Promise.all([started, submitted]);
     if (entry.lost) {
       this.summary.cancelled += 1;
       this.emit({ type: "cancelled", jobId: job.id, message: entry.lost.reason });
@@ -403,13 +420,13 @@ export class WorkerRuntime {
     // Preempted, a job that did not succeed was stopped by the preemption (SLURM signals every process at once).
     if (outcome.aborted || (this.preempting && !outcome.success)) {
       const checkpoint = takeCheckpointHint(hintFile, (message) => this.emit({ type: "error", jobId: job.id, message }));
-      await this.release(job, `worker ${this.preempting ? "preempted" : "stopping"} (${this.stopReason}): ${outcome.message}`, { preempted: this.preempting, checkpoint });
+      await this.release(job, `worker ${this.preempting ? "preempted" : "stopping"} (${this.stopReason}): ${outcome.message}`, { preempted: this.preempting, checkpoint }, outcome.leftRunning === true);
       return;
     }
     discardCheckpointHint(hintFile);
     if (outcome.clusterUnavailable) {
       this.pauseClaimsUntilClusterAnswers(outcome.message);
-      await this.release(job, `cluster unavailable, not the job's fault: ${outcome.message}`);
+      await this.release(job, `cluster unavailable, not the job's fault: ${outcome.message}`, undefined, outcome.leftRunning === true);
       return;
     }
     if (outcome.success) this.summary.succeeded += 1;
@@ -436,6 +453,18 @@ export class WorkerRuntime {
       const reason = `StartJob refused: ${describeError(err)}`;
       return { reason, acknowledge: /CANCELLED/.test(reason) };
     }
+  }
+
+  /**
+   * Tells the server which scheduler job now runs the job, before anything
+   * else can happen to it: should this worker be lost, the next claim
+   * carries it and is followed, not submitted again.
+   */
+  private async reportSchedulerJob(job: Job, handle: SchedulerHandle): Promise<void> {
+    const schedulerJob = { scheduler: this.options.formatter.name, id: handle.schedulerJobId, cluster: handle.cluster ?? "", outputPath: handle.outputPath, runDir: handle.runDir };
+    const what = `record SLURM job ${handle.schedulerJobId} of job ${job.id}`;
+    if (this.link) this.refusedOnStream(await this.link.report({ case: "schedulerJob", value: { jobId: job.id, schedulerJob } }), what);
+    else await this.report(() => this.options.client.workers.reportSchedulerJob({ jobId: job.id, workerId: this.workerId, schedulerJob }), what);
   }
 
   /** FinishJob, on the stream or unary (retried while the server is away); a refusal is logged, the lease rules do the rest. */
@@ -473,14 +502,23 @@ export class WorkerRuntime {
     this.link?.setCapacity(this.capacity());
   }
 
-  private async release(job: Job, reason: string, preemption: { preempted: boolean; checkpoint: string } = { preempted: false, checkpoint: "" }): Promise<void> {
+  /** ReleaseJob; schedulerJobLeft: the job's scheduler job still runs, for the next worker to follow. */
+  private async release(
+    job: Job,
+    reason: string,
+    preemption: { preempted: boolean; checkpoint: string } = { preempted: false, checkpoint: "" },
+    schedulerJobLeft = false,
+  ): Promise<void> {
     this.summary.released += 1;
     this.emit({ type: "released", jobId: job.id, reason, ...preemption });
-    if (this.link) this.refusedOnStream(await this.link.report({ case: "release", value: { jobId: job.id, reason, ...preemption } }), `release job ${job.id}`);
-    else await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason, ...preemption }), `release job ${job.id}`);
+    if (this.link) this.refusedOnStream(await this.link.report({ case: "release", value: { jobId: job.id, reason, ...preemption, schedulerJobLeft } }), `release job ${job.id}`);
+    else await this.report(() => this.options.client.workers.releaseJob({ jobId: job.id, workerId: this.workerId, reason, ...preemption, schedulerJobLeft }), `release job ${job.id}`);
   }
 
-  /** Waits for running jobs; once stopping, for the grace period only, then stops and releases the rest. */
+  /**
+   * Waits for running jobs; once stopping, for the grace period only, then
+   * stops and releases the rest (scheduler jobs left running unless cancelOnStop).
+   */
   private async drain(): Promise<void> {
     if (this.running.size === 0) return;
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
@@ -494,7 +532,9 @@ export class WorkerRuntime {
     });
     await Promise.race([all(), grace, this.releaseSignal]);
     clearTimeout(timer);
-    for (const entry of this.running.values()) entry.abort.abort();
+    // Scheduler jobs are handed to the next worker unless asked to cancel them; local processes stop either way.
+    const reason = this.options.cancelOnStop ? undefined : new LeaveRunning(`worker stopping (${this.stopReason})`);
+    for (const entry of this.running.values()) entry.abort.abort(reason);
     await all();
   }
 

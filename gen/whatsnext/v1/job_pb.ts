@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file whatsnext/v1/job.proto.
  */
 export const file_whatsnext_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3aGF0c25leHQvdjEvam9iLnByb3RvEgx3aGF0c25leHQudjEigQcKA0pvYhIKCgJpZBgBIAEoAxISCgpwcm9qZWN0X2lkGAIgASgDEg8KB3Rhc2tfaWQYAyABKAMSEQoJdGFza19uYW1lGAQgASgJEgwKBG5hbWUYBSABKAkSKwoKcGFyYW1ldGVycxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYByABKAUSJwoGc3RhdHVzGAggASgOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxISCgpkZXBlbmRzX29uGAkgAygDEhAKCGF0dGVtcHRzGAogASgFEhQKDG1heF9hdHRlbXB0cxgLIAEoBRIRCgl3b3JrZXJfaWQYDCABKAkSNQoRbGVhc2VfZXhwaXJlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25vdF9iZWZvcmVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLY3JlYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hfdGltZRgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY29tbWFuZBgTIAEoCRIWCglleGl0X2NvZGUYFCABKAVIAIgBARIPCgdtZXNzYWdlGBUgASgJEhMKC291dHB1dF90YWlsGBYgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgXIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGBggASgJEhQKDHJlcXVpcmVkX2NwdRgZIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYGiABKAUSEwoLbG9zdF9sZWFzZXMYGyABKAUSDAoEcnVucxgcIAEoBRIQCghzd2VlcF9pZBgdIAEoAxI0ChFleHBlY3RlZF9kdXJhdGlvbhgeIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpjaGVja3BvaW50GB8gASgJQgwKCl9leGl0X2NvZGUinwMKCkpvYkF0dGVtcHQSDgoGam9iX2lkGAEgASgDEg4KBm51bWJlchgCIAEoBRIRCgl3b3JrZXJfaWQYAyABKAkSEwoLd29ya2VyX25hbWUYBCABKAkSEwoLd29ya2VyX2hvc3QYBSABKAkSLgoKY2xhaW1fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KB291dGNvbWUYCSABKA4yHC53aGF0c25leHQudjEuQXR0ZW1wdE91dGNvbWUSDwoHY29tbWFuZBgKIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYCyADKAkSFgoJZXhpdF9jb2RlGAwgASgFSACIAQESDwoHbWVzc2FnZRgNIAEoCRITCgtvdXRwdXRfdGFpbBgOIAEoCUIMCgpfZXhpdF9jb2RlIigKFkxpc3RKb2JBdHRlbXB0c1JlcXVlc3QSDgoGam9iX2lkGAEgASgDIkUKF0xpc3RKb2JBdHRlbXB0c1Jlc3BvbnNlEioKCGF0dGVtcHRzGAEgAygLMhgud2hhdHNuZXh0LnYxLkpvYkF0dGVtcHQisgIKEENyZWF0ZUpvYlJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYCyABKAkSEQoHdGFza19pZBgCIAEoA0gAEhMKCXRhc2tfbmFtZRgDIAEoCUgAEgwKBG5hbWUYBCABKAkSKwoKcGFyYW1ldGVycxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYBiABKAUSEgoKZGVwZW5kc19vbhgHIAMoAxIUCgxtYXhfYXR0ZW1wdHMYCCABKAUSFwoPaWRlbXBvdGVuY3lfa2V5GAkgASgJEjQKEWV4cGVjdGVkX2R1cmF0aW9uGAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgYKBHRhc2siRQoRQ3JlYXRlSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIQCghleGlzdGluZxgCIAEoCCKeAgoMQmF0Y2hKb2JTcGVjEhEKB3Rhc2tfaWQYASABKANIABITCgl0YXNrX25hbWUYAiABKAlIABIMCgRuYW1lGAMgASgJEisKCnBhcmFtZXRlcnMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCHByaW9yaXR5GAUgASgFEhIKCmRlcGVuZHNfb24YBiADKAMSGAoQZGVwZW5kc19vbl9uYW1lcxgHIAMoCRIUCgxtYXhfYXR0ZW1wdHMYCCABKAUSFwoPaWRlbXBvdGVuY3lfa2V5GAkgASgJEjQKEWV4cGVjdGVkX2R1cmF0aW9uGAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgYKBHRhc2sibAoWQmF0Y2hDcmVhdGVKb2JzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgDIAEoCRIoCgRqb2JzGAIgAygLMhoud2hhdHNuZXh0LnYxLkJhdGNoSm9iU3BlYyIqChdCYXRjaENyZWF0ZUpvYnNSZXNwb25zZRIPCgdqb2JfaWRzGAEgAygDIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAMiMAoOR2V0Sm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYiKyAQoPTGlzdEpvYnNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMSFAoMcHJvamVjdF9uYW1lGAcgASgJEikKCHN0YXR1c2VzGAIgAygOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxIRCgl0YXNrX25hbWUYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSEAoIc3dlZXBfaWQYBiABKAMiTAoQTGlzdEpvYnNSZXNwb25zZRIfCgRqb2JzGAEgAygLMhEud2hhdHNuZXh0LnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFQoGSm9iSWRzEgsKA2lkcxgBIAMoAyKZAQoQVXBkYXRlSm9iUmVxdWVzdBIKCgJpZBgBIAEoAxIVCghwcmlvcml0eRgCIAEoBUgAiAEBEisKCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKCmRlcGVuZHNfb24YBCABKAsyFC53aGF0c25leHQudjEuSm9iSWRzQgsKCV9wcmlvcml0eSIzChFVcGRhdGVKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIh4KEERlbGV0ZUpvYlJlcXVlc3QSCgoCaWQYASABKAMiEwoRRGVsZXRlSm9iUmVzcG9uc2UiHQoPUmV0cnlKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIk0KEFJldHJ5Sm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIZChF1bmJsb2NrZWRfam9iX2lkcxgCIAMoAyIuChBDYW5jZWxKb2JSZXF1ZXN0EgoKAmlkGAEgASgDEg4KBnJlYXNvbhgCIAEoCSJMChFDYW5jZWxKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iEhcKD2Jsb2NrZWRfam9iX2lkcxgCIAMoAyInChlHZXRKb2JEZXBlbmRlbmNpZXNSZXF1ZXN0EgoKAmlkGAEgASgDIlIKDUpvYkRlcGVuZGVuY3kSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy53aGF0c25leHQudjEuSm9iU3RhdHVzInoKGkdldEpvYkRlcGVuZGVuY2llc1Jlc3BvbnNlEjEKDGRlcGVuZGVuY2llcxgBIAMoCzIbLndoYXRzbmV4dC52MS5Kb2JEZXBlbmRlbmN5EhUKDWFsbF9jb21wbGV0ZWQYAiABKAgSEgoKaGFzX2ZhaWxlZBgDIAEoCCI9ChFDbGVhclF1ZXVlUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgCIAEoCSIlChJDbGVhclF1ZXVlUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAyJAChRHZXRRdWV1ZVN0YXRzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgCIAEoCSLsAQoVR2V0UXVldWVTdGF0c1Jlc3BvbnNlEg8KB3BlbmRpbmcYASABKAMSDgoGcXVldWVkGAIgASgDEg8KB3J1bm5pbmcYAyABKAMSEQoJY29tcGxldGVkGAQgASgDEg4KBmZhaWxlZBgFIAEoAxIPCgdibG9ja2VkGAYgASgDEhEKCWNhbmNlbGxlZBgHIAEoAxINCgV0b3RhbBgIIAEoAxIWCg5hY3RpdmVfd29ya2VycxgJIAEoBRIaChJyZWdpc3RlcmVkX3dvcmtlcnMYCiABKAUSFwoPcHJvamVjdF93b3JrZXJzGAsgASgFIloKEFdhdGNoSm9ic1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYAyABKAkSHAoUY29uZmlybV9zdWJzY3JpcHRpb24YAiABKAgiXQoRV2F0Y2hKb2JzUmVzcG9uc2USKAoEdHlwZRgBIAEoDjIaLndoYXRzbmV4dC52MS5Kb2JFdmVudFR5cGUSHgoDam9iGAIgASgLMhEud2hhdHNuZXh0LnYxLkpvYiJXCgtPdXRwdXRDaHVuaxIqCgZzdHJlYW0YASABKA4yGi53aGF0c25leHQudjEuT3V0cHV0U3RyZWFtEgwKBHRleHQYAiABKAkSDgoGb2Zmc2V0GAMgASgDImsKE0dldEpvYk91dHB1dFJlcXVlc3QSDgoGam9iX2lkGAEgASgDEg8KB2F0dGVtcHQYAiABKAUSDgoGb2Zmc2V0GAMgASgDEhAKCGZyb21fZW5kGAQgASgIEhEKCW1heF9ieXRlcxgFIAEoBSKEAQoUR2V0Sm9iT3V0cHV0UmVzcG9uc2USDwoHYXR0ZW1wdBgBIAEoBRIpCgZjaHVua3MYAiADKAsyGS53aGF0c25leHQudjEuT3V0cHV0Q2h1bmsSEwoLbmV4dF9vZmZzZXQYAyABKAMSDAoEc2l6ZRgEIAEoAxINCgVlbmRlZBgFIAEoCCJdChZGb2xsb3dKb2JPdXRwdXRSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIPCgdhdHRlbXB0GAIgASgFEg4KBm9mZnNldBgDIAEoAxISCgp0YWlsX2J5dGVzGAQgASgDImoKF0ZvbGxvd0pvYk91dHB1dFJlc3BvbnNlEg8KB2F0dGVtcHQYASABKAUSKQoGY2h1bmtzGAIgAygLMhkud2hhdHNuZXh0LnYxLk91dHB1dENodW5rEhMKC25leHRfb2Zmc2V0GAMgASgDKpwCCg5BdHRlbXB0T3V0Y29tZRIfChtBVFRFTVBUX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdBVFRFTVBUX09VVENPTUVfQ0xBSU1FRBABEhsKF0FUVEVNUFRfT1VUQ09NRV9SVU5OSU5HEAISHQoZQVRURU1QVF9PVVRDT01FX0NPTVBMRVRFRBADEhoKFkFUVEVNUFRfT1VUQ09NRV9GQUlMRUQQBBIcChhBVFRFTVBUX09VVENPTUVfUkVMRUFTRUQQBRIYChRBVFRFTVBUX09VVENPTUVfTE9TVBAGEh0KGUFUVEVNUFRfT1VUQ09NRV9DQU5DRUxMRUQQBxIdChlBVFRFTVBUX09VVENPTUVfUFJFRU1QVEVEEAgqoQEKDEpvYkV2ZW50VHlwZRIeChpKT0JfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhoKFkpPQl9FVkVOVF9UWVBFX0NSRUFURUQQARIaChZKT0JfRVZFTlRfVFlQRV9VUERBVEVEEAISGgoWSk9CX0VWRU5UX1RZUEVfREVMRVRFRBADEh0KGUpPQl9FVkVOVF9UWVBFX1NVQlNDUklCRUQQBCqXAQoMT3V0cHV0U3RyZWFtEh0KGU9VVFBVVF9TVFJFQU1fVU5TUEVDSUZJRUQQABIYChRPVVRQVVRfU1RSRUFNX1NURE9VVBABEhgKFE9VVFBVVF9TVFJFQU1fU1RERVJSEAISGAoUT1VUUFVUX1NUUkVBTV9OT1RJQ0UQAxIaChZPVVRQVVRfU1RSRUFNX0NPTUJJTkVEEAQymgoKCkpvYlNlcnZpY2USTAoJQ3JlYXRlSm9iEh4ud2hhdHNuZXh0LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHy53aGF0c25leHQudjEuQ3JlYXRlSm9iUmVzcG9uc2USXgoPQmF0Y2hDcmVhdGVKb2JzEiQud2hhdHNuZXh0LnYxLkJhdGNoQ3JlYXRlSm9ic1JlcXVlc3QaJS53aGF0c25leHQudjEuQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2USSAoGR2V0Sm9iEhsud2hhdHNuZXh0LnYxLkdldEpvYlJlcXVlc3QaHC53aGF0c25leHQudjEuR2V0Sm9iUmVzcG9uc2UiA5ACARJOCghMaXN0Sm9icxIdLndoYXRzbmV4dC52MS5MaXN0Sm9ic1JlcXVlc3QaHi53aGF0c25leHQudjEuTGlzdEpvYnNSZXNwb25zZSIDkAIBEkwKCVVwZGF0ZUpvYhIeLndoYXRzbmV4dC52MS5VcGRhdGVKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLlVwZGF0ZUpvYlJlc3BvbnNlEkwKCURlbGV0ZUpvYhIeLndoYXRzbmV4dC52MS5EZWxldGVKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkRlbGV0ZUpvYlJlc3BvbnNlEkkKCFJldHJ5Sm9iEh0ud2hhdHNuZXh0LnYxLlJldHJ5Sm9iUmVxdWVzdBoeLndoYXRzbmV4dC52MS5SZXRyeUpvYlJlc3BvbnNlEkwKCUNhbmNlbEpvYhIeLndoYXRzbmV4dC52MS5DYW5jZWxKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkNhbmNlbEpvYlJlc3BvbnNlEmwKEkdldEpvYkRlcGVuZGVuY2llcxInLndoYXRzbmV4dC52MS5HZXRKb2JEZXBlbmRlbmNpZXNSZXF1ZXN0Gigud2hhdHNuZXh0LnYxLkdldEpvYkRlcGVuZGVuY2llc1Jlc3BvbnNlIgOQAgESTwoKQ2xlYXJRdWV1ZRIfLndoYXRzbmV4dC52MS5DbGVhclF1ZXVlUmVxdWVzdBogLndoYXRzbmV4dC52MS5DbGVhclF1ZXVlUmVzcG9uc2USXQoNR2V0UXVldWVTdGF0cxIiLndoYXRzbmV4dC52MS5HZXRRdWV1ZVN0YXRzUmVxdWVzdBojLndoYXRzbmV4dC52MS5HZXRRdWV1ZVN0YXRzUmVzcG9uc2UiA5ACARJOCglXYXRjaEpvYnMSHi53aGF0c25leHQudjEuV2F0Y2hKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5XYXRjaEpvYnNSZXNwb25zZTABEmMKD0xpc3RKb2JBdHRlbXB0cxIkLndoYXRzbmV4dC52MS5MaXN0Sm9iQXR0ZW1wdHNSZXF1ZXN0GiUud2hhdHNuZXh0LnYxLkxpc3RKb2JBdHRlbXB0c1Jlc3BvbnNlIgOQAgESWgoMR2V0Sm9iT3V0cHV0EiEud2hhdHNuZXh0LnYxLkdldEpvYk91dHB1dFJlcXVlc3QaIi53aGF0c25leHQudjEuR2V0Sm9iT3V0cHV0UmVzcG9uc2UiA5ACARJgCg9Gb2xsb3dKb2JPdXRwdXQSJC53aGF0c25leHQudjEuRm9sbG93Sm9iT3V0cHV0UmVxdWVzdBolLndoYXRzbmV4dC52MS5Gb2xsb3dKb2JPdXRwdXRSZXNwb25zZTABQoEBChBkZXYud2hhdHNuZXh0LnYxQghKb2JQcm90b1ABWi13aGF0c25leHQuZGV2L2dlbi9nby93aGF0c25leHQvdjE7d2hhdHNuZXh0djGiAgNXTliqAgxXaGF0c05leHQuVjHKAgxXaGF0c05leHRcVjHqAg1XaGF0c05leHQ6OlYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_whatsnext_v1_common]);
+  fileDesc("ChZ3aGF0c25leHQvdjEvam9iLnByb3RvEgx3aGF0c25leHQudjEivgcKA0pvYhIKCgJpZBgBIAEoAxISCgpwcm9qZWN0X2lkGAIgASgDEg8KB3Rhc2tfaWQYAyABKAMSEQoJdGFza19uYW1lGAQgASgJEgwKBG5hbWUYBSABKAkSKwoKcGFyYW1ldGVycxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIcHJpb3JpdHkYByABKAUSJwoGc3RhdHVzGAggASgOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cxISCgpkZXBlbmRzX29uGAkgAygDEhAKCGF0dGVtcHRzGAogASgFEhQKDG1heF9hdHRlbXB0cxgLIAEoBRIRCgl3b3JrZXJfaWQYDCABKAkSNQoRbGVhc2VfZXhwaXJlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25vdF9iZWZvcmVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLY3JlYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hfdGltZRgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY29tbWFuZBgTIAEoCRIWCglleGl0X2NvZGUYFCABKAVIAIgBARIPCgdtZXNzYWdlGBUgASgJEhMKC291dHB1dF90YWlsGBYgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgXIAEoCRIYChBjb21tYW5kX3RlbXBsYXRlGBggASgJEhQKDHJlcXVpcmVkX2NwdRgZIAEoBRIdChVyZXF1aXJlZF9hY2NlbGVyYXRvcnMYGiABKAUSEwoLbG9zdF9sZWFzZXMYGyABKAUSDAoEcnVucxgcIAEoBRIQCghzd2VlcF9pZBgdIAEoAxI0ChFleHBlY3RlZF9kdXJhdGlvbhgeIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpjaGVja3BvaW50GB8gASgJEjsKF2luaGVyaXRlZF9zY2hlZHVsZXJfam9iGCAgASgLMhoud2hhdHNuZXh0LnYxLlNjaGVkdWxlckpvYkIMCgpfZXhpdF9jb2RlImQKDFNjaGVkdWxlckpvYhIRCglzY2hlZHVsZXIYASABKAkSCgoCaWQYAiABKAkSDwoHY2x1c3RlchgDIAEoCRITCgtvdXRwdXRfcGF0aBgEIAEoCRIPCgdydW5fZGlyGAUgASgJItIDCgpKb2JBdHRlbXB0Eg4KBmpvYl9pZBgBIAEoAxIOCgZudW1iZXIYAiABKAUSEQoJd29ya2VyX2lkGAMgASgJEhMKC3dvcmtlcl9uYW1lGAQgASgJEhMKC3dvcmtlcl9ob3N0GAUgASgJEi4KCmNsYWltX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgdvdXRjb21lGAkgASgOMhwud2hhdHNuZXh0LnYxLkF0dGVtcHRPdXRjb21lEg8KB2NvbW1hbmQYCiABKAkSFwoPYWNjZWxlcmF0b3JfaWRzGAsgAygJEhYKCWV4aXRfY29kZRgMIAEoBUgAiAEBEg8KB21lc3NhZ2UYDSABKAkSEwoLb3V0cHV0X3RhaWwYDiABKAkSMQoNc2NoZWR1bGVyX2pvYhgPIAEoCzIaLndoYXRzbmV4dC52MS5TY2hlZHVsZXJKb2JCDAoKX2V4aXRfY29kZSIoChZMaXN0Sm9iQXR0ZW1wdHNSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAyJFChdMaXN0Sm9iQXR0ZW1wdHNSZXNwb25zZRIqCghhdHRlbXB0cxgBIAMoCzIYLndoYXRzbmV4dC52MS5Kb2JBdHRlbXB0IrICChBDcmVhdGVKb2JSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMSFAoMcHJvamVjdF9uYW1lGAsgASgJEhEKB3Rhc2tfaWQYAiABKANIABITCgl0YXNrX25hbWUYAyABKAlIABIMCgRuYW1lGAQgASgJEisKCnBhcmFtZXRlcnMYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCHByaW9yaXR5GAYgASgFEhIKCmRlcGVuZHNfb24YByADKAMSFAoMbWF4X2F0dGVtcHRzGAggASgFEhcKD2lkZW1wb3RlbmN5X2tleRgJIAEoCRI0ChFleHBlY3RlZF9kdXJhdGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIGCgR0YXNrIkUKEUNyZWF0ZUpvYlJlc3BvbnNlEh4KA2pvYhgBIAEoCzIRLndoYXRzbmV4dC52MS5Kb2ISEAoIZXhpc3RpbmcYAiABKAgingIKDEJhdGNoSm9iU3BlYxIRCgd0YXNrX2lkGAEgASgDSAASEwoJdGFza19uYW1lGAIgASgJSAASDAoEbmFtZRgDIAEoCRIrCgpwYXJhbWV0ZXJzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIQCghwcmlvcml0eRgFIAEoBRISCgpkZXBlbmRzX29uGAYgAygDEhgKEGRlcGVuZHNfb25fbmFtZXMYByADKAkSFAoMbWF4X2F0dGVtcHRzGAggASgFEhcKD2lkZW1wb3RlbmN5X2tleRgJIAEoCRI0ChFleHBlY3RlZF9kdXJhdGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIGCgR0YXNrImwKFkJhdGNoQ3JlYXRlSm9ic1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYAyABKAkSKAoEam9icxgCIAMoCzIaLndoYXRzbmV4dC52MS5CYXRjaEpvYlNwZWMiKgoXQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2USDwoHam9iX2lkcxgBIAMoAyIbCg1HZXRKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIjAKDkdldEpvYlJlc3BvbnNlEh4KA2pvYhgBIAEoCzIRLndoYXRzbmV4dC52MS5Kb2IisgEKD0xpc3RKb2JzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgDEhQKDHByb2plY3RfbmFtZRgHIAEoCRIpCghzdGF0dXNlcxgCIAMoDjIXLndoYXRzbmV4dC52MS5Kb2JTdGF0dXMSEQoJdGFza19uYW1lGAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJEhAKCHN3ZWVwX2lkGAYgASgDIkwKEExpc3RKb2JzUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhUKBkpvYklkcxILCgNpZHMYASADKAMimQEKEFVwZGF0ZUpvYlJlcXVlc3QSCgoCaWQYASABKAMSFQoIcHJpb3JpdHkYAiABKAVIAIgBARIrCgpwYXJhbWV0ZXJzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgpkZXBlbmRzX29uGAQgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkc0ILCglfcHJpb3JpdHkiMwoRVXBkYXRlSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgDIhMKEURlbGV0ZUpvYlJlc3BvbnNlIh0KD1JldHJ5Sm9iUmVxdWVzdBIKCgJpZBgBIAEoAyJNChBSZXRyeUpvYlJlc3BvbnNlEh4KA2pvYhgBIAEoCzIRLndoYXRzbmV4dC52MS5Kb2ISGQoRdW5ibG9ja2VkX2pvYl9pZHMYAiADKAMiLgoQQ2FuY2VsSm9iUmVxdWVzdBIKCgJpZBgBIAEoAxIOCgZyZWFzb24YAiABKAkiTAoRQ2FuY2VsSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIXCg9ibG9ja2VkX2pvYl9pZHMYAiADKAMiJwoZR2V0Sm9iRGVwZW5kZW5jaWVzUmVxdWVzdBIKCgJpZBgBIAEoAyJSCg1Kb2JEZXBlbmRlbmN5EgoKAmlkGAEgASgDEgwKBG5hbWUYAiABKAkSJwoGc3RhdHVzGAMgASgOMhcud2hhdHNuZXh0LnYxLkpvYlN0YXR1cyJ6ChpHZXRKb2JEZXBlbmRlbmNpZXNSZXNwb25zZRIxCgxkZXBlbmRlbmNpZXMYASADKAsyGy53aGF0c25leHQudjEuSm9iRGVwZW5kZW5jeRIVCg1hbGxfY29tcGxldGVkGAIgASgIEhIKCmhhc19mYWlsZWQYAyABKAgiPQoRQ2xlYXJRdWV1ZVJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYAiABKAkiJQoSQ2xlYXJRdWV1ZVJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAMiQAoUR2V0UXVldWVTdGF0c1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoAxIUCgxwcm9qZWN0X25hbWUYAiABKAki7AEKFUdldFF1ZXVlU3RhdHNSZXNwb25zZRIPCgdwZW5kaW5nGAEgASgDEg4KBnF1ZXVlZBgCIAEoAxIPCgdydW5uaW5nGAMgASgDEhEKCWNvbXBsZXRlZBgEIAEoAxIOCgZmYWlsZWQYBSABKAMSDwoHYmxvY2tlZBgGIAEoAxIRCgljYW5jZWxsZWQYByABKAMSDQoFdG90YWwYCCABKAMSFgoOYWN0aXZlX3dvcmtlcnMYCSABKAUSGgoScmVnaXN0ZXJlZF93b3JrZXJzGAogASgFEhcKD3Byb2plY3Rfd29ya2VycxgLIAEoBSJaChBXYXRjaEpvYnNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAMSFAoMcHJvamVjdF9uYW1lGAMgASgJEhwKFGNvbmZpcm1fc3Vic2NyaXB0aW9uGAIgASgIIl0KEVdhdGNoSm9ic1Jlc3BvbnNlEigKBHR5cGUYASABKA4yGi53aGF0c25leHQudjEuSm9iRXZlbnRUeXBlEh4KA2pvYhgCIAEoCzIRLndoYXRzbmV4dC52MS5Kb2IiVwoLT3V0cHV0Q2h1bmsSKgoGc3RyZWFtGAEgASgOMhoud2hhdHNuZXh0LnYxLk91dHB1dFN0cmVhbRIMCgR0ZXh0GAIgASgJEg4KBm9mZnNldBgDIAEoAyJrChNHZXRKb2JPdXRwdXRSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIPCgdhdHRlbXB0GAIgASgFEg4KBm9mZnNldBgDIAEoAxIQCghmcm9tX2VuZBgEIAEoCBIRCgltYXhfYnl0ZXMYBSABKAUihAEKFEdldEpvYk91dHB1dFJlc3BvbnNlEg8KB2F0dGVtcHQYASABKAUSKQoGY2h1bmtzGAIgAygLMhkud2hhdHNuZXh0LnYxLk91dHB1dENodW5rEhMKC25leHRfb2Zmc2V0GAMgASgDEgwKBHNpemUYBCABKAMSDQoFZW5kZWQYBSABKAgiXQoWRm9sbG93Sm9iT3V0cHV0UmVxdWVzdBIOCgZqb2JfaWQYASABKAMSDwoHYXR0ZW1wdBgCIAEoBRIOCgZvZmZzZXQYAyABKAMSEgoKdGFpbF9ieXRlcxgEIAEoAyJqChdGb2xsb3dKb2JPdXRwdXRSZXNwb25zZRIPCgdhdHRlbXB0GAEgASgFEikKBmNodW5rcxgCIAMoCzIZLndoYXRzbmV4dC52MS5PdXRwdXRDaHVuaxITCgtuZXh0X29mZnNldBgDIAEoAyqcAgoOQXR0ZW1wdE91dGNvbWUSHwobQVRURU1QVF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGwoXQVRURU1QVF9PVVRDT01FX0NMQUlNRUQQARIbChdBVFRFTVBUX09VVENPTUVfUlVOTklORxACEh0KGUFUVEVNUFRfT1VUQ09NRV9DT01QTEVURUQQAxIaChZBVFRFTVBUX09VVENPTUVfRkFJTEVEEAQSHAoYQVRURU1QVF9PVVRDT01FX1JFTEVBU0VEEAUSGAoUQVRURU1QVF9PVVRDT01FX0xPU1QQBhIdChlBVFRFTVBUX09VVENPTUVfQ0FOQ0VMTEVEEAcSHQoZQVRURU1QVF9PVVRDT01FX1BSRUVNUFRFRBAIKqEBCgxKb2JFdmVudFR5cGUSHgoaSk9CX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIaChZKT0JfRVZFTlRfVFlQRV9DUkVBVEVEEAESGgoWSk9CX0VWRU5UX1RZUEVfVVBEQVRFRBACEhoKFkpPQl9FVkVOVF9UWVBFX0RFTEVURUQQAxIdChlKT0JfRVZFTlRfVFlQRV9TVUJTQ1JJQkVEEAQqlwEKDE91dHB1dFN0cmVhbRIdChlPVVRQVVRfU1RSRUFNX1VOU1BFQ0lGSUVEEAASGAoUT1VUUFVUX1NUUkVBTV9TVERPVVQQARIYChRPVVRQVVRfU1RSRUFNX1NUREVSUhACEhgKFE9VVFBVVF9TVFJFQU1fTk9USUNFEAMSGgoWT1VUUFVUX1NUUkVBTV9DT01CSU5FRBAEMpoKCgpKb2JTZXJ2aWNlEkwKCUNyZWF0ZUpvYhIeLndoYXRzbmV4dC52MS5DcmVhdGVKb2JSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkNyZWF0ZUpvYlJlc3BvbnNlEl4KD0JhdGNoQ3JlYXRlSm9icxIkLndoYXRzbmV4dC52MS5CYXRjaENyZWF0ZUpvYnNSZXF1ZXN0GiUud2hhdHNuZXh0LnYxLkJhdGNoQ3JlYXRlSm9ic1Jlc3BvbnNlEkgKBkdldEpvYhIbLndoYXRzbmV4dC52MS5HZXRKb2JSZXF1ZXN0Ghwud2hhdHNuZXh0LnYxLkdldEpvYlJlc3BvbnNlIgOQAgESTgoITGlzdEpvYnMSHS53aGF0c25leHQudjEuTGlzdEpvYnNSZXF1ZXN0Gh4ud2hhdHNuZXh0LnYxLkxpc3RKb2JzUmVzcG9uc2UiA5ACARJMCglVcGRhdGVKb2ISHi53aGF0c25leHQudjEuVXBkYXRlSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5VcGRhdGVKb2JSZXNwb25zZRJMCglEZWxldGVKb2ISHi53aGF0c25leHQudjEuRGVsZXRlSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5EZWxldGVKb2JSZXNwb25zZRJJCghSZXRyeUpvYhIdLndoYXRzbmV4dC52MS5SZXRyeUpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuUmV0cnlKb2JSZXNwb25zZRJMCglDYW5jZWxKb2ISHi53aGF0c25leHQudjEuQ2FuY2VsSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5DYW5jZWxKb2JSZXNwb25zZRJsChJHZXRKb2JEZXBlbmRlbmNpZXMSJy53aGF0c25leHQudjEuR2V0Sm9iRGVwZW5kZW5jaWVzUmVxdWVzdBooLndoYXRzbmV4dC52MS5HZXRKb2JEZXBlbmRlbmNpZXNSZXNwb25zZSIDkAIBEk8KCkNsZWFyUXVldWUSHy53aGF0c25leHQudjEuQ2xlYXJRdWV1ZVJlcXVlc3QaIC53aGF0c25leHQudjEuQ2xlYXJRdWV1ZVJlc3BvbnNlEl0KDUdldFF1ZXVlU3RhdHMSIi53aGF0c25leHQudjEuR2V0UXVldWVTdGF0c1JlcXVlc3QaIy53aGF0c25leHQudjEuR2V0UXVldWVTdGF0c1Jlc3BvbnNlIgOQAgESTgoJV2F0Y2hKb2JzEh4ud2hhdHNuZXh0LnYxLldhdGNoSm9ic1JlcXVlc3QaHy53aGF0c25leHQudjEuV2F0Y2hKb2JzUmVzcG9uc2UwARJjCg9MaXN0Sm9iQXR0ZW1wdHMSJC53aGF0c25leHQudjEuTGlzdEpvYkF0dGVtcHRzUmVxdWVzdBolLndoYXRzbmV4dC52MS5MaXN0Sm9iQXR0ZW1wdHNSZXNwb25zZSIDkAIBEloKDEdldEpvYk91dHB1dBIhLndoYXRzbmV4dC52MS5HZXRKb2JPdXRwdXRSZXF1ZXN0GiIud2hhdHNuZXh0LnYxLkdldEpvYk91dHB1dFJlc3BvbnNlIgOQAgESYAoPRm9sbG93Sm9iT3V0cHV0EiQud2hhdHNuZXh0LnYxLkZvbGxvd0pvYk91dHB1dFJlcXVlc3QaJS53aGF0c25leHQudjEuRm9sbG93Sm9iT3V0cHV0UmVzcG9uc2UwAUKBAQoQZGV2LndoYXRzbmV4dC52MUIISm9iUHJvdG9QAVotd2hhdHNuZXh0LmRldi9nZW4vZ28vd2hhdHNuZXh0L3YxO3doYXRzbmV4dHYxogIDV05YqgIMV2hhdHNOZXh0LlYxygIMV2hhdHNOZXh0XFYx6gINV2hhdHNOZXh0OjpWMWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_whatsnext_v1_common]);
 
 /**
  * @generated from message whatsnext.v1.Job
@@ -208,6 +208,17 @@ export type Job = Message<"whatsnext.v1.Job"> & {
    * @generated from field: string checkpoint = 31;
    */
   checkpoint: string;
+
+  /**
+   * Only in a claim's answer (FetchJob, Work): the scheduler job (SLURM) the
+   * job's previous attempt submitted and left behind, its worker lost or
+   * stopped with the job handed over. A worker with that scheduler follows it
+   * instead of submitting the job again. Reads leave it unset; see
+   * JobAttempt.scheduler_job.
+   *
+   * @generated from field: whatsnext.v1.SchedulerJob inherited_scheduler_job = 32;
+   */
+  inheritedSchedulerJob?: SchedulerJob | undefined;
 };
 
 /**
@@ -216,6 +227,56 @@ export type Job = Message<"whatsnext.v1.Job"> & {
  */
 export const JobSchema: GenMessage<Job> = /*@__PURE__*/
   messageDesc(file_whatsnext_v1_job, 0);
+
+/**
+ * A job's run in a batch scheduler (a SLURM job), as the worker that
+ * submitted it reported it (ReportSchedulerJob).
+ *
+ * @generated from message whatsnext.v1.SchedulerJob
+ */
+export type SchedulerJob = Message<"whatsnext.v1.SchedulerJob"> & {
+  /**
+   * The formatter that submitted it: "slurm".
+   *
+   * @generated from field: string scheduler = 1;
+   */
+  scheduler: string;
+
+  /**
+   * The scheduler's job id: "1234", or "1234_5" for element 5 of a SLURM job array.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * The cluster, when the scheduler names one (SLURM federations).
+   *
+   * @generated from field: string cluster = 3;
+   */
+  cluster: string;
+
+  /**
+   * The job's output file (stdout and stderr), on the cluster's file system.
+   *
+   * @generated from field: string output_path = 4;
+   */
+  outputPath: string;
+
+  /**
+   * The folder of its batch script and exit marker, on the cluster's file system.
+   *
+   * @generated from field: string run_dir = 5;
+   */
+  runDir: string;
+};
+
+/**
+ * Describes the message whatsnext.v1.SchedulerJob.
+ * Use `create(SchedulerJobSchema)` to create a new message.
+ */
+export const SchedulerJobSchema: GenMessage<SchedulerJob> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_job, 1);
 
 /**
  * One claim of a job and what came of it.
@@ -303,6 +364,14 @@ export type JobAttempt = Message<"whatsnext.v1.JobAttempt"> & {
    * @generated from field: string output_tail = 14;
    */
   outputTail: string;
+
+  /**
+   * The scheduler job (SLURM) the attempt submitted, or followed when it
+   * inherited one; unset when it has none.
+   *
+   * @generated from field: whatsnext.v1.SchedulerJob scheduler_job = 15;
+   */
+  schedulerJob?: SchedulerJob | undefined;
 };
 
 /**
@@ -310,7 +379,7 @@ export type JobAttempt = Message<"whatsnext.v1.JobAttempt"> & {
  * Use `create(JobAttemptSchema)` to create a new message.
  */
 export const JobAttemptSchema: GenMessage<JobAttempt> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 1);
+  messageDesc(file_whatsnext_v1_job, 2);
 
 /**
  * @generated from message whatsnext.v1.ListJobAttemptsRequest
@@ -327,7 +396,7 @@ export type ListJobAttemptsRequest = Message<"whatsnext.v1.ListJobAttemptsReques
  * Use `create(ListJobAttemptsRequestSchema)` to create a new message.
  */
 export const ListJobAttemptsRequestSchema: GenMessage<ListJobAttemptsRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 2);
+  messageDesc(file_whatsnext_v1_job, 3);
 
 /**
  * @generated from message whatsnext.v1.ListJobAttemptsResponse
@@ -344,7 +413,7 @@ export type ListJobAttemptsResponse = Message<"whatsnext.v1.ListJobAttemptsRespo
  * Use `create(ListJobAttemptsResponseSchema)` to create a new message.
  */
 export const ListJobAttemptsResponseSchema: GenMessage<ListJobAttemptsResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 3);
+  messageDesc(file_whatsnext_v1_job, 4);
 
 /**
  * @generated from message whatsnext.v1.CreateJobRequest
@@ -432,7 +501,7 @@ export type CreateJobRequest = Message<"whatsnext.v1.CreateJobRequest"> & {
  * Use `create(CreateJobRequestSchema)` to create a new message.
  */
 export const CreateJobRequestSchema: GenMessage<CreateJobRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 4);
+  messageDesc(file_whatsnext_v1_job, 5);
 
 /**
  * @generated from message whatsnext.v1.CreateJobResponse
@@ -456,7 +525,7 @@ export type CreateJobResponse = Message<"whatsnext.v1.CreateJobResponse"> & {
  * Use `create(CreateJobResponseSchema)` to create a new message.
  */
 export const CreateJobResponseSchema: GenMessage<CreateJobResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 5);
+  messageDesc(file_whatsnext_v1_job, 6);
 
 /**
  * @generated from message whatsnext.v1.BatchJobSpec
@@ -529,7 +598,7 @@ export type BatchJobSpec = Message<"whatsnext.v1.BatchJobSpec"> & {
  * Use `create(BatchJobSpecSchema)` to create a new message.
  */
 export const BatchJobSpecSchema: GenMessage<BatchJobSpec> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 6);
+  messageDesc(file_whatsnext_v1_job, 7);
 
 /**
  * @generated from message whatsnext.v1.BatchCreateJobsRequest
@@ -561,7 +630,7 @@ export type BatchCreateJobsRequest = Message<"whatsnext.v1.BatchCreateJobsReques
  * Use `create(BatchCreateJobsRequestSchema)` to create a new message.
  */
 export const BatchCreateJobsRequestSchema: GenMessage<BatchCreateJobsRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 7);
+  messageDesc(file_whatsnext_v1_job, 8);
 
 /**
  * @generated from message whatsnext.v1.BatchCreateJobsResponse
@@ -580,7 +649,7 @@ export type BatchCreateJobsResponse = Message<"whatsnext.v1.BatchCreateJobsRespo
  * Use `create(BatchCreateJobsResponseSchema)` to create a new message.
  */
 export const BatchCreateJobsResponseSchema: GenMessage<BatchCreateJobsResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 8);
+  messageDesc(file_whatsnext_v1_job, 9);
 
 /**
  * @generated from message whatsnext.v1.GetJobRequest
@@ -597,7 +666,7 @@ export type GetJobRequest = Message<"whatsnext.v1.GetJobRequest"> & {
  * Use `create(GetJobRequestSchema)` to create a new message.
  */
 export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 9);
+  messageDesc(file_whatsnext_v1_job, 10);
 
 /**
  * @generated from message whatsnext.v1.GetJobResponse
@@ -614,7 +683,7 @@ export type GetJobResponse = Message<"whatsnext.v1.GetJobResponse"> & {
  * Use `create(GetJobResponseSchema)` to create a new message.
  */
 export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 10);
+  messageDesc(file_whatsnext_v1_job, 11);
 
 /**
  * @generated from message whatsnext.v1.ListJobsRequest
@@ -674,7 +743,7 @@ export type ListJobsRequest = Message<"whatsnext.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 11);
+  messageDesc(file_whatsnext_v1_job, 12);
 
 /**
  * @generated from message whatsnext.v1.ListJobsResponse
@@ -696,7 +765,7 @@ export type ListJobsResponse = Message<"whatsnext.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 12);
+  messageDesc(file_whatsnext_v1_job, 13);
 
 /**
  * JobIds is a list of job ids, present or absent as a whole.
@@ -715,7 +784,7 @@ export type JobIds = Message<"whatsnext.v1.JobIds"> & {
  * Use `create(JobIdsSchema)` to create a new message.
  */
 export const JobIdsSchema: GenMessage<JobIds> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 13);
+  messageDesc(file_whatsnext_v1_job, 14);
 
 /**
  * @generated from message whatsnext.v1.UpdateJobRequest
@@ -754,7 +823,7 @@ export type UpdateJobRequest = Message<"whatsnext.v1.UpdateJobRequest"> & {
  * Use `create(UpdateJobRequestSchema)` to create a new message.
  */
 export const UpdateJobRequestSchema: GenMessage<UpdateJobRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 14);
+  messageDesc(file_whatsnext_v1_job, 15);
 
 /**
  * @generated from message whatsnext.v1.UpdateJobResponse
@@ -771,7 +840,7 @@ export type UpdateJobResponse = Message<"whatsnext.v1.UpdateJobResponse"> & {
  * Use `create(UpdateJobResponseSchema)` to create a new message.
  */
 export const UpdateJobResponseSchema: GenMessage<UpdateJobResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 15);
+  messageDesc(file_whatsnext_v1_job, 16);
 
 /**
  * @generated from message whatsnext.v1.DeleteJobRequest
@@ -788,7 +857,7 @@ export type DeleteJobRequest = Message<"whatsnext.v1.DeleteJobRequest"> & {
  * Use `create(DeleteJobRequestSchema)` to create a new message.
  */
 export const DeleteJobRequestSchema: GenMessage<DeleteJobRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 16);
+  messageDesc(file_whatsnext_v1_job, 17);
 
 /**
  * @generated from message whatsnext.v1.DeleteJobResponse
@@ -801,7 +870,7 @@ export type DeleteJobResponse = Message<"whatsnext.v1.DeleteJobResponse"> & {
  * Use `create(DeleteJobResponseSchema)` to create a new message.
  */
 export const DeleteJobResponseSchema: GenMessage<DeleteJobResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 17);
+  messageDesc(file_whatsnext_v1_job, 18);
 
 /**
  * @generated from message whatsnext.v1.RetryJobRequest
@@ -818,7 +887,7 @@ export type RetryJobRequest = Message<"whatsnext.v1.RetryJobRequest"> & {
  * Use `create(RetryJobRequestSchema)` to create a new message.
  */
 export const RetryJobRequestSchema: GenMessage<RetryJobRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 18);
+  messageDesc(file_whatsnext_v1_job, 19);
 
 /**
  * @generated from message whatsnext.v1.RetryJobResponse
@@ -842,7 +911,7 @@ export type RetryJobResponse = Message<"whatsnext.v1.RetryJobResponse"> & {
  * Use `create(RetryJobResponseSchema)` to create a new message.
  */
 export const RetryJobResponseSchema: GenMessage<RetryJobResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 19);
+  messageDesc(file_whatsnext_v1_job, 20);
 
 /**
  * @generated from message whatsnext.v1.CancelJobRequest
@@ -864,7 +933,7 @@ export type CancelJobRequest = Message<"whatsnext.v1.CancelJobRequest"> & {
  * Use `create(CancelJobRequestSchema)` to create a new message.
  */
 export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 20);
+  messageDesc(file_whatsnext_v1_job, 21);
 
 /**
  * @generated from message whatsnext.v1.CancelJobResponse
@@ -888,7 +957,7 @@ export type CancelJobResponse = Message<"whatsnext.v1.CancelJobResponse"> & {
  * Use `create(CancelJobResponseSchema)` to create a new message.
  */
 export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 21);
+  messageDesc(file_whatsnext_v1_job, 22);
 
 /**
  * @generated from message whatsnext.v1.GetJobDependenciesRequest
@@ -905,7 +974,7 @@ export type GetJobDependenciesRequest = Message<"whatsnext.v1.GetJobDependencies
  * Use `create(GetJobDependenciesRequestSchema)` to create a new message.
  */
 export const GetJobDependenciesRequestSchema: GenMessage<GetJobDependenciesRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 22);
+  messageDesc(file_whatsnext_v1_job, 23);
 
 /**
  * @generated from message whatsnext.v1.JobDependency
@@ -932,7 +1001,7 @@ export type JobDependency = Message<"whatsnext.v1.JobDependency"> & {
  * Use `create(JobDependencySchema)` to create a new message.
  */
 export const JobDependencySchema: GenMessage<JobDependency> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 23);
+  messageDesc(file_whatsnext_v1_job, 24);
 
 /**
  * @generated from message whatsnext.v1.GetJobDependenciesResponse
@@ -959,7 +1028,7 @@ export type GetJobDependenciesResponse = Message<"whatsnext.v1.GetJobDependencie
  * Use `create(GetJobDependenciesResponseSchema)` to create a new message.
  */
 export const GetJobDependenciesResponseSchema: GenMessage<GetJobDependenciesResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 24);
+  messageDesc(file_whatsnext_v1_job, 25);
 
 /**
  * @generated from message whatsnext.v1.ClearQueueRequest
@@ -984,7 +1053,7 @@ export type ClearQueueRequest = Message<"whatsnext.v1.ClearQueueRequest"> & {
  * Use `create(ClearQueueRequestSchema)` to create a new message.
  */
 export const ClearQueueRequestSchema: GenMessage<ClearQueueRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 25);
+  messageDesc(file_whatsnext_v1_job, 26);
 
 /**
  * @generated from message whatsnext.v1.ClearQueueResponse
@@ -1001,7 +1070,7 @@ export type ClearQueueResponse = Message<"whatsnext.v1.ClearQueueResponse"> & {
  * Use `create(ClearQueueResponseSchema)` to create a new message.
  */
 export const ClearQueueResponseSchema: GenMessage<ClearQueueResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 26);
+  messageDesc(file_whatsnext_v1_job, 27);
 
 /**
  * @generated from message whatsnext.v1.GetQueueStatsRequest
@@ -1026,7 +1095,7 @@ export type GetQueueStatsRequest = Message<"whatsnext.v1.GetQueueStatsRequest"> 
  * Use `create(GetQueueStatsRequestSchema)` to create a new message.
  */
 export const GetQueueStatsRequestSchema: GenMessage<GetQueueStatsRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 27);
+  messageDesc(file_whatsnext_v1_job, 28);
 
 /**
  * @generated from message whatsnext.v1.GetQueueStatsResponse
@@ -1101,7 +1170,7 @@ export type GetQueueStatsResponse = Message<"whatsnext.v1.GetQueueStatsResponse"
  * Use `create(GetQueueStatsResponseSchema)` to create a new message.
  */
 export const GetQueueStatsResponseSchema: GenMessage<GetQueueStatsResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 28);
+  messageDesc(file_whatsnext_v1_job, 29);
 
 /**
  * @generated from message whatsnext.v1.WatchJobsRequest
@@ -1136,7 +1205,7 @@ export type WatchJobsRequest = Message<"whatsnext.v1.WatchJobsRequest"> & {
  * Use `create(WatchJobsRequestSchema)` to create a new message.
  */
 export const WatchJobsRequestSchema: GenMessage<WatchJobsRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 29);
+  messageDesc(file_whatsnext_v1_job, 30);
 
 /**
  * @generated from message whatsnext.v1.WatchJobsResponse
@@ -1160,7 +1229,7 @@ export type WatchJobsResponse = Message<"whatsnext.v1.WatchJobsResponse"> & {
  * Use `create(WatchJobsResponseSchema)` to create a new message.
  */
 export const WatchJobsResponseSchema: GenMessage<WatchJobsResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 30);
+  messageDesc(file_whatsnext_v1_job, 31);
 
 /**
  * A piece of an attempt's output.
@@ -1192,7 +1261,7 @@ export type OutputChunk = Message<"whatsnext.v1.OutputChunk"> & {
  * Use `create(OutputChunkSchema)` to create a new message.
  */
 export const OutputChunkSchema: GenMessage<OutputChunk> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 31);
+  messageDesc(file_whatsnext_v1_job, 32);
 
 /**
  * @generated from message whatsnext.v1.GetJobOutputRequest
@@ -1238,7 +1307,7 @@ export type GetJobOutputRequest = Message<"whatsnext.v1.GetJobOutputRequest"> & 
  * Use `create(GetJobOutputRequestSchema)` to create a new message.
  */
 export const GetJobOutputRequestSchema: GenMessage<GetJobOutputRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 32);
+  messageDesc(file_whatsnext_v1_job, 33);
 
 /**
  * @generated from message whatsnext.v1.GetJobOutputResponse
@@ -1284,7 +1353,7 @@ export type GetJobOutputResponse = Message<"whatsnext.v1.GetJobOutputResponse"> 
  * Use `create(GetJobOutputResponseSchema)` to create a new message.
  */
 export const GetJobOutputResponseSchema: GenMessage<GetJobOutputResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 33);
+  messageDesc(file_whatsnext_v1_job, 34);
 
 /**
  * @generated from message whatsnext.v1.FollowJobOutputRequest
@@ -1323,7 +1392,7 @@ export type FollowJobOutputRequest = Message<"whatsnext.v1.FollowJobOutputReques
  * Use `create(FollowJobOutputRequestSchema)` to create a new message.
  */
 export const FollowJobOutputRequestSchema: GenMessage<FollowJobOutputRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 34);
+  messageDesc(file_whatsnext_v1_job, 35);
 
 /**
  * @generated from message whatsnext.v1.FollowJobOutputResponse
@@ -1352,7 +1421,7 @@ export type FollowJobOutputResponse = Message<"whatsnext.v1.FollowJobOutputRespo
  * Use `create(FollowJobOutputResponseSchema)` to create a new message.
  */
 export const FollowJobOutputResponseSchema: GenMessage<FollowJobOutputResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_job, 35);
+  messageDesc(file_whatsnext_v1_job, 36);
 
 /**
  * How an attempt ended.

@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Job, JobIds, OutputChunk } from "./job_pb.js";
+import type { Job, JobIds, OutputChunk, SchedulerJob } from "./job_pb.js";
 import { file_whatsnext_v1_job } from "./job_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file whatsnext/v1/worker.proto.
  */
 export const file_whatsnext_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chl3aGF0c25leHQvdjEvd29ya2VyLnByb3RvEgx3aGF0c25leHQudjEiwAIKBldvcmtlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmVudGl0eRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIaCg1hdmFpbGFibGVfY3B1GAUgASgFSACIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgGIAEoBUgBiAEBEjcKE2xhc3RfaGVhcnRiZWF0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgIIAEoCBIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHam9iX2lkcxgKIAMoA0IQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyLSAQoVUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZW50aXR5GAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhoKDWF2YWlsYWJsZV9jcHUYBSABKAVIAIgBARIjChZhdmFpbGFibGVfYWNjZWxlcmF0b3JzGAYgASgFSAGIAQESDAoEaG9zdBgHIAEoCUIQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyJ5ChZSZWdpc3RlcldvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFQoNbGVhc2Vfc2Vjb25kcxgCIAEoBRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgDIAEoBSJMChBIZWFydGJlYXRSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIlCgdydW5uaW5nGAIgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkcyJ/ChFIZWFydGJlYXRSZXNwb25zZRIZChFjYW5jZWxsZWRfam9iX2lkcxgBIAMoAxI1ChFsZWFzZV9leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmVsZWFzZWRfam9iX2lkcxgDIAMoAyIsChdEZWFjdGl2YXRlV29ya2VyUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkiWgoYRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISGAoQcmVsZWFzZWRfam9iX2lkcxgCIAMoAyIlChBHZXRXb3JrZXJSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCSI5ChFHZXRXb3JrZXJSZXNwb25zZRIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyIlUKEkxpc3RXb3JrZXJzUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlUKE0xpc3RXb3JrZXJzUmVzcG9uc2USJQoHd29ya2VycxgBIAMoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIigKE0RlbGV0ZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIhYKFERlbGV0ZVdvcmtlclJlc3BvbnNlIrUCCg9GZXRjaEpvYlJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIaCg1hdmFpbGFibGVfY3B1GAQgASgFSAGIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgFIAEoBUgCiAEBEhQKDHdhaXRfc2Vjb25kcxgGIAEoBRIQCghtYXhfam9icxgHIAEoBRINCgVzdGFydBgIIAEoCBIxCg5hdmFpbGFibGVfdGltZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIJCgdwcm9qZWN0QhAKDl9hdmFpbGFibGVfY3B1QhkKF19hdmFpbGFibGVfYWNjZWxlcmF0b3JzIkgKEEZldGNoSm9iUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMiXgoPU3RhcnRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYBCADKAkiMgoQU3RhcnRKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIk0KEFN0YXJ0Sm9ic1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEiYKBnN0YXJ0cxgCIAMoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydCJECghKb2JTdGFydBIOCgZqb2JfaWQYASABKAMSDwoHY29tbWFuZBgCIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYAyADKAkiPQoRU3RhcnRKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQivwEKEEZpbmlzaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgDEhEKCXdvcmtlcl9pZBgCIAEoCRIPCgdzdWNjZXNzGAMgASgIEhYKCWV4aXRfY29kZRgEIAEoBUgAiAEBEg8KB21lc3NhZ2UYBSABKAkSEwoLb3V0cHV0X3RhaWwYBiABKAkSKwoEbmV4dBgHIAEoCzIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3RCDAoKX2V4aXRfY29kZSKWAQoRRmluaXNoSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIsCgRuZXh0GAIgASgLMh4ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVzcG9uc2USMwoOZmluaXNoX291dGNvbWUYAyABKA4yGy53aGF0c25leHQudjEuRmluaXNoT3V0Y29tZSJ/ChFGaW5pc2hKb2JzUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSKgoIb3V0Y29tZXMYAiADKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZRIrCgRuZXh0GAMgASgLMh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdCJ5CgpKb2JPdXRjb21lEg4KBmpvYl9pZBgBIAEoAxIPCgdzdWNjZXNzGAIgASgIEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEg8KB21lc3NhZ2UYBCABKAkSEwoLb3V0cHV0X3RhaWwYBSABKAlCDAoKX2V4aXRfY29kZSJsChJGaW5pc2hKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQSLAoEbmV4dBgCIAEoCzIeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlIpABCglKb2JSZXN1bHQSDgoGam9iX2lkGAEgASgDEhIKCmVycm9yX2NvZGUYAiABKAkSFQoNZXJyb3JfbWVzc2FnZRgDIAEoCRITCgtzdGF0dXNfY29kZRgEIAEoBRIzCg5maW5pc2hfb3V0Y29tZRgFIAEoDjIbLndoYXRzbmV4dC52MS5GaW5pc2hPdXRjb21lIm0KEVJlbGVhc2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEhEKCXByZWVtcHRlZBgEIAEoCBISCgpjaGVja3BvaW50GAUgASgJIjQKElJlbGVhc2VKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIv0BCgtXb3JrUmVxdWVzdBImCgRvcGVuGAEgASgLMhYud2hhdHNuZXh0LnYxLldvcmtPcGVuSAASLgoIY2FwYWNpdHkYAiABKAsyGi53aGF0c25leHQudjEuV29ya0NhcGFjaXR5SAASJwoFc3RhcnQYAyABKAsyFi53aGF0c25leHQudjEuSm9iU3RhcnRIABIqCgZmaW5pc2gYBCABKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZUgAEiwKB3JlbGVhc2UYBSABKAsyGS53aGF0c25leHQudjEuV29ya1JlbGVhc2VIABILCgNyZWYYBiABKARCBgoEa2luZCKtAQoIV29ya09wZW4SEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIPCgdydW5uaW5nGAQgAygDEhYKDnN0YXJ0X29uX2NsYWltGAUgASgIEiwKCGNhcGFjaXR5GAYgASgLMhoud2hhdHNuZXh0LnYxLldvcmtDYXBhY2l0eUIJCgdwcm9qZWN0ItgBCgxXb3JrQ2FwYWNpdHkSDAoEam9icxgBIAEoBRIQCgNjcHUYAiABKAVIAIgBARIZCgxhY2NlbGVyYXRvcnMYAyABKAVIAYgBARIZChFjcHVfcGVyX2pvYl9mbG9vchgEIAEoBRIxCg5hdmFpbGFibGVfdGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5yZW1haW5pbmdfam9icxgGIAEoBRIOCgZwYXVzZWQYByABKAhCBgoEX2NwdUIPCg1fYWNjZWxlcmF0b3JzIlQKC1dvcmtSZWxlYXNlEg4KBmpvYl9pZBgBIAEoAxIOCgZyZWFzb24YAiABKAkSEQoJcHJlZW1wdGVkGAMgASgIEhIKCmNoZWNrcG9pbnQYBCABKAki6wEKDFdvcmtSZXNwb25zZRIqCgZvcGVuZWQYASABKAsyGC53aGF0c25leHQudjEuV29ya09wZW5lZEgAEiYKBGpvYnMYAiABKAsyFi53aGF0c25leHQudjEuV29ya0pvYnNIABIpCgljYW5jZWxsZWQYAyABKAsyFC53aGF0c25leHQudjEuSm9iSWRzSAASKgoGcmVzdWx0GAQgASgLMhgud2hhdHNuZXh0LnYxLldvcmtSZXN1bHRIABIoCghyZWxlYXNlZBgFIAEoCzIULndoYXRzbmV4dC52MS5Kb2JJZHNIAEIGCgRraW5kIkkKCldvcmtPcGVuZWQSJAoGd29ya2VyGAEgASgLMhQud2hhdHNuZXh0LnYxLldvcmtlchIVCg1sZWFzZV9zZWNvbmRzGAIgASgFIkAKCFdvcmtKb2JzEh8KBGpvYnMYASADKAsyES53aGF0c25leHQudjEuSm9iEhMKC251bV9wZW5kaW5nGAIgASgDIr4BCgpXb3JrUmVzdWx0EgsKA3JlZhgBIAEoBBIOCgZqb2JfaWQYAiABKAMSHgoDam9iGAMgASgLMhEud2hhdHNuZXh0LnYxLkpvYhISCgplcnJvcl9jb2RlGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkSEwoLc3RhdHVzX2NvZGUYBiABKAUSMwoOZmluaXNoX291dGNvbWUYByABKA4yGy53aGF0c25leHQudjEuRmluaXNoT3V0Y29tZSKEAQoWQXBwZW5kSm9iT3V0cHV0UmVxdWVzdBIOCgZqb2JfaWQYASABKAMSEQoJd29ya2VyX2lkGAIgASgJEg8KB2F0dGVtcHQYAyABKAUSCwoDc2VxGAQgASgDEikKBmNodW5rcxgFIAMoCzIZLndoYXRzbmV4dC52MS5PdXRwdXRDaHVuayI6ChdBcHBlbmRKb2JPdXRwdXRSZXNwb25zZRIMCgRzaXplGAEgASgDEhEKCWR1cGxpY2F0ZRgCIAEoCCppCg1GaW5pc2hPdXRjb21lEh4KGkZJTklTSF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWRklOSVNIX09VVENPTUVfQVBQTElFRBABEhwKGEZJTklTSF9PVVRDT01FX0NBTkNFTExFRBACMpcJCg1Xb3JrZXJTZXJ2aWNlElsKDlJlZ2lzdGVyV29ya2VyEiMud2hhdHNuZXh0LnYxLlJlZ2lzdGVyV29ya2VyUmVxdWVzdBokLndoYXRzbmV4dC52MS5SZWdpc3RlcldvcmtlclJlc3BvbnNlEkwKCUhlYXJ0YmVhdBIeLndoYXRzbmV4dC52MS5IZWFydGJlYXRSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEmEKEERlYWN0aXZhdGVXb3JrZXISJS53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlcXVlc3QaJi53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlElEKCUdldFdvcmtlchIeLndoYXRzbmV4dC52MS5HZXRXb3JrZXJSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkdldFdvcmtlclJlc3BvbnNlIgOQAgESVwoLTGlzdFdvcmtlcnMSIC53aGF0c25leHQudjEuTGlzdFdvcmtlcnNSZXF1ZXN0GiEud2hhdHNuZXh0LnYxLkxpc3RXb3JrZXJzUmVzcG9uc2UiA5ACARJVCgxEZWxldGVXb3JrZXISIS53aGF0c25leHQudjEuRGVsZXRlV29ya2VyUmVxdWVzdBoiLndoYXRzbmV4dC52MS5EZWxldGVXb3JrZXJSZXNwb25zZRJJCghGZXRjaEpvYhIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZRJJCghTdGFydEpvYhIdLndoYXRzbmV4dC52MS5TdGFydEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuU3RhcnRKb2JSZXNwb25zZRJMCglTdGFydEpvYnMSHi53aGF0c25leHQudjEuU3RhcnRKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5TdGFydEpvYnNSZXNwb25zZRJMCglGaW5pc2hKb2ISHi53aGF0c25leHQudjEuRmluaXNoSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5GaW5pc2hKb2JSZXNwb25zZRJPCgpGaW5pc2hKb2JzEh8ud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXNwb25zZRJPCgpSZWxlYXNlSm9iEh8ud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXNwb25zZRJBCgRXb3JrEhkud2hhdHNuZXh0LnYxLldvcmtSZXF1ZXN0Ghoud2hhdHNuZXh0LnYxLldvcmtSZXNwb25zZSgBMAESXgoPQXBwZW5kSm9iT3V0cHV0EiQud2hhdHNuZXh0LnYxLkFwcGVuZEpvYk91dHB1dFJlcXVlc3QaJS53aGF0c25leHQudjEuQXBwZW5kSm9iT3V0cHV0UmVzcG9uc2VChAEKEGRldi53aGF0c25leHQudjFCC1dvcmtlclByb3RvUAFaLXdoYXRzbmV4dC5kZXYvZ2VuL2dvL3doYXRzbmV4dC92MTt3aGF0c25leHR2MaICA1dOWKoCDFdoYXRzTmV4dC5WMcoCDFdoYXRzTmV4dFxWMeoCDVdoYXRzTmV4dDo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_whatsnext_v1_job]);
+  fileDesc("Chl3aGF0c25leHQvdjEvd29ya2VyLnByb3RvEgx3aGF0c25leHQudjEiwAIKBldvcmtlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmVudGl0eRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIaCg1hdmFpbGFibGVfY3B1GAUgASgFSACIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgGIAEoBUgBiAEBEjcKE2xhc3RfaGVhcnRiZWF0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgIIAEoCBIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHam9iX2lkcxgKIAMoA0IQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyLSAQoVUmVnaXN0ZXJXb3JrZXJSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZW50aXR5GAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhoKDWF2YWlsYWJsZV9jcHUYBSABKAVIAIgBARIjChZhdmFpbGFibGVfYWNjZWxlcmF0b3JzGAYgASgFSAGIAQESDAoEaG9zdBgHIAEoCUIQCg5fYXZhaWxhYmxlX2NwdUIZChdfYXZhaWxhYmxlX2FjY2VsZXJhdG9ycyJ5ChZSZWdpc3RlcldvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFQoNbGVhc2Vfc2Vjb25kcxgCIAEoBRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgDIAEoBSJMChBIZWFydGJlYXRSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIlCgdydW5uaW5nGAIgASgLMhQud2hhdHNuZXh0LnYxLkpvYklkcyJ/ChFIZWFydGJlYXRSZXNwb25zZRIZChFjYW5jZWxsZWRfam9iX2lkcxgBIAMoAxI1ChFsZWFzZV9leHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmVsZWFzZWRfam9iX2lkcxgDIAMoAyIsChdEZWFjdGl2YXRlV29ya2VyUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkiWgoYRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlEiQKBndvcmtlchgBIAEoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISGAoQcmVsZWFzZWRfam9iX2lkcxgCIAMoAyIlChBHZXRXb3JrZXJSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCSI5ChFHZXRXb3JrZXJSZXNwb25zZRIkCgZ3b3JrZXIYASABKAsyFC53aGF0c25leHQudjEuV29ya2VyIlUKEkxpc3RXb3JrZXJzUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlUKE0xpc3RXb3JrZXJzUmVzcG9uc2USJQoHd29ya2VycxgBIAMoCzIULndoYXRzbmV4dC52MS5Xb3JrZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIigKE0RlbGV0ZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIhYKFERlbGV0ZVdvcmtlclJlc3BvbnNlIrUCCg9GZXRjaEpvYlJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhQKCnByb2plY3RfaWQYAiABKANIABIWCgxwcm9qZWN0X25hbWUYAyABKAlIABIaCg1hdmFpbGFibGVfY3B1GAQgASgFSAGIAQESIwoWYXZhaWxhYmxlX2FjY2VsZXJhdG9ycxgFIAEoBUgCiAEBEhQKDHdhaXRfc2Vjb25kcxgGIAEoBRIQCghtYXhfam9icxgHIAEoBRINCgVzdGFydBgIIAEoCBIxCg5hdmFpbGFibGVfdGltZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIJCgdwcm9qZWN0QhAKDl9hdmFpbGFibGVfY3B1QhkKF19hdmFpbGFibGVfYWNjZWxlcmF0b3JzIkgKEEZldGNoSm9iUmVzcG9uc2USHwoEam9icxgBIAMoCzIRLndoYXRzbmV4dC52MS5Kb2ISEwoLbnVtX3BlbmRpbmcYAiABKAMiXgoPU3RhcnRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoAxIRCgl3b3JrZXJfaWQYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYBCADKAkiMgoQU3RhcnRKb2JSZXNwb25zZRIeCgNqb2IYASABKAsyES53aGF0c25leHQudjEuSm9iIk0KEFN0YXJ0Sm9ic1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEiYKBnN0YXJ0cxgCIAMoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydCJECghKb2JTdGFydBIOCgZqb2JfaWQYASABKAMSDwoHY29tbWFuZBgCIAEoCRIXCg9hY2NlbGVyYXRvcl9pZHMYAyADKAkiPQoRU3RhcnRKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQivwEKEEZpbmlzaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgDEhEKCXdvcmtlcl9pZBgCIAEoCRIPCgdzdWNjZXNzGAMgASgIEhYKCWV4aXRfY29kZRgEIAEoBUgAiAEBEg8KB21lc3NhZ2UYBSABKAkSEwoLb3V0cHV0X3RhaWwYBiABKAkSKwoEbmV4dBgHIAEoCzIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3RCDAoKX2V4aXRfY29kZSKWAQoRRmluaXNoSm9iUmVzcG9uc2USHgoDam9iGAEgASgLMhEud2hhdHNuZXh0LnYxLkpvYhIsCgRuZXh0GAIgASgLMh4ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVzcG9uc2USMwoOZmluaXNoX291dGNvbWUYAyABKA4yGy53aGF0c25leHQudjEuRmluaXNoT3V0Y29tZSJ/ChFGaW5pc2hKb2JzUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSKgoIb3V0Y29tZXMYAiADKAsyGC53aGF0c25leHQudjEuSm9iT3V0Y29tZRIrCgRuZXh0GAMgASgLMh0ud2hhdHNuZXh0LnYxLkZldGNoSm9iUmVxdWVzdCJ5CgpKb2JPdXRjb21lEg4KBmpvYl9pZBgBIAEoAxIPCgdzdWNjZXNzGAIgASgIEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEg8KB21lc3NhZ2UYBCABKAkSEwoLb3V0cHV0X3RhaWwYBSABKAlCDAoKX2V4aXRfY29kZSJsChJGaW5pc2hKb2JzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLndoYXRzbmV4dC52MS5Kb2JSZXN1bHQSLAoEbmV4dBgCIAEoCzIeLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlc3BvbnNlIpABCglKb2JSZXN1bHQSDgoGam9iX2lkGAEgASgDEhIKCmVycm9yX2NvZGUYAiABKAkSFQoNZXJyb3JfbWVzc2FnZRgDIAEoCRITCgtzdGF0dXNfY29kZRgEIAEoBRIzCg5maW5pc2hfb3V0Y29tZRgFIAEoDjIbLndoYXRzbmV4dC52MS5GaW5pc2hPdXRjb21lIokBChFSZWxlYXNlSm9iUmVxdWVzdBIOCgZqb2JfaWQYASABKAMSEQoJd29ya2VyX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIRCglwcmVlbXB0ZWQYBCABKAgSEgoKY2hlY2twb2ludBgFIAEoCRIaChJzY2hlZHVsZXJfam9iX2xlZnQYBiABKAgiNAoSUmVsZWFzZUpvYlJlc3BvbnNlEh4KA2pvYhgBIAEoCzIRLndoYXRzbmV4dC52MS5Kb2IicQoZUmVwb3J0U2NoZWR1bGVySm9iUmVxdWVzdBIOCgZqb2JfaWQYASABKAMSEQoJd29ya2VyX2lkGAIgASgJEjEKDXNjaGVkdWxlcl9qb2IYAyABKAsyGi53aGF0c25leHQudjEuU2NoZWR1bGVySm9iIjwKGlJlcG9ydFNjaGVkdWxlckpvYlJlc3BvbnNlEh4KA2pvYhgBIAEoCzIRLndoYXRzbmV4dC52MS5Kb2IitgIKC1dvcmtSZXF1ZXN0EiYKBG9wZW4YASABKAsyFi53aGF0c25leHQudjEuV29ya09wZW5IABIuCghjYXBhY2l0eRgCIAEoCzIaLndoYXRzbmV4dC52MS5Xb3JrQ2FwYWNpdHlIABInCgVzdGFydBgDIAEoCzIWLndoYXRzbmV4dC52MS5Kb2JTdGFydEgAEioKBmZpbmlzaBgEIAEoCzIYLndoYXRzbmV4dC52MS5Kb2JPdXRjb21lSAASLAoHcmVsZWFzZRgFIAEoCzIZLndoYXRzbmV4dC52MS5Xb3JrUmVsZWFzZUgAEjcKDXNjaGVkdWxlcl9qb2IYByABKAsyHi53aGF0c25leHQudjEuV29ya1NjaGVkdWxlckpvYkgAEgsKA3JlZhgGIAEoBEIGCgRraW5kIq0BCghXb3JrT3BlbhIRCgl3b3JrZXJfaWQYASABKAkSFAoKcHJvamVjdF9pZBgCIAEoA0gAEhYKDHByb2plY3RfbmFtZRgDIAEoCUgAEg8KB3J1bm5pbmcYBCADKAMSFgoOc3RhcnRfb25fY2xhaW0YBSABKAgSLAoIY2FwYWNpdHkYBiABKAsyGi53aGF0c25leHQudjEuV29ya0NhcGFjaXR5QgkKB3Byb2plY3Qi2AEKDFdvcmtDYXBhY2l0eRIMCgRqb2JzGAEgASgFEhAKA2NwdRgCIAEoBUgAiAEBEhkKDGFjY2VsZXJhdG9ycxgDIAEoBUgBiAEBEhkKEWNwdV9wZXJfam9iX2Zsb29yGAQgASgFEjEKDmF2YWlsYWJsZV90aW1lGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDnJlbWFpbmluZ19qb2JzGAYgASgFEg4KBnBhdXNlZBgHIAEoCEIGCgRfY3B1Qg8KDV9hY2NlbGVyYXRvcnMicAoLV29ya1JlbGVhc2USDgoGam9iX2lkGAEgASgDEg4KBnJlYXNvbhgCIAEoCRIRCglwcmVlbXB0ZWQYAyABKAgSEgoKY2hlY2twb2ludBgEIAEoCRIaChJzY2hlZHVsZXJfam9iX2xlZnQYBSABKAgiVQoQV29ya1NjaGVkdWxlckpvYhIOCgZqb2JfaWQYASABKAMSMQoNc2NoZWR1bGVyX2pvYhgCIAEoCzIaLndoYXRzbmV4dC52MS5TY2hlZHVsZXJKb2Ii6wEKDFdvcmtSZXNwb25zZRIqCgZvcGVuZWQYASABKAsyGC53aGF0c25leHQudjEuV29ya09wZW5lZEgAEiYKBGpvYnMYAiABKAsyFi53aGF0c25leHQudjEuV29ya0pvYnNIABIpCgljYW5jZWxsZWQYAyABKAsyFC53aGF0c25leHQudjEuSm9iSWRzSAASKgoGcmVzdWx0GAQgASgLMhgud2hhdHNuZXh0LnYxLldvcmtSZXN1bHRIABIoCghyZWxlYXNlZBgFIAEoCzIULndoYXRzbmV4dC52MS5Kb2JJZHNIAEIGCgRraW5kIkkKCldvcmtPcGVuZWQSJAoGd29ya2VyGAEgASgLMhQud2hhdHNuZXh0LnYxLldvcmtlchIVCg1sZWFzZV9zZWNvbmRzGAIgASgFIkAKCFdvcmtKb2JzEh8KBGpvYnMYASADKAsyES53aGF0c25leHQudjEuSm9iEhMKC251bV9wZW5kaW5nGAIgASgDIr4BCgpXb3JrUmVzdWx0EgsKA3JlZhgBIAEoBBIOCgZqb2JfaWQYAiABKAMSHgoDam9iGAMgASgLMhEud2hhdHNuZXh0LnYxLkpvYhISCgplcnJvcl9jb2RlGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkSEwoLc3RhdHVzX2NvZGUYBiABKAUSMwoOZmluaXNoX291dGNvbWUYByABKA4yGy53aGF0c25leHQudjEuRmluaXNoT3V0Y29tZSKEAQoWQXBwZW5kSm9iT3V0cHV0UmVxdWVzdBIOCgZqb2JfaWQYASABKAMSEQoJd29ya2VyX2lkGAIgASgJEg8KB2F0dGVtcHQYAyABKAUSCwoDc2VxGAQgASgDEikKBmNodW5rcxgFIAMoCzIZLndoYXRzbmV4dC52MS5PdXRwdXRDaHVuayI6ChdBcHBlbmRKb2JPdXRwdXRSZXNwb25zZRIMCgRzaXplGAEgASgDEhEKCWR1cGxpY2F0ZRgCIAEoCCppCg1GaW5pc2hPdXRjb21lEh4KGkZJTklTSF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWRklOSVNIX09VVENPTUVfQVBQTElFRBABEhwKGEZJTklTSF9PVVRDT01FX0NBTkNFTExFRBACMoAKCg1Xb3JrZXJTZXJ2aWNlElsKDlJlZ2lzdGVyV29ya2VyEiMud2hhdHNuZXh0LnYxLlJlZ2lzdGVyV29ya2VyUmVxdWVzdBokLndoYXRzbmV4dC52MS5SZWdpc3RlcldvcmtlclJlc3BvbnNlEkwKCUhlYXJ0YmVhdBIeLndoYXRzbmV4dC52MS5IZWFydGJlYXRSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEmEKEERlYWN0aXZhdGVXb3JrZXISJS53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlcXVlc3QaJi53aGF0c25leHQudjEuRGVhY3RpdmF0ZVdvcmtlclJlc3BvbnNlElEKCUdldFdvcmtlchIeLndoYXRzbmV4dC52MS5HZXRXb3JrZXJSZXF1ZXN0Gh8ud2hhdHNuZXh0LnYxLkdldFdvcmtlclJlc3BvbnNlIgOQAgESVwoLTGlzdFdvcmtlcnMSIC53aGF0c25leHQudjEuTGlzdFdvcmtlcnNSZXF1ZXN0GiEud2hhdHNuZXh0LnYxLkxpc3RXb3JrZXJzUmVzcG9uc2UiA5ACARJVCgxEZWxldGVXb3JrZXISIS53aGF0c25leHQudjEuRGVsZXRlV29ya2VyUmVxdWVzdBoiLndoYXRzbmV4dC52MS5EZWxldGVXb3JrZXJSZXNwb25zZRJJCghGZXRjaEpvYhIdLndoYXRzbmV4dC52MS5GZXRjaEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuRmV0Y2hKb2JSZXNwb25zZRJJCghTdGFydEpvYhIdLndoYXRzbmV4dC52MS5TdGFydEpvYlJlcXVlc3QaHi53aGF0c25leHQudjEuU3RhcnRKb2JSZXNwb25zZRJMCglTdGFydEpvYnMSHi53aGF0c25leHQudjEuU3RhcnRKb2JzUmVxdWVzdBofLndoYXRzbmV4dC52MS5TdGFydEpvYnNSZXNwb25zZRJMCglGaW5pc2hKb2ISHi53aGF0c25leHQudjEuRmluaXNoSm9iUmVxdWVzdBofLndoYXRzbmV4dC52MS5GaW5pc2hKb2JSZXNwb25zZRJPCgpGaW5pc2hKb2JzEh8ud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLkZpbmlzaEpvYnNSZXNwb25zZRJPCgpSZWxlYXNlSm9iEh8ud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXF1ZXN0GiAud2hhdHNuZXh0LnYxLlJlbGVhc2VKb2JSZXNwb25zZRJnChJSZXBvcnRTY2hlZHVsZXJKb2ISJy53aGF0c25leHQudjEuUmVwb3J0U2NoZWR1bGVySm9iUmVxdWVzdBooLndoYXRzbmV4dC52MS5SZXBvcnRTY2hlZHVsZXJKb2JSZXNwb25zZRJBCgRXb3JrEhkud2hhdHNuZXh0LnYxLldvcmtSZXF1ZXN0Ghoud2hhdHNuZXh0LnYxLldvcmtSZXNwb25zZSgBMAESXgoPQXBwZW5kSm9iT3V0cHV0EiQud2hhdHNuZXh0LnYxLkFwcGVuZEpvYk91dHB1dFJlcXVlc3QaJS53aGF0c25leHQudjEuQXBwZW5kSm9iT3V0cHV0UmVzcG9uc2VChAEKEGRldi53aGF0c25leHQudjFCC1dvcmtlclByb3RvUAFaLXdoYXRzbmV4dC5kZXYvZ2VuL2dvL3doYXRzbmV4dC92MTt3aGF0c25leHR2MaICA1dOWKoCDFdoYXRzTmV4dC5WMcoCDFdoYXRzTmV4dFxWMeoCDVdoYXRzTmV4dDo6VjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_whatsnext_v1_job]);
 
 /**
  * @generated from message whatsnext.v1.Worker
@@ -884,6 +884,15 @@ export type ReleaseJobRequest = Message<"whatsnext.v1.ReleaseJobRequest"> & {
    * @generated from field: string checkpoint = 5;
    */
   checkpoint: string;
+
+  /**
+   * The job's scheduler job (see ReportSchedulerJob) is left running for the
+   * next worker (a worker stopping hands it over): the next claim carries it.
+   * False: the worker stopped it, or submitted none.
+   *
+   * @generated from field: bool scheduler_job_left = 6;
+   */
+  schedulerJobLeft: boolean;
 };
 
 /**
@@ -909,6 +918,50 @@ export type ReleaseJobResponse = Message<"whatsnext.v1.ReleaseJobResponse"> & {
  */
 export const ReleaseJobResponseSchema: GenMessage<ReleaseJobResponse> = /*@__PURE__*/
   messageDesc(file_whatsnext_v1_worker, 27);
+
+/**
+ * @generated from message whatsnext.v1.ReportSchedulerJobRequest
+ */
+export type ReportSchedulerJobRequest = Message<"whatsnext.v1.ReportSchedulerJobRequest"> & {
+  /**
+   * @generated from field: int64 job_id = 1;
+   */
+  jobId: bigint;
+
+  /**
+   * @generated from field: string worker_id = 2;
+   */
+  workerId: string;
+
+  /**
+   * @generated from field: whatsnext.v1.SchedulerJob scheduler_job = 3;
+   */
+  schedulerJob?: SchedulerJob | undefined;
+};
+
+/**
+ * Describes the message whatsnext.v1.ReportSchedulerJobRequest.
+ * Use `create(ReportSchedulerJobRequestSchema)` to create a new message.
+ */
+export const ReportSchedulerJobRequestSchema: GenMessage<ReportSchedulerJobRequest> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 28);
+
+/**
+ * @generated from message whatsnext.v1.ReportSchedulerJobResponse
+ */
+export type ReportSchedulerJobResponse = Message<"whatsnext.v1.ReportSchedulerJobResponse"> & {
+  /**
+   * @generated from field: whatsnext.v1.Job job = 1;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message whatsnext.v1.ReportSchedulerJobResponse.
+ * Use `create(ReportSchedulerJobResponseSchema)` to create a new message.
+ */
+export const ReportSchedulerJobResponseSchema: GenMessage<ReportSchedulerJobResponse> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 29);
 
 /**
  * What a worker sends on its Work stream; the first message is open.
@@ -949,10 +1002,18 @@ export type WorkRequest = Message<"whatsnext.v1.WorkRequest"> & {
      */
     value: WorkRelease;
     case: "release";
+  } | {
+    /**
+     * As ReportSchedulerJob.
+     *
+     * @generated from field: whatsnext.v1.WorkSchedulerJob scheduler_job = 7;
+     */
+    value: WorkSchedulerJob;
+    case: "schedulerJob";
   } | { case: undefined; value?: undefined };
 
   /**
-   * Chosen by the worker; echoed in the result of a start, finish or release.
+   * Chosen by the worker; echoed in the result of a start, finish, release or scheduler_job.
    *
    * @generated from field: uint64 ref = 6;
    */
@@ -964,7 +1025,7 @@ export type WorkRequest = Message<"whatsnext.v1.WorkRequest"> & {
  * Use `create(WorkRequestSchema)` to create a new message.
  */
 export const WorkRequestSchema: GenMessage<WorkRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 28);
+  messageDesc(file_whatsnext_v1_worker, 30);
 
 /**
  * @generated from message whatsnext.v1.WorkOpen
@@ -1019,7 +1080,7 @@ export type WorkOpen = Message<"whatsnext.v1.WorkOpen"> & {
  * Use `create(WorkOpenSchema)` to create a new message.
  */
 export const WorkOpenSchema: GenMessage<WorkOpen> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 29);
+  messageDesc(file_whatsnext_v1_worker, 31);
 
 /**
  * What the worker can run at once. The server keeps the account: it pushes a
@@ -1088,7 +1149,7 @@ export type WorkCapacity = Message<"whatsnext.v1.WorkCapacity"> & {
  * Use `create(WorkCapacitySchema)` to create a new message.
  */
 export const WorkCapacitySchema: GenMessage<WorkCapacity> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 30);
+  messageDesc(file_whatsnext_v1_worker, 32);
 
 /**
  * @generated from message whatsnext.v1.WorkRelease
@@ -1113,6 +1174,13 @@ export type WorkRelease = Message<"whatsnext.v1.WorkRelease"> & {
    * @generated from field: string checkpoint = 4;
    */
   checkpoint: string;
+
+  /**
+   * As ReleaseJobRequest.scheduler_job_left.
+   *
+   * @generated from field: bool scheduler_job_left = 5;
+   */
+  schedulerJobLeft: boolean;
 };
 
 /**
@@ -1120,7 +1188,29 @@ export type WorkRelease = Message<"whatsnext.v1.WorkRelease"> & {
  * Use `create(WorkReleaseSchema)` to create a new message.
  */
 export const WorkReleaseSchema: GenMessage<WorkRelease> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 31);
+  messageDesc(file_whatsnext_v1_worker, 33);
+
+/**
+ * @generated from message whatsnext.v1.WorkSchedulerJob
+ */
+export type WorkSchedulerJob = Message<"whatsnext.v1.WorkSchedulerJob"> & {
+  /**
+   * @generated from field: int64 job_id = 1;
+   */
+  jobId: bigint;
+
+  /**
+   * @generated from field: whatsnext.v1.SchedulerJob scheduler_job = 2;
+   */
+  schedulerJob?: SchedulerJob | undefined;
+};
+
+/**
+ * Describes the message whatsnext.v1.WorkSchedulerJob.
+ * Use `create(WorkSchedulerJobSchema)` to create a new message.
+ */
+export const WorkSchedulerJobSchema: GenMessage<WorkSchedulerJob> = /*@__PURE__*/
+  messageDesc(file_whatsnext_v1_worker, 34);
 
 /**
  * What the server sends on a Work stream.
@@ -1155,7 +1245,7 @@ export type WorkResponse = Message<"whatsnext.v1.WorkResponse"> & {
     case: "cancelled";
   } | {
     /**
-     * The answer to a start, finish or release, by the request's ref.
+     * The answer to a start, finish, release or scheduler_job, by the request's ref.
      *
      * @generated from field: whatsnext.v1.WorkResult result = 4;
      */
@@ -1177,7 +1267,7 @@ export type WorkResponse = Message<"whatsnext.v1.WorkResponse"> & {
  * Use `create(WorkResponseSchema)` to create a new message.
  */
 export const WorkResponseSchema: GenMessage<WorkResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 32);
+  messageDesc(file_whatsnext_v1_worker, 35);
 
 /**
  * @generated from message whatsnext.v1.WorkOpened
@@ -1199,7 +1289,7 @@ export type WorkOpened = Message<"whatsnext.v1.WorkOpened"> & {
  * Use `create(WorkOpenedSchema)` to create a new message.
  */
 export const WorkOpenedSchema: GenMessage<WorkOpened> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 33);
+  messageDesc(file_whatsnext_v1_worker, 36);
 
 /**
  * @generated from message whatsnext.v1.WorkJobs
@@ -1223,7 +1313,7 @@ export type WorkJobs = Message<"whatsnext.v1.WorkJobs"> & {
  * Use `create(WorkJobsSchema)` to create a new message.
  */
 export const WorkJobsSchema: GenMessage<WorkJobs> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 34);
+  messageDesc(file_whatsnext_v1_worker, 37);
 
 /**
  * @generated from message whatsnext.v1.WorkResult
@@ -1278,7 +1368,7 @@ export type WorkResult = Message<"whatsnext.v1.WorkResult"> & {
  * Use `create(WorkResultSchema)` to create a new message.
  */
 export const WorkResultSchema: GenMessage<WorkResult> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 35);
+  messageDesc(file_whatsnext_v1_worker, 38);
 
 /**
  * @generated from message whatsnext.v1.AppendJobOutputRequest
@@ -1321,7 +1411,7 @@ export type AppendJobOutputRequest = Message<"whatsnext.v1.AppendJobOutputReques
  * Use `create(AppendJobOutputRequestSchema)` to create a new message.
  */
 export const AppendJobOutputRequestSchema: GenMessage<AppendJobOutputRequest> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 36);
+  messageDesc(file_whatsnext_v1_worker, 39);
 
 /**
  * @generated from message whatsnext.v1.AppendJobOutputResponse
@@ -1347,7 +1437,7 @@ export type AppendJobOutputResponse = Message<"whatsnext.v1.AppendJobOutputRespo
  * Use `create(AppendJobOutputResponseSchema)` to create a new message.
  */
 export const AppendJobOutputResponseSchema: GenMessage<AppendJobOutputResponse> = /*@__PURE__*/
-  messageDesc(file_whatsnext_v1_worker, 37);
+  messageDesc(file_whatsnext_v1_worker, 40);
 
 /**
  * FinishOutcome tells whether a finish report set the job's status. A finish
@@ -1507,6 +1597,20 @@ export const WorkerService: GenService<{
     methodKind: "unary";
     input: typeof ReleaseJobRequestSchema;
     output: typeof ReleaseJobResponseSchema;
+  },
+  /**
+   * ReportSchedulerJob records, on the job's current attempt, the scheduler
+   * job (SLURM) the lease holder submitted for it. Should the worker be lost
+   * (or hand the job over), the next claim of the job carries it
+   * (Job.inherited_scheduler_job), so the next worker follows that scheduler
+   * job instead of submitting the job a second time.
+   *
+   * @generated from rpc whatsnext.v1.WorkerService.ReportSchedulerJob
+   */
+  reportSchedulerJob: {
+    methodKind: "unary";
+    input: typeof ReportSchedulerJobRequestSchema;
+    output: typeof ReportSchedulerJobResponseSchema;
   },
   /**
    * Work is a worker's whole conversation on one stream (HTTP/2: gRPC or

@@ -2,7 +2,7 @@ import { BigIntType, EntitySchema } from "@mikro-orm/core";
 import type { Job, JobAttempt } from "../../domain/job.js";
 
 /** The columns of a job row: the domain's Job without what reads join in. */
-export type JobColumns = Omit<Job, "taskName" | "commandTemplate" | "dependsOn">;
+export type JobColumns = Omit<Job, "taskName" | "commandTemplate" | "dependsOn" | "inheritedSchedulerJob">;
 
 /**
  * The job table as MikroORM sees it: the schema's source next to the
@@ -63,11 +63,22 @@ export const JobDependencySchema = new EntitySchema<JobDependency>({
 });
 
 /**
- * The columns of an attempt row: the domain's JobAttempt and the bookkeeping
- * of its stored output (job_output): where its next piece starts, the bytes
- * still stored, and the last send stored.
+ * The columns of an attempt row: the domain's JobAttempt with its scheduler
+ * job as columns of their own, and the bookkeeping of its stored output
+ * (job_output): where its next piece starts, the bytes still stored, and the
+ * last send stored.
  */
-export type JobAttemptColumns = JobAttempt & { outputSize: number; outputStored: number; outputSeq: number };
+export type JobAttemptColumns = Omit<JobAttempt, "schedulerJob"> & {
+  scheduler: string | null;
+  schedulerJobId: string | null;
+  schedulerCluster: string;
+  schedulerOutputPath: string;
+  schedulerRunDir: string;
+  schedulerJobStopped: boolean;
+  outputSize: number;
+  outputStored: number;
+  outputSeq: number;
+};
 
 /** One claim of a job and its outcome (provenance); the job's attempts in order of number. */
 export const JobAttemptSchema = new EntitySchema<JobAttemptColumns>({
@@ -89,6 +100,12 @@ export const JobAttemptSchema = new EntitySchema<JobAttemptColumns>({
     exitCode: { type: "integer", nullable: true },
     message: { type: "text", default: "" },
     outputTail: { type: "text", default: "" },
+    scheduler: { type: "string", length: 16, nullable: true },
+    schedulerJobId: { type: "string", length: 128, nullable: true },
+    schedulerCluster: { type: "string", length: 128, default: "" },
+    schedulerOutputPath: { type: "text", default: "" },
+    schedulerRunDir: { type: "text", default: "" },
+    schedulerJobStopped: { type: "boolean", default: false },
     outputSize: { type: new BigIntType("number"), default: 0 },
     outputStored: { type: new BigIntType("number"), default: 0 },
     outputSeq: { type: new BigIntType("number"), default: 0 },

@@ -3,6 +3,7 @@ import { Migration0002WorkerLeaseIndexes } from "./0002-worker-lease-indexes.js"
 import { Migration0003AttemptsAndLostLeases } from "./0003-attempts-and-lost-leases.js";
 import { Migration0004SweepsWalltimePreemption } from "./0004-sweeps-walltime-preemption.js";
 import { Migration0005JobOutput } from "./0005-job-output.js";
+import { Migration0006SchedulerHandle } from "./0006-scheduler-handle.js";
 
 /** Migrations in the order they run. Append; never edit one that has shipped. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: "0003-attempts-and-lost-leases", class: Migration0003AttemptsAndLostLeases },
   { name: "0004-sweeps-walltime-preemption", class: Migration0004SweepsWalltimePreemption },
   { name: "0005-job-output", class: Migration0005JobOutput },
+  { name: "0006-scheduler-handle", class: Migration0006SchedulerHandle },
 ];

@@ -117,10 +117,12 @@ export interface RunOutcome {
    */
   clusterUnavailable?: boolean;
   /**
-   * The scheduler job still runs: the run was aborted with a LeaveRunning
+   * The scheduler job may still run: the run was aborted with a LeaveRunning
    * reason (see leave-running.ts), so the formatter stopped following it
-   * without cancelling it. Comes with `aborted`; another worker can follow
-   * it through RunContext.reattach with the handle given to onSubmitted.
+   * without cancelling it (comes with `aborted`), or the controller stopped
+   * answering while following it (comes with `clusterUnavailable`). Another
+   * worker can follow it through RunContext.reattach with the handle given
+   * to onSubmitted; the runtime's release says so.
    */
   leftRunning?: boolean;
 }

@@ -76,7 +76,11 @@ function candidateLimit(maxJobs: number, greedy: boolean): number {
  *   stale statistics: test/claim-plan.test.ts), is guarded on
  *   status = 'pending', counts the attempt and the
  *   run, sets the lease, and clears the last attempt's report from the job row
- *   (it stays in that attempt's row); each claimed job gets its attempt row.
+ *   (it stays in that attempt's row); each claimed job gets its attempt row;
+ * - a job whose previous attempt left a scheduler job behind (its worker was
+ *   lost, or released the job leaving the scheduler job running) inherits it:
+ *   the new attempt records it and the answer carries it, so the worker
+ *   follows that scheduler job instead of submitting the job again.
  */
 export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<ClaimOutcome> {
   const filtered = req.availableCpu !== null || req.availableAccelerators !== null;
@@ -165,11 +169,18 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
        where j.id = any(array(select id from chosen)) and j.status = 'pending'
        returning j.*
      ),
+     inherited as (
+       select c.id as job_id, p.scheduler, p.scheduler_job_id, p.scheduler_cluster, p.scheduler_output_path, p.scheduler_run_dir
+       from claimed c join job_attempt p on p.job_id = c.id and p.number = c.runs - 1
+       where p.scheduler_job_id is not null and not p.scheduler_job_stopped and p.outcome in ('lost', 'released', 'preempted')
+     ),
      attempt as (
-       insert into job_attempt (job_id, number, worker_id, worker_name, worker_host, started_at, outcome)
+       insert into job_attempt (job_id, number, worker_id, worker_name, worker_host, started_at, outcome,
+                                scheduler, scheduler_job_id, scheduler_cluster, scheduler_output_path, scheduler_run_dir)
        select c.id, c.runs, ?, (select name from me), (select host from me), case when c.status = 'running' then c.started_at end,
-              case when c.status = 'running' then 'running' else 'claimed' end
-       from claimed c
+              case when c.status = 'running' then 'running' else 'claimed' end,
+              i.scheduler, i.scheduler_job_id, coalesce(i.scheduler_cluster, ''), coalesce(i.scheduler_output_path, ''), coalesce(i.scheduler_run_dir, '')
+       from claimed c left join inherited i on i.job_id = c.id
      ),
      pending as (
        select count(*)::int as n from (
@@ -180,9 +191,12 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
             (select yours from known) as worker_yours, (select id from p) as found_project_id,
             (select n from pending) as pending_before,
             c.*, t.name as task_name, t.command_template,
-            coalesce((select array_agg(d.depends_on_id order by d.depends_on_id) from job_dependency d where d.job_id = c.id), '{}') as depends_on
+            coalesce((select array_agg(d.depends_on_id order by d.depends_on_id) from job_dependency d where d.job_id = c.id), '{}') as depends_on,
+            case when i.job_id is not null then json_build_object('scheduler', coalesce(i.scheduler, ''), 'id', i.scheduler_job_id, 'cluster', i.scheduler_cluster,
+              'outputPath', i.scheduler_output_path, 'runDir', i.scheduler_run_dir) end as inherited_scheduler_job
      from (select 1) one
      left join (claimed c join task t on t.id = c.task_id) on true
+     left join inherited i on i.job_id = c.id
      order by c.priority desc, c.id`,
     params,
   );

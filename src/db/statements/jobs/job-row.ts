@@ -1,4 +1,4 @@
-import type { Job, JobStatus } from "../../../domain/job.js";
+import type { Job, JobStatus, SchedulerJob } from "../../../domain/job.js";
 
 /** A job row as PostgreSQL returns it for JOB_COLUMNS (see executor.ts for the column types). */
 export interface JobSqlRow {
@@ -36,6 +36,8 @@ export interface JobSqlRow {
   task_name: string;
   command_template: string;
   depends_on: number[];
+  /** Only in a claim's rows (claim-jobs.ts): the previous attempt's scheduler job, to follow. */
+  inherited_scheduler_job?: SchedulerJob | null;
 }
 
 /**
@@ -86,5 +88,6 @@ export function jobFromRow(r: JobSqlRow): Job {
     taskName: r.task_name,
     commandTemplate: r.command_template,
     dependsOn: r.depends_on ?? [],
+    inheritedSchedulerJob: r.inherited_scheduler_job ?? null,
   };
 }

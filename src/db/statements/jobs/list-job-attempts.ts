@@ -1,4 +1,4 @@
-import type { AttemptOutcome, JobAttempt } from "../../../domain/job.js";
+import type { AttemptOutcome, JobAttempt, SchedulerJob } from "../../../domain/job.js";
 import type { SqlExecutor } from "../../executor.js";
 
 /** Every attempt of a job, oldest first; null when the job does not exist. */
@@ -19,6 +19,11 @@ export async function listJobAttempts(sql: SqlExecutor, jobId: number): Promise<
     exit_code: number | null;
     message: string;
     output_tail: string;
+    scheduler: string | null;
+    scheduler_job_id: string | null;
+    scheduler_cluster: string;
+    scheduler_output_path: string;
+    scheduler_run_dir: string;
   }>(`select a.* from job j left join job_attempt a on a.job_id = j.id where j.id = ? order by a.number`, [jobId]);
   if (rows.length === 0) return null;
   return rows
@@ -39,5 +44,10 @@ export async function listJobAttempts(sql: SqlExecutor, jobId: number): Promise<
       exitCode: r.exit_code,
       message: r.message,
       outputTail: r.output_tail,
+      schedulerJob: r.scheduler_job_id === null ? null : schedulerJobOf(r),
     }));
+}
+
+function schedulerJobOf(r: { scheduler: string | null; scheduler_job_id: string | null; scheduler_cluster: string; scheduler_output_path: string; scheduler_run_dir: string }): SchedulerJob {
+  return { scheduler: r.scheduler ?? "", id: r.scheduler_job_id ?? "", cluster: r.scheduler_cluster, outputPath: r.scheduler_output_path, runDir: r.scheduler_run_dir };
 }

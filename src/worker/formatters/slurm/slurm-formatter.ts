@@ -135,11 +135,13 @@ async function followSlurmJob(handle: SchedulerHandle, display: string, ctx: Run
         const limitMs = settings.controllerOutageLimitMs ?? 3_600_000;
         if (Date.now() - unreachableSince >= limitMs) {
           shared.availability.outage();
-          return clusterUnavailableOutcome(
+          // The job may still run: the worker hands it over, and whoever claims it next follows it once SLURM answers.
+          const outcome = clusterUnavailableOutcome(
             `SLURM's controller has not answered for ${Math.round(limitMs / 1000)} s while following SLURM job ${slurmId}, which may still be there: ${answer.message}`,
             display,
             await outputTail(),
           );
+          return { ...outcome, leftRunning: true };
         }
         continue;
       }

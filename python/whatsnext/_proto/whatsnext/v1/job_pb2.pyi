@@ -256,7 +256,7 @@ class GetQueueStatsResponse(_message.Message):
     def __init__(self, pending: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., blocked: _Optional[int] = ..., cancelled: _Optional[int] = ..., total: _Optional[int] = ..., active_workers: _Optional[int] = ..., registered_workers: _Optional[int] = ..., project_workers: _Optional[int] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ["attempts", "checkpoint", "command", "command_template", "create_time", "depends_on", "exit_code", "expected_duration", "finish_time", "id", "idempotency_key", "lease_expire_time", "lost_leases", "max_attempts", "message", "name", "not_before_time", "output_tail", "parameters", "priority", "project_id", "required_accelerators", "required_cpu", "runs", "start_time", "status", "sweep_id", "task_id", "task_name", "update_time", "worker_id"]
+    __slots__ = ["attempts", "checkpoint", "command", "command_template", "create_time", "depends_on", "exit_code", "expected_duration", "finish_time", "id", "idempotency_key", "inherited_scheduler_job", "lease_expire_time", "lost_leases", "max_attempts", "message", "name", "not_before_time", "output_tail", "parameters", "priority", "project_id", "required_accelerators", "required_cpu", "runs", "start_time", "status", "sweep_id", "task_id", "task_name", "update_time", "worker_id"]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -268,6 +268,7 @@ class Job(_message.Message):
     FINISH_TIME_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
+    INHERITED_SCHEDULER_JOB_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     LOST_LEASES_FIELD_NUMBER: _ClassVar[int]
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
@@ -299,6 +300,7 @@ class Job(_message.Message):
     finish_time: _timestamp_pb2.Timestamp
     id: int
     idempotency_key: str
+    inherited_scheduler_job: SchedulerJob
     lease_expire_time: _timestamp_pb2.Timestamp
     lost_leases: int
     max_attempts: int
@@ -319,10 +321,10 @@ class Job(_message.Message):
     task_name: str
     update_time: _timestamp_pb2.Timestamp
     worker_id: str
-    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.JobStatus, str]] = ..., depends_on: _Optional[_Iterable[int]] = ..., attempts: _Optional[int] = ..., max_attempts: _Optional[int] = ..., worker_id: _Optional[str] = ..., lease_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., command: _Optional[str] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., lost_leases: _Optional[int] = ..., runs: _Optional[int] = ..., sweep_id: _Optional[int] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., checkpoint: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[int] = ..., project_id: _Optional[int] = ..., task_id: _Optional[int] = ..., task_name: _Optional[str] = ..., name: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., priority: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.JobStatus, str]] = ..., depends_on: _Optional[_Iterable[int]] = ..., attempts: _Optional[int] = ..., max_attempts: _Optional[int] = ..., worker_id: _Optional[str] = ..., lease_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., command: _Optional[str] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., command_template: _Optional[str] = ..., required_cpu: _Optional[int] = ..., required_accelerators: _Optional[int] = ..., lost_leases: _Optional[int] = ..., runs: _Optional[int] = ..., sweep_id: _Optional[int] = ..., expected_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., checkpoint: _Optional[str] = ..., inherited_scheduler_job: _Optional[_Union[SchedulerJob, _Mapping]] = ...) -> None: ...
 
 class JobAttempt(_message.Message):
-    __slots__ = ["accelerator_ids", "claim_time", "command", "exit_code", "finish_time", "job_id", "message", "number", "outcome", "output_tail", "start_time", "worker_host", "worker_id", "worker_name"]
+    __slots__ = ["accelerator_ids", "claim_time", "command", "exit_code", "finish_time", "job_id", "message", "number", "outcome", "output_tail", "scheduler_job", "start_time", "worker_host", "worker_id", "worker_name"]
     ACCELERATOR_IDS_FIELD_NUMBER: _ClassVar[int]
     CLAIM_TIME_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -333,6 +335,7 @@ class JobAttempt(_message.Message):
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_TAIL_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_JOB_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     WORKER_HOST_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -347,11 +350,12 @@ class JobAttempt(_message.Message):
     number: int
     outcome: AttemptOutcome
     output_tail: str
+    scheduler_job: SchedulerJob
     start_time: _timestamp_pb2.Timestamp
     worker_host: str
     worker_id: str
     worker_name: str
-    def __init__(self, job_id: _Optional[int] = ..., number: _Optional[int] = ..., worker_id: _Optional[str] = ..., worker_name: _Optional[str] = ..., worker_host: _Optional[str] = ..., claim_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., command: _Optional[str] = ..., accelerator_ids: _Optional[_Iterable[str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ...) -> None: ...
+    def __init__(self, job_id: _Optional[int] = ..., number: _Optional[int] = ..., worker_id: _Optional[str] = ..., worker_name: _Optional[str] = ..., worker_host: _Optional[str] = ..., claim_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., command: _Optional[str] = ..., accelerator_ids: _Optional[_Iterable[str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., output_tail: _Optional[str] = ..., scheduler_job: _Optional[_Union[SchedulerJob, _Mapping]] = ...) -> None: ...
 
 class JobDependency(_message.Message):
     __slots__ = ["id", "name", "status"]
@@ -430,6 +434,20 @@ class RetryJobResponse(_message.Message):
     job: Job
     unblocked_job_ids: _containers.RepeatedScalarFieldContainer[int]
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ..., unblocked_job_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class SchedulerJob(_message.Message):
+    __slots__ = ["cluster", "id", "output_path", "run_dir", "scheduler"]
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_PATH_FIELD_NUMBER: _ClassVar[int]
+    RUN_DIR_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_FIELD_NUMBER: _ClassVar[int]
+    cluster: str
+    id: str
+    output_path: str
+    run_dir: str
+    scheduler: str
+    def __init__(self, scheduler: _Optional[str] = ..., id: _Optional[str] = ..., cluster: _Optional[str] = ..., output_path: _Optional[str] = ..., run_dir: _Optional[str] = ...) -> None: ...
 
 class UpdateJobRequest(_message.Message):
     __slots__ = ["depends_on", "id", "parameters", "priority"]

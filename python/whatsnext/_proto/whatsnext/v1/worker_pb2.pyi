@@ -249,20 +249,38 @@ class RegisterWorkerResponse(_message.Message):
     def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., lease_seconds: _Optional[int] = ..., heartbeat_interval_seconds: _Optional[int] = ...) -> None: ...
 
 class ReleaseJobRequest(_message.Message):
-    __slots__ = ["checkpoint", "job_id", "preempted", "reason", "worker_id"]
+    __slots__ = ["checkpoint", "job_id", "preempted", "reason", "scheduler_job_left", "worker_id"]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     PREEMPTED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_JOB_LEFT_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     checkpoint: str
     job_id: int
     preempted: bool
     reason: str
+    scheduler_job_left: bool
     worker_id: str
-    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., reason: _Optional[str] = ..., preempted: bool = ..., checkpoint: _Optional[str] = ...) -> None: ...
+    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., reason: _Optional[str] = ..., preempted: bool = ..., checkpoint: _Optional[str] = ..., scheduler_job_left: bool = ...) -> None: ...
 
 class ReleaseJobResponse(_message.Message):
+    __slots__ = ["job"]
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    job: _job_pb2.Job
+    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
+
+class ReportSchedulerJobRequest(_message.Message):
+    __slots__ = ["job_id", "scheduler_job", "worker_id"]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_JOB_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: int
+    scheduler_job: _job_pb2.SchedulerJob
+    worker_id: str
+    def __init__(self, job_id: _Optional[int] = ..., worker_id: _Optional[str] = ..., scheduler_job: _Optional[_Union[_job_pb2.SchedulerJob, _Mapping]] = ...) -> None: ...
+
+class ReportSchedulerJobResponse(_message.Message):
     __slots__ = ["job"]
     JOB_FIELD_NUMBER: _ClassVar[int]
     job: _job_pb2.Job
@@ -351,32 +369,36 @@ class WorkOpened(_message.Message):
     def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
 
 class WorkRelease(_message.Message):
-    __slots__ = ["checkpoint", "job_id", "preempted", "reason"]
+    __slots__ = ["checkpoint", "job_id", "preempted", "reason", "scheduler_job_left"]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     PREEMPTED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_JOB_LEFT_FIELD_NUMBER: _ClassVar[int]
     checkpoint: str
     job_id: int
     preempted: bool
     reason: str
-    def __init__(self, job_id: _Optional[int] = ..., reason: _Optional[str] = ..., preempted: bool = ..., checkpoint: _Optional[str] = ...) -> None: ...
+    scheduler_job_left: bool
+    def __init__(self, job_id: _Optional[int] = ..., reason: _Optional[str] = ..., preempted: bool = ..., checkpoint: _Optional[str] = ..., scheduler_job_left: bool = ...) -> None: ...
 
 class WorkRequest(_message.Message):
-    __slots__ = ["capacity", "finish", "open", "ref", "release", "start"]
+    __slots__ = ["capacity", "finish", "open", "ref", "release", "scheduler_job", "start"]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     FINISH_FIELD_NUMBER: _ClassVar[int]
     OPEN_FIELD_NUMBER: _ClassVar[int]
     REF_FIELD_NUMBER: _ClassVar[int]
     RELEASE_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_JOB_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     capacity: WorkCapacity
     finish: JobOutcome
     open: WorkOpen
     ref: int
     release: WorkRelease
+    scheduler_job: WorkSchedulerJob
     start: JobStart
-    def __init__(self, open: _Optional[_Union[WorkOpen, _Mapping]] = ..., capacity: _Optional[_Union[WorkCapacity, _Mapping]] = ..., start: _Optional[_Union[JobStart, _Mapping]] = ..., finish: _Optional[_Union[JobOutcome, _Mapping]] = ..., release: _Optional[_Union[WorkRelease, _Mapping]] = ..., ref: _Optional[int] = ...) -> None: ...
+    def __init__(self, open: _Optional[_Union[WorkOpen, _Mapping]] = ..., capacity: _Optional[_Union[WorkCapacity, _Mapping]] = ..., start: _Optional[_Union[JobStart, _Mapping]] = ..., finish: _Optional[_Union[JobOutcome, _Mapping]] = ..., release: _Optional[_Union[WorkRelease, _Mapping]] = ..., scheduler_job: _Optional[_Union[WorkSchedulerJob, _Mapping]] = ..., ref: _Optional[int] = ...) -> None: ...
 
 class WorkResponse(_message.Message):
     __slots__ = ["cancelled", "jobs", "opened", "released", "result"]
@@ -409,6 +431,14 @@ class WorkResult(_message.Message):
     ref: int
     status_code: int
     def __init__(self, ref: _Optional[int] = ..., job_id: _Optional[int] = ..., job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., status_code: _Optional[int] = ..., finish_outcome: _Optional[_Union[FinishOutcome, str]] = ...) -> None: ...
+
+class WorkSchedulerJob(_message.Message):
+    __slots__ = ["job_id", "scheduler_job"]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_JOB_FIELD_NUMBER: _ClassVar[int]
+    job_id: int
+    scheduler_job: _job_pb2.SchedulerJob
+    def __init__(self, job_id: _Optional[int] = ..., scheduler_job: _Optional[_Union[_job_pb2.SchedulerJob, _Mapping]] = ...) -> None: ...
 
 class Worker(_message.Message):
     __slots__ = ["active", "available_accelerators", "available_cpu", "create_time", "description", "entity", "id", "job_ids", "last_heartbeat_time", "name"]

@@ -75,6 +75,11 @@ class WorkerServiceStub(object):
                 request_serializer=whatsnext_dot_v1_dot_worker__pb2.ReleaseJobRequest.SerializeToString,
                 response_deserializer=whatsnext_dot_v1_dot_worker__pb2.ReleaseJobResponse.FromString,
                 )
+        self.ReportSchedulerJob = channel.unary_unary(
+                '/whatsnext.v1.WorkerService/ReportSchedulerJob',
+                request_serializer=whatsnext_dot_v1_dot_worker__pb2.ReportSchedulerJobRequest.SerializeToString,
+                response_deserializer=whatsnext_dot_v1_dot_worker__pb2.ReportSchedulerJobResponse.FromString,
+                )
         self.Work = channel.stream_stream(
                 '/whatsnext.v1.WorkerService/Work',
                 request_serializer=whatsnext_dot_v1_dot_worker__pb2.WorkRequest.SerializeToString,
@@ -174,6 +179,17 @@ class WorkerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportSchedulerJob(self, request, context):
+        """ReportSchedulerJob records, on the job's current attempt, the scheduler
+        job (SLURM) the lease holder submitted for it. Should the worker be lost
+        (or hand the job over), the next claim of the job carries it
+        (Job.inherited_scheduler_job), so the next worker follows that scheduler
+        job instead of submitting the job a second time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Work(self, request_iterator, context):
         """Work is a worker's whole conversation on one stream (HTTP/2: gRPC or
         Connect): it opens with its id, project and free resources, grants
@@ -262,6 +278,11 @@ def add_WorkerServiceServicer_to_server(servicer, server):
                     servicer.ReleaseJob,
                     request_deserializer=whatsnext_dot_v1_dot_worker__pb2.ReleaseJobRequest.FromString,
                     response_serializer=whatsnext_dot_v1_dot_worker__pb2.ReleaseJobResponse.SerializeToString,
+            ),
+            'ReportSchedulerJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportSchedulerJob,
+                    request_deserializer=whatsnext_dot_v1_dot_worker__pb2.ReportSchedulerJobRequest.FromString,
+                    response_serializer=whatsnext_dot_v1_dot_worker__pb2.ReportSchedulerJobResponse.SerializeToString,
             ),
             'Work': grpc.stream_stream_rpc_method_handler(
                     servicer.Work,
@@ -485,6 +506,23 @@ class WorkerService(object):
         return grpc.experimental.unary_unary(request, target, '/whatsnext.v1.WorkerService/ReleaseJob',
             whatsnext_dot_v1_dot_worker__pb2.ReleaseJobRequest.SerializeToString,
             whatsnext_dot_v1_dot_worker__pb2.ReleaseJobResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ReportSchedulerJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/whatsnext.v1.WorkerService/ReportSchedulerJob',
+            whatsnext_dot_v1_dot_worker__pb2.ReportSchedulerJobRequest.SerializeToString,
+            whatsnext_dot_v1_dot_worker__pb2.ReportSchedulerJobResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
