@@ -26,6 +26,11 @@ export interface Producer {
   countPending(): Promise<number>;
   /** One claim of one job through the system's claim path; false when none came back. */
   claimOne(): Promise<boolean>;
+  /**
+   * One claim by a worker with `seconds` left (WhatsNext's walltime-aware
+   * FetchJob: only jobs expected to fit); absent where the system has no such filter.
+   */
+  claimOneWithin?(seconds: number): Promise<boolean>;
   /** Removes every job, so the next workload starts from an empty queue. */
   reset(): Promise<void>;
   close(): Promise<void>;

@@ -58,7 +58,9 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
     },
     async bulkLoadPending(count: number, analyze: boolean) {
       await sql.query(
-        `insert into job (project_id, task_id, parameters) select $1, t.id, jsonb_build_object('i', g) from task t, generate_series(1, $2::int) g where t.project_id = $1 and t.name = $3`,
+        // One job in ten is expected to take an hour, so a worker with less time left must pass over them.
+        `insert into job (project_id, task_id, parameters, expected_seconds)
+         select $1, t.id, jsonb_build_object('i', g), case when g % 10 = 0 then 3600 end from task t, generate_series(1, $2::int) g where t.project_id = $1 and t.name = $3`,
         [String(projectId), count, TASK],
       );
       if (analyze) await sql.query("vacuum analyze job");
@@ -72,6 +74,10 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
     },
     async claimOne() {
       const res = await worker.client.fetchJob({ workerId, project: { case: "projectId", value: projectId }, maxJobs: 1, waitSeconds: 0 });
+      return res.jobs.length > 0;
+    },
+    async claimOneWithin(seconds: number) {
+      const res = await worker.client.fetchJob({ workerId, project: { case: "projectId", value: projectId }, maxJobs: 1, waitSeconds: 0, availableTime: { seconds: BigInt(seconds) } });
       return res.jobs.length > 0;
     },
     async reset() {

@@ -133,6 +133,7 @@ export async function claimLatency(ctx: BenchContext): Promise<void> {
   const o = ctx.options;
   const levels = o.claimLevels;
   const medians = new Map<SystemName, number[][]>(ctx.systems.map((s) => [s.name, levels.map(() => [])]));
+  const withinMedians = new Map<SystemName, number[][]>(ctx.systems.map((s) => [s.name, levels.map(() => [])]));
   for (const s of ctx.systems) await s.producer.reset();
   for (const [li, level] of levels.entries()) {
     const row: RowSpec = { key: `d${level}`, label: `(d) claim one job (FetchJob), ${n0(level)} pending, median`, unit: "ms", better: "lower", decimals: 2 };
@@ -158,6 +159,13 @@ export async function claimLatency(ctx: BenchContext): Promise<void> {
         medians.get(s.name)![li]!.push(median);
         ctx.results.add(row, s.name, median);
         ctx.log(`(d) ${n0(level)} pending rep ${rep + 1} ${s.name}: median ${median.toFixed(3)} ms`);
+        if (s.producer.claimOneWithin) {
+          await topUp();
+          const within = await medianClaimWithin(ctx, s, WALLTIME_LEFT_SECONDS, `${n0(level)} pending, with time left`);
+          withinMedians.get(s.name)![li]!.push(within);
+          ctx.results.add({ ...row, key: `${row.key}-walltime`, label: `(d) claim one job by a worker with 10 minutes left (FetchJob available_time), ${n0(level)} pending, median` }, s.name, within);
+          ctx.log(`(d) ${n0(level)} pending, 10 minutes left, rep ${rep + 1} ${s.name}: median ${within.toFixed(3)} ms`);
+        }
       }
     }
   }
@@ -168,9 +176,33 @@ export async function claimLatency(ctx: BenchContext): Promise<void> {
     const m = medians.get(s.name)!;
     for (let rep = 0; rep < o.reps; rep++) ctx.results.add(ratio, s.name, m[levels.length - 1]![rep]! / m[0]![rep]!);
   }
+  const withinRatio: RowSpec = { key: "d-walltime-ratio", label: `(d) claim latency ratio ${n0(last)} : ${n0(first)} pending, 10 minutes left`, unit: "×", better: "lower", decimals: 2 };
+  for (const s of ctx.systems) {
+    const m = withinMedians.get(s.name)!;
+    for (let rep = 0; rep < m[0]!.length; rep++) ctx.results.add(withinRatio, s.name, m[levels.length - 1]![rep]! / m[0]![rep]!);
+  }
   await staleStatistics(ctx);
   ctx.note(`(d) pending jobs were bulk-loaded with SQL (insert … select generate_series) straight into each system's job table, then vacuum analyze; ${o.claimSamples} claims timed per level and repetition (at most ${o.claimDeadlineMs / 1000} s of them, at least 5) after 5 warm-up claims; WhatsNext claims over gRPC, pg-boss with fetch(), graphile-worker with its own get_job statement (prepared, as its pool runs it).`);
   for (const s of ctx.systems) await s.producer.reset();
+}
+
+/** Time left of the worker in (d)'s walltime rows; one job in ten in WhatsNext's bulk load is expected to take an hour. */
+const WALLTIME_LEFT_SECONDS = 600;
+
+/** The median of `claimSamples` single claims by a worker with `seconds` left (after 5 warm-up claims). */
+async function medianClaimWithin(ctx: BenchContext, s: SystemUnderTest, seconds: number, what: string): Promise<number> {
+  const o = ctx.options;
+  const claim = s.producer.claimOneWithin!.bind(s.producer);
+  for (let w = 0; w < 5; w++) await claim(seconds);
+  const samples: number[] = [];
+  const sampling = performance.now();
+  for (let i = 0; i < o.claimSamples && (i < 5 || performance.now() - sampling < o.claimDeadlineMs); i++) {
+    const started = performance.now();
+    const got = await claim(seconds);
+    samples.push(performance.now() - started);
+    if (!got) throw new Error(`${s.name}: a claim with ${what} returned no job`);
+  }
+  return summarize(samples).median;
 }
 
 /** The median of `claimSamples` single claims (after 5 warm-up claims, which also let a server prepare its statements). */

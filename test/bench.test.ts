@@ -79,8 +79,11 @@ describe("npm run bench -- --quick", { skip: DATABASE_URL ? false : "the bench n
       /\(c\) end to end.*one job at a time, WhatsNext by unary calls/,
       /\(c\) end to end.*batches of 100, WhatsNext by unary calls/,
       /\(d\) claim one job.*1,000 pending/,
+      /\(d\) claim one job by a worker with 10 minutes left.*1,000 pending/,
       /\(d\) claim one job.*10,000 pending/,
+      /\(d\) claim one job by a worker with 10 minutes left.*10,000 pending/,
       /\(d\) claim latency ratio 10,000 : 1,000 pending \[/,
+      /\(d\) claim latency ratio 10,000 : 1,000 pending, 10 minutes left/,
       /\(d\) claim one job, 10,000 pending, statistics of 1,000 \(no ANALYZE\)/,
       /\(d\) claim latency ratio 10,000 : 1,000 pending, no ANALYZE/,
       /\(e\) pickup latency at 50 jobs\/s for 1 s, p50/,
@@ -98,8 +101,8 @@ describe("npm run bench -- --quick", { skip: DATABASE_URL ? false : "the bench n
     for (const row of rows) {
       const cells = row.split("|").slice(2, -1).map((c) => c.trim());
       assert.equal(cells.length, 5, row);
-      // Rows of WhatsNext's unary calls have its figure alone; every other row compares all three.
-      const whatsNextOnly = /WhatsNext by unary calls/.test(row);
+      // Rows of WhatsNext's unary calls and of its walltime filter have its figure alone; every other row compares all three.
+      const whatsNextOnly = /WhatsNext by unary calls|10 minutes left/.test(row);
       for (const [i, figure] of cells.slice(0, 3).entries()) assert.match(figure, whatsNextOnly && i > 0 ? /^—$/ : /^[\d,]+(\.\d+)?$/, `not a figure in: ${row}`);
       for (const ratio of cells.slice(3)) assert.match(ratio, whatsNextOnly ? /^—$/ : /^[\d.]+× (ahead|behind)$/, `not a ratio in: ${row}`);
     }
