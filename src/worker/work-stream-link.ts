@@ -51,6 +51,8 @@ export class WorkStreamLink {
   private closing = false;
   private readonly closed = new AbortController();
   private allAnswered: (() => void) | undefined;
+  /** run()'s end. */
+  private finished: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: WhatsNextClient,
@@ -76,7 +78,12 @@ export class WorkStreamLink {
   }
 
   /** Reads the stream until close(), opening it again whenever it breaks; rejects only with an error a worker cannot fix. */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    this.finished = this.loop();
+    return this.finished;
+  }
+
+  private async loop(): Promise<void> {
     let failures = 0;
     for (;;) {
       try {
@@ -88,7 +95,7 @@ export class WorkStreamLink {
       } catch (err) {
         this.responses = undefined;
         this.connection?.abort();
-        if (this.closing && this.unanswered.size === 0) return;
+        if (this.closed.signal.aborted || (this.closing && this.unanswered.size === 0)) return;
         if (isFatal(err)) throw err;
         failures += 1;
         this.handlers.error(`the Work stream broke (${describeError(err)}); opening it again`);
@@ -114,21 +121,28 @@ export class WorkStreamLink {
   }
 
   /**
-   * Ends the conversation: waits (up to timeoutMs) for every report to be
-   * answered, then half-closes so the server ends the stream.
+   * Ends the conversation: waits for every report to be answered, then
+   * half-closes so the server ends the stream. After timeoutMs it gives up
+   * (a server that stays away): the stream is cancelled and run() returns,
+   * and the lease rules take care of what was not answered.
    */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
-    if (this.unanswered.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (this.allAnswered = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
-      clearTimeout(timer);
+    const giveUp = setTimeout(() => this.abort(), timeoutMs);
+    giveUp.unref();
+    if (this.unanswered.size > 0 && !this.closed.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        this.allAnswered = resolve;
+        this.closed.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
     }
     this.outgoing?.end();
-    if (!this.responses) this.closed.abort();
+    if (!this.responses) this.abort();
+    // The server ends the stream once it answered; if it does not, giveUp cancels it.
+    void this.finished.then(
+      () => clearTimeout(giveUp),
+      () => clearTimeout(giveUp),
+    );
   }
 
   /** Stops at once: the stream is cancelled, unanswered reports are dropped (the lease rules take over). */
