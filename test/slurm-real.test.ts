@@ -4,7 +4,8 @@
  * and 2 count-only "fakegpu" GPUs): success, failure with exit code, signal
  * kill, TIMEOUT, cancel, a job SLURM will never run, pending with its
  * reason, a controller outage, CPU accounting, numeric settings, GPUs and
- * account, folders, one squeue for all jobs, job arrays and reattaching;
+ * account, folders, one squeue for all jobs, job arrays and reattaching,
+ * live output and requeues (`scontrol requeue`, each run's output kept);
  * the worker hands its SLURM jobs over when it stops or is killed (the next
  * worker follows them instead of submitting them again).
  *
@@ -505,6 +506,29 @@ describe("a real SLURM", { skip }, () => {
       await w.done;
       assert.equal((await getJob(queued.id)).status, JobStatus.COMPLETED);
       assert.equal(await text(), "tick 1\ntick 2\ntick 3\ntock\n");
+    });
+
+    it("a SLURM job requeued while it runs: the server gets both runs' output and a message naming the requeue, the worker's event the count", async () => {
+      const g = await gate("wrequeue");
+      const projectId = await project("slurm-requeue", `sh -c 'echo "run \${SLURM_RESTART_COUNT:-0}"; while [ ! -e "$1" ]; do sleep 0.1; done; echo end' sh ${g.path}`);
+      const queued = await addJob(projectId, "rq");
+      const w = worker(projectId, createSlurmFormatter(settings("wrequeue")), { maxJobs: 1 });
+      const text = async () => (await client.jobs.getJobOutput({ jobId: queued.id, maxBytes: 10_000 })).chunks.map((c) => c.text).join("");
+      await until("the first run's output on the server", async () => (await text()) === "run 0\n");
+      const slurmId = slurmIdOf((await getJob(queued.id)).command);
+      cluster.command(["scontrol", "requeue", slurmId]);
+      await until("SLURM to requeue the job", () => slurmJob(slurmId).JobState === "PENDING");
+      cluster.command(["scontrol", "update", `JobId=${slurmId}`, "StartTime=now"]);
+      await until("the second run's output on the server", async () => (await text()).endsWith("run 1\n"), 90_000);
+      await g.open();
+      await w.done;
+      const done = await getJob(queued.id);
+      assert.equal(done.status, JobStatus.COMPLETED, done.message);
+      const [attempt] = await attemptsOf(queued.id);
+      const earlier = join(attempt!.schedulerJob!.runDir, "output.log.1");
+      assert.equal(done.message, `SLURM job ${slurmId} COMPLETED (exit code 0); requeued 1 time by SLURM, the earlier run's output is in ${earlier}`);
+      assert.equal(await text(), `${await readFile(earlier, "utf8")}run 1\nend\n`);
+      assert.ok(w.events.some((e) => e.type === "scheduler-state" && e.restarts === 1));
     });
 
     it("counts the CPU SLURM gives a task that asks for none: --cpus 2 runs two such jobs at once, not three", async () => {
