@@ -76,4 +76,16 @@ describe("the SLURM output follower", () => {
     await f.follower.poll();
     assert.equal(f.text(), "a long first line\nnew\n");
   });
+
+  it("passes on more than one batch written between two polls, all of it in order", async () => {
+    const f = await follow("chatty");
+    const big = Buffer.alloc(40 << 20, "x");
+    big.write("start", 0);
+    big.write("end\n", big.length - 4);
+    await writeFile(f.output, big);
+    const chunks: Buffer[] = [];
+    const follower = new OutputFollower(f.output, (chunk) => chunks.push(chunk));
+    await follower.poll();
+    assert.ok(Buffer.concat(chunks).equals(big));
+  });
 });

@@ -11,10 +11,11 @@
  */
 import { open, readdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { RUN_FILES } from "./batch-script.js";
 
 /** The most read from the file in one piece. */
 const CHUNK_BYTES = 1 << 20;
+/** The most of output.log held before it is passed on (a chatty job writes gigabytes between two rounds). */
+const BATCH_BYTES = 16 << 20;
 
 /** The numbers N of the `output.log.N` files beside an output file (earlier runs of a requeued job), ascending. */
 export async function earlierRunNumbers(outputPath: string): Promise<number[]> {
@@ -33,7 +34,7 @@ export async function earlierRunNumbers(outputPath: string): Promise<number[]> {
 
 /** The path of the output of earlier run `n` beside an output file. */
 export function earlierRunPath(outputPath: string, n: number): string {
-  return join(dirname(outputPath), `${RUN_FILES.earlierOutput}${n}`);
+  return join(dirname(outputPath), `${basename(outputPath)}.${n}`);
 }
 
 /** Reads new output of one job; calls are not concurrent (the formatter awaits each). */
@@ -62,13 +63,14 @@ export class OutputFollower {
           continue;
         }
         const chunks: Buffer[] = [];
-        const end = await readFrom(this.outputPath, this.offset, (chunk) => chunks.push(chunk));
+        const end = await readFrom(this.outputPath, this.offset, (chunk) => chunks.push(chunk), BATCH_BYTES);
         // The script renames the earlier run's output into place before emptying output.log: when no new
         // numbered file appeared by now, what was read came before the emptying and belongs to this run.
         if ((await earlierRunNumbers(this.outputPath)).some((n) => n > this.runsDone)) continue;
         for (const chunk of chunks) this.onOutput(chunk, "stdout");
+        const caughtUp = end === this.offset || end - this.offset < BATCH_BYTES;
         this.offset = end;
-        return;
+        if (caughtUp) return;
       }
     } catch {
       // An unreadable output file now may be readable next round; the output tail at the end says what it can.
@@ -77,11 +79,12 @@ export class OutputFollower {
 }
 
 /**
- * Reads `path` from `start` to its end in chunks; returns where reading
- * stopped. A file shorter than `start` was emptied by someone else (an
- * sbatch --open-mode=truncate in extra_args): it is read from its beginning.
+ * Reads `path` from `start` to its end (at most `maxBytes`) in chunks;
+ * returns where reading stopped. A file shorter than `start` was emptied by
+ * someone else (an sbatch --open-mode=truncate in extra_args): it is read
+ * from its beginning.
  */
-async function readFrom(path: string, start: number, sink: (chunk: Buffer) => void): Promise<number> {
+async function readFrom(path: string, start: number, sink: (chunk: Buffer) => void, maxBytes = Number.POSITIVE_INFINITY): Promise<number> {
   let handle;
   try {
     handle = await open(path, "r");
@@ -92,8 +95,9 @@ async function readFrom(path: string, start: number, sink: (chunk: Buffer) => vo
   try {
     const { size } = await handle.stat();
     let position = size < start ? 0 : start;
-    while (position < size) {
-      const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, size - position));
+    const stop = Math.min(size, position + maxBytes);
+    while (position < stop) {
+      const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, stop - position));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) break;
       sink(buffer.subarray(0, bytesRead));

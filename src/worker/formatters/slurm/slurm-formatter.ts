@@ -127,13 +127,10 @@ async function withRequeues(outcome: RunOutcome, outputPath: string, restarts: n
   const count = Math.max(restarts, runs.length);
   if (count === 0) return outcome;
   const paths = runs.map((n) => earlierRunPath(outputPath, n));
+  // No numbered file: the job was requeued but its script did not run again, so output.log holds the earlier run.
   const kept =
-    paths.length === 0
-      ? "no earlier run's output was kept"
-      : paths.length === 1
-        ? `the earlier run's output is in ${paths[0]}`
-        : `earlier runs' output is in ${paths.join(", ")}`;
-  return { ...outcome, message: `${outcome.message}; requeued ${count} time${count === 1 ? "" : "s"} by SLURM, ${kept}` };
+    paths.length === 0 ? "" : paths.length === 1 ? `, the earlier run's output is in ${paths[0]}` : `, earlier runs' output is in ${paths.join(", ")}`;
+  return { ...outcome, message: `${outcome.message}; requeued ${count} time${count === 1 ? "" : "s"} by SLURM${kept}` };
 }
 
 async function followToEnd(
