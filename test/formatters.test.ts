@@ -326,6 +326,7 @@ describe("slurm formatter", () => {
       "--parsable",
       "--job-name=wn-42",
       outputArg,
+      "--open-mode=append",
       "--partition=gpu",
       "--time=1:00:00",
       "--cpus-per-task=4",

@@ -4,7 +4,8 @@
  * and 2 count-only "fakegpu" GPUs): success, failure with exit code, signal
  * kill, TIMEOUT, cancel, a job SLURM will never run, pending with its
  * reason, a controller outage, CPU accounting, numeric settings, GPUs and
- * account, folders, one squeue for all jobs, job arrays and reattaching;
+ * account, folders, one squeue for all jobs, job arrays and reattaching,
+ * live output and requeues (`scontrol requeue`, each run's output kept);
  * the worker hands its SLURM jobs over when it stops or is killed (the next
  * worker follows them instead of submitting them again).
  *
@@ -68,6 +69,8 @@ interface Run {
   started: string[];
   states: SchedulerState[];
   handles: SchedulerHandle[];
+  /** What the formatter passed to onOutput, in order. */
+  output: Buffer[];
   abort(reason?: unknown): void;
   /** Resolves with the handle once the job was submitted. */
   submitted: Promise<SchedulerHandle>;
@@ -80,6 +83,7 @@ function run(formatter: Formatter, theJob: JobForFormatting, options: { reattach
   const started: string[] = [];
   const states: SchedulerState[] = [];
   const handles: SchedulerHandle[] = [];
+  const output: Buffer[] = [];
   let onSubmitted!: (handle: SchedulerHandle) => void;
   let onRunning!: (display: string) => void;
   const submitted = new Promise<SchedulerHandle>((resolve) => (onSubmitted = resolve));
@@ -97,8 +101,12 @@ function run(formatter: Formatter, theJob: JobForFormatting, options: { reattach
       onRunning(display);
     },
     onSchedulerState: (state) => states.push(state),
+    onOutput: (chunk, stream) => {
+      assert.equal(stream, "stdout", "SLURM writes stdout and stderr to one file");
+      output.push(chunk);
+    },
   });
-  return { outcome, started, states, handles, abort: (reason?: unknown) => controller.abort(reason), submitted, running };
+  return { outcome, started, states, handles, output, abort: (reason?: unknown) => controller.abort(reason), submitted, running };
 }
 
 /** `scontrol show job` as key=value pairs (one line per job with -o). */
@@ -385,6 +393,48 @@ describe("a real SLURM", { skip }, () => {
       assert.equal(outcome.success, true, outcome.message);
       assert.equal(outcome.outputTail, "done 0\n");
     });
+
+    it("passes the job's output on while it runs, read on each squeue round, and all of it by the end", async () => {
+      const g = await gate("live");
+      const r = run(
+        createSlurmFormatter(settings("live")),
+        job({ commandTemplate: `sh -c 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.2; done; echo oops >&2; while [ ! -e "$1" ]; do sleep 0.1; done; echo end' sh ${g.path}` }),
+      );
+      // The job waits for the gate after its lines: they arrive while it runs.
+      await until("the lines while the job runs", () => Buffer.concat(r.output).toString().includes("line 5\noops\n"));
+      assert.equal(Buffer.concat(r.output).toString(), "line 1\nline 2\nline 3\nline 4\nline 5\noops\n");
+      assert.equal(slurmJob(slurmIdOfRun(r)).JobState, "RUNNING");
+      await g.open();
+      const outcome = await r.outcome;
+      assert.equal(outcome.success, true, outcome.message);
+      assert.equal(Buffer.concat(r.output).toString(), "line 1\nline 2\nline 3\nline 4\nline 5\noops\nend\n");
+    });
+
+    it("keeps each run's output of a job SLURM requeues, and says how often SLURM requeued it", async () => {
+      const g = await gate("requeue");
+      const r = run(
+        createSlurmFormatter(settings("requeue")),
+        job({ commandTemplate: `sh -c 'echo "run \${SLURM_RESTART_COUNT:-0}"; while [ ! -e "$1" ]; do sleep 0.1; done; echo end' sh ${g.path}` }),
+      );
+      const handle = await r.submitted;
+      const id = handle.schedulerJobId;
+      await until("the first run's output", async () => (await readFile(handle.outputPath, "utf8").catch(() => "")) === "run 0\n");
+      cluster.command(["scontrol", "requeue", id]);
+      // SLURM holds a requeued job back (BeginTime) for about two minutes; the test lets it start at once.
+      await until("SLURM to requeue the job", () => slurmJob(id).JobState === "PENDING");
+      cluster.command(["scontrol", "update", `JobId=${id}`, "StartTime=now"]);
+      const earlier = join(handle.runDir, "output.log.1");
+      await until("the second run's output", async () => (await readFile(handle.outputPath, "utf8").catch(() => "")) === "run 1\n", 90_000);
+      await g.open();
+      const outcome = await r.outcome;
+      assert.equal(outcome.success, true, outcome.message);
+      assert.equal(outcome.message, `SLURM job ${id} COMPLETED (exit code 0); requeued 1 time by SLURM, the earlier run's output is in ${earlier}`);
+      assert.equal(outcome.outputTail, "run 1\nend\n");
+      const first = await readFile(earlier, "utf8");
+      assert.match(first, /^run 0\n.*DUE TO JOB REQUEUE/m);
+      assert.ok(r.states.some((s) => s.restarts === 1), JSON.stringify(r.states));
+      assert.equal(Buffer.concat(r.output).toString(), `${first}run 1\nend\n`, "the live output holds both runs, each once");
+    });
   });
 
   describe("the worker", () => {
@@ -440,6 +490,46 @@ describe("a real SLURM", { skip }, () => {
       workers.push({ runtime, done });
       return { runtime, events, done };
     }
+
+    it("ships a SLURM job's output to the server while it runs (GetJobOutput, whatsnext jobs logs)", async () => {
+      const g = await gate("wlive");
+      const projectId = await project("slurm-live", `sh -c 'for i in 1 2 3; do echo "tick $i"; sleep 0.2; done; while [ ! -e "$1" ]; do sleep 0.1; done; echo tock' sh ${g.path}`);
+      const queued = await addJob(projectId, "live");
+      const w = worker(projectId, createSlurmFormatter(settings("wlive")), { maxJobs: 1 });
+      const text = async () => (await client.jobs.getJobOutput({ jobId: queued.id, maxBytes: 10_000 })).chunks.map((c) => c.text).join("");
+      await until("the job's lines on the server", async () => (await text()) === "tick 1\ntick 2\ntick 3\n");
+      assert.equal((await getJob(queued.id)).status, JobStatus.RUNNING, "shipped while the job runs");
+      const logs = await runCli(["jobs", "logs", String(queued.id)], { env: { WHATSNEXT_SERVER: t.url } });
+      assert.equal(logs.code, 0, logs.stderr);
+      assert.match(logs.stdout, /tick 1\ntick 2\ntick 3\n/);
+      await g.open();
+      await w.done;
+      assert.equal((await getJob(queued.id)).status, JobStatus.COMPLETED);
+      assert.equal(await text(), "tick 1\ntick 2\ntick 3\ntock\n");
+    });
+
+    it("a SLURM job requeued while it runs: the server gets both runs' output and a message naming the requeue, the worker's event the count", async () => {
+      const g = await gate("wrequeue");
+      const projectId = await project("slurm-requeue", `sh -c 'echo "run \${SLURM_RESTART_COUNT:-0}"; while [ ! -e "$1" ]; do sleep 0.1; done; echo end' sh ${g.path}`);
+      const queued = await addJob(projectId, "rq");
+      const w = worker(projectId, createSlurmFormatter(settings("wrequeue")), { maxJobs: 1 });
+      const text = async () => (await client.jobs.getJobOutput({ jobId: queued.id, maxBytes: 10_000 })).chunks.map((c) => c.text).join("");
+      await until("the first run's output on the server", async () => (await text()) === "run 0\n");
+      const slurmId = slurmIdOf((await getJob(queued.id)).command);
+      cluster.command(["scontrol", "requeue", slurmId]);
+      await until("SLURM to requeue the job", () => slurmJob(slurmId).JobState === "PENDING");
+      cluster.command(["scontrol", "update", `JobId=${slurmId}`, "StartTime=now"]);
+      await until("the second run's output on the server", async () => (await text()).endsWith("run 1\n"), 90_000);
+      await g.open();
+      await w.done;
+      const done = await getJob(queued.id);
+      assert.equal(done.status, JobStatus.COMPLETED, done.message);
+      const [attempt] = await attemptsOf(queued.id);
+      const earlier = join(attempt!.schedulerJob!.runDir, "output.log.1");
+      assert.equal(done.message, `SLURM job ${slurmId} COMPLETED (exit code 0); requeued 1 time by SLURM, the earlier run's output is in ${earlier}`);
+      assert.equal(await text(), `${await readFile(earlier, "utf8")}run 1\nend\n`);
+      assert.ok(w.events.some((e) => e.type === "scheduler-state" && e.restarts === 1));
+    });
 
     it("counts the CPU SLURM gives a task that asks for none: --cpus 2 runs two such jobs at once, not three", async () => {
       const g = await gate("cpu-accounting");

@@ -152,7 +152,7 @@ function eventText(e: WorkerEvent, graceMs: number | undefined): string {
     case "started":
       return `job ${e.jobId} started: ${e.command}${e.accelerators.length ? ` [CUDA_VISIBLE_DEVICES=${e.accelerators.join(",")}]` : ""}`;
     case "scheduler-state":
-      return `job ${e.jobId} is ${e.state}${e.reason ? ` (${e.reason})` : ""} in the scheduler as ${e.schedulerJobId}`;
+      return `job ${e.jobId} is ${e.state}${e.reason ? ` (${e.reason})` : ""} in the scheduler as ${e.schedulerJobId}${e.restarts ? `, requeued ${e.restarts} time(s) there` : ""}`;
     case "following":
       return `job ${e.jobId}: following scheduler job ${e.schedulerJobId}, submitted by an earlier attempt, instead of submitting it again`;
     case "finished":

@@ -70,7 +70,7 @@ export type WorkerEvent =
   | { type: "connected"; via: "stream" | "unary" }
   | { type: "claimed"; jobId: bigint; name: string; task: string }
   | { type: "started"; jobId: bigint; command: string; accelerators: string[] }
-  | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string }
+  | { type: "scheduler-state"; jobId: bigint; schedulerJobId: string; state: string; reason: string; restarts?: number }
   /** The claim carried a scheduler job an earlier attempt left behind: the worker follows it instead of submitting the job. */
   | { type: "following"; jobId: bigint; schedulerJobId: string }
   | { type: "finished"; jobId: bigint; success: boolean; exitCode: number | null; message: string }

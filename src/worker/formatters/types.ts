@@ -66,7 +66,8 @@ export interface RunContext {
   reattach?: SchedulerHandle;
   /**
    * Every chunk of the job's own output as it arrives, for live logs; a
-   * formatter that can see it (cli) calls it. It must not block.
+   * formatter that can see it (cli; slurm, reading the job's output file on
+   * each squeue round) calls it. It must not block.
    */
   onOutput?(chunk: Buffer, stream: "stdout" | "stderr"): void;
 }
@@ -90,6 +91,8 @@ export interface SchedulerState {
   state: string;
   /** Why it waits ("Resources", "Priority", "PartitionConfig"); "" when the scheduler gives none. */
   reason: string;
+  /** How many times the scheduler requeued the job (SLURM's restart count); absent when never. */
+  restarts?: number;
 }
 
 /** How a run ended, shaped for FinishJob (success, exit_code, message, output_tail) plus what StartJob got. */

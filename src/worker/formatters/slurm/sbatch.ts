@@ -58,6 +58,8 @@ export function buildSbatchArgv(
     "--parsable",
     `--job-name=${settings.jobNamePrefix ?? "wn"}-${job.id}`,
     `--output=${escapeSbatchFilename(paths.outputPath)}`,
+    // A requeued job's script moves the earlier run's output aside itself (see batch-script.ts); truncating would lose it first.
+    "--open-mode=append",
     ...sbatchResourceOptions(job, settings),
     paths.scriptPath,
   ];

@@ -20,6 +20,13 @@
  *   stops following the job and leaves it to a worker that reattaches
  *   (RunContext.reattach, with the handle given to onSubmitted).
  *
+ * - While the job runs, its output file is read on each squeue round and
+ *   what is new goes to RunContext.onOutput as "stdout" (SLURM writes the
+ *   job's stdout and stderr to the one file), for live logs.
+ * - A job SLURM requeues keeps each run's output (`output.log.1` is the
+ *   first run's, `output.log` the last's) and its outcome says how often
+ *   SLURM requeued it; so does onSchedulerState (`restarts`).
+ *
  * Batch scripts, output files and exit markers stay in
  * `outputDir/job-<id>-XXXXXX/` (arrays: `outputDir/array-<id>-XXXXXX/<i>/`)
  * for inspection; outputDir must be on a file system that the compute nodes
@@ -36,6 +43,7 @@ import { RUN_FILES } from "./batch-script.js";
 import { ControllerAvailability } from "./controller-availability.js";
 import { lookUpJobEnd } from "./job-end.js";
 import { SLURM_FINAL_STATES, SLURM_RAN_STATES, slurmEndOutcome } from "./job-state.js";
+import { earlierRunNumbers, earlierRunPath, OutputFollower } from "./output-follower.js";
 import { QueueMonitor } from "./queue-monitor.js";
 import { slurmCpusHeld } from "./sbatch.js";
 import { checkSlurmSettings, neverRuns, resolveSlurmFolders, type SlurmFormatterSettings } from "./settings.js";
@@ -100,8 +108,39 @@ async function runSlurmJob(job: JobForFormatting, ctx: RunContext, shared: Slurm
   return followSlurmJob(handle, `SLURM job ${handle.schedulerJobId}: ${prepared.display}`, ctx, shared);
 }
 
-/** Follows a submitted job to its end; the job is cancelled with scancel when ctx.signal aborts. */
+/** Follows a submitted job to its end, passing its output on as it grows; the job is cancelled with scancel when ctx.signal aborts. */
 async function followSlurmJob(handle: SchedulerHandle, display: string, ctx: RunContext, shared: SlurmShared): Promise<RunOutcome> {
+  const follower = ctx.onOutput ? new OutputFollower(handle.outputPath, ctx.onOutput) : null;
+  const seen = { restarts: 0 };
+  const outcome = await followToEnd(handle, display, ctx, shared, follower, seen);
+  await follower?.poll();
+  return withRequeues(outcome, handle.outputPath, seen.restarts);
+}
+
+/**
+ * Names SLURM's requeues of the job in the outcome's message, with where the
+ * earlier runs' output is: the restart count squeue last gave, or the earlier
+ * runs' files when SLURM was not seen counting (the job left the queue).
+ */
+async function withRequeues(outcome: RunOutcome, outputPath: string, restarts: number): Promise<RunOutcome> {
+  const runs = await earlierRunNumbers(outputPath);
+  const count = Math.max(restarts, runs.length);
+  if (count === 0) return outcome;
+  const paths = runs.map((n) => earlierRunPath(outputPath, n));
+  // No numbered file: the job was requeued but its script did not run again, so output.log holds the earlier run.
+  const kept =
+    paths.length === 0 ? "" : paths.length === 1 ? `, the earlier run's output is in ${paths[0]}` : `, earlier runs' output is in ${paths.join(", ")}`;
+  return { ...outcome, message: `${outcome.message}; requeued ${count} time${count === 1 ? "" : "s"} by SLURM${kept}` };
+}
+
+async function followToEnd(
+  handle: SchedulerHandle,
+  display: string,
+  ctx: RunContext,
+  shared: SlurmShared,
+  follower: OutputFollower | null,
+  seen: { restarts: number },
+): Promise<RunOutcome> {
   const { settings } = shared;
   const slurmId = handle.schedulerJobId;
   const tool = { env: ctx.env, timeoutMs: settings.commandTimeoutMs };
@@ -157,9 +196,12 @@ async function followSlurmJob(handle: SchedulerHandle, display: string, ctx: Run
     if (answer.kind === "absent") break;
 
     const record = answer.record;
-    if (`${record.state}|${record.reason}` !== lastState) {
-      lastState = `${record.state}|${record.reason}`;
-      ctx.onSchedulerState?.({ schedulerJobId: slurmId, state: record.state, reason: record.reason });
+    seen.restarts = Math.max(seen.restarts, record.restarts);
+    await follower?.poll();
+    if (`${record.state}|${record.reason}|${record.restarts}` !== lastState) {
+      lastState = `${record.state}|${record.reason}|${record.restarts}`;
+      const restarts = record.restarts > 0 ? { restarts: record.restarts } : {};
+      ctx.onSchedulerState?.({ schedulerJobId: slurmId, state: record.state, reason: record.reason, ...restarts });
     }
     if (SLURM_RAN_STATES.has(record.state)) markStarted();
     if (SLURM_FINAL_STATES.has(record.state)) return slurmEndOutcome(slurmId, record, display, await outputTail());

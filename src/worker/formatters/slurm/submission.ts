@@ -105,7 +105,7 @@ export class Submitter {
       return { kind: "refused", message: `could not write the batch script under ${folders.outputDir}: ${errorText(error)}`, outputTail: "" };
     }
     const paths = runFilePaths(runDir);
-    await writeFile(paths.scriptPath, buildBatchScript(job, prepared, paths.exitMarkerPath), { mode: 0o700 });
+    await writeFile(paths.scriptPath, buildBatchScript(job, prepared, paths.exitMarkerPath, paths.outputPath), { mode: 0o700 });
     // Not cancellable: once sbatch runs, only its answer tells which job to scancel.
     const argv = buildSbatchArgv(job, this.settings, paths);
     const result = await runSchedulerCommand(argv, { env: request.env, cwd: folders.cwd, timeoutMs: this.settings.commandTimeoutMs });
@@ -138,7 +138,7 @@ export class Submitter {
     for (const [index, entry] of chunk.entries()) {
       const paths = runFilePaths(runDirs[index]!);
       await mkdir(runDirs[index]!);
-      await writeFile(paths.scriptPath, buildBatchScript(entry.request.job, entry.request.prepared, paths.exitMarkerPath), { mode: 0o700 });
+      await writeFile(paths.scriptPath, buildBatchScript(entry.request.job, entry.request.prepared, paths.exitMarkerPath, paths.outputPath), { mode: 0o700 });
     }
     const arrayScript = join(arrayDir, "array.sh");
     await writeFile(arrayScript, buildArrayScript(arrayDir, jobIds), { mode: 0o700 });
@@ -148,6 +148,8 @@ export class Submitter {
       `--job-name=${this.settings.jobNamePrefix ?? "wn"}-${jobIds[0]}+${jobIds.length - 1}`,
       `--array=0-${chunk.length - 1}`,
       `--output=${escapeSbatchFilename(arrayDir)}/%a/${RUN_FILES.output}`,
+      // A requeued element's script keeps the earlier run's output (see batch-script.ts).
+      "--open-mode=append",
       ...sbatchResourceOptions(first.job, this.settings),
       arrayScript,
     ];
