@@ -161,7 +161,8 @@ export async function claimLatency(ctx: BenchContext): Promise<void> {
         ctx.log(`(d) ${n0(level)} pending rep ${rep + 1} ${s.name}: median ${median.toFixed(3)} ms`);
         if (s.producer.claimOneWithin) {
           await topUp();
-          const within = await medianClaimWithin(ctx, s, WALLTIME_LEFT_SECONDS, `${n0(level)} pending, with time left`);
+          const claimWithin = s.producer.claimOneWithin.bind(s.producer);
+          const within = await medianClaim(ctx, s, `${n0(level)} pending, with time left`, () => claimWithin(WALLTIME_LEFT_SECONDS));
           withinMedians.get(s.name)![li]!.push(within);
           ctx.results.add({ ...row, key: `${row.key}-walltime`, label: `(d) claim one job by a worker with 10 minutes left (FetchJob available_time), ${n0(level)} pending, median` }, s.name, within);
           ctx.log(`(d) ${n0(level)} pending, 10 minutes left, rep ${rep + 1} ${s.name}: median ${within.toFixed(3)} ms`);
@@ -189,31 +190,19 @@ export async function claimLatency(ctx: BenchContext): Promise<void> {
 /** Time left of the worker in (d)'s walltime rows; one job in ten in WhatsNext's bulk load is expected to take an hour. */
 const WALLTIME_LEFT_SECONDS = 600;
 
-/** The median of `claimSamples` single claims by a worker with `seconds` left (after 5 warm-up claims). */
-async function medianClaimWithin(ctx: BenchContext, s: SystemUnderTest, seconds: number, what: string): Promise<number> {
+/**
+ * The median of `claimSamples` single claims (after 5 warm-up claims, which
+ * also let a server prepare its statements); `claim` defaults to the
+ * system's plain claim.
+ */
+async function medianClaim(ctx: BenchContext, s: SystemUnderTest, what: string, claim: () => Promise<boolean> = () => s.producer.claimOne()): Promise<number> {
   const o = ctx.options;
-  const claim = s.producer.claimOneWithin!.bind(s.producer);
-  for (let w = 0; w < 5; w++) await claim(seconds);
+  for (let w = 0; w < 5; w++) await claim();
   const samples: number[] = [];
   const sampling = performance.now();
   for (let i = 0; i < o.claimSamples && (i < 5 || performance.now() - sampling < o.claimDeadlineMs); i++) {
     const started = performance.now();
-    const got = await claim(seconds);
-    samples.push(performance.now() - started);
-    if (!got) throw new Error(`${s.name}: a claim with ${what} returned no job`);
-  }
-  return summarize(samples).median;
-}
-
-/** The median of `claimSamples` single claims (after 5 warm-up claims, which also let a server prepare its statements). */
-async function medianClaim(ctx: BenchContext, s: SystemUnderTest, what: string): Promise<number> {
-  const o = ctx.options;
-  for (let w = 0; w < 5; w++) await s.producer.claimOne();
-  const samples: number[] = [];
-  const sampling = performance.now();
-  for (let i = 0; i < o.claimSamples && (i < 5 || performance.now() - sampling < o.claimDeadlineMs); i++) {
-    const started = performance.now();
-    const got = await s.producer.claimOne();
+    const got = await claim();
     samples.push(performance.now() - started);
     if (!got) throw new Error(`${s.name}: a claim with ${what} returned no job`);
   }
