@@ -29,11 +29,11 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
-import { create, fromJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { ListValueSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
+import type { JsonObject } from "@bufbuild/protobuf";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import { SweepSpecSchema, type SweepSpec as SweepSpecMessage } from "../../gen/whatsnext/v1/sweep_pb.js";
+import type { SweepSpec as SweepSpecMessage } from "../../gen/whatsnext/v1/sweep_pb.js";
 import { MAX_SWEEP_SETS, type ParameterSet, type ParameterValue, type RandomParameter, type SweepSpec } from "../queue/sweep-expansion.js";
+import { sweepSpecToProto } from "../services/sweep-spec-convert.js";
 import { UsageError } from "./usage-error.js";
 
 /** A checked sweep file. */
@@ -113,7 +113,7 @@ class SweepFileChecker {
       this.fail([forms[1]!], `a sweep is one of grid:, list: or random:, and this file also has ${forms[0]}:`, true);
     }
     const domainSpec = forms[0] === "grid" ? this.grid(top.grid, base) : forms[0] === "list" ? this.list(top.list, base) : this.random(top.random, base);
-    return { path: this.path, name, task, priority, maxAttempts, spec: toProtoSpec(domainSpec), domainSpec };
+    return { path: this.path, name, task, priority, maxAttempts, spec: sweepSpecToProto(domainSpec), domainSpec };
   }
 
   private grid(raw: unknown, base: ParameterSet): SweepSpec {
@@ -233,37 +233,6 @@ export function defaultName(path: string): string {
   return [".yaml", ".yml", ".json"].includes(ext.toLowerCase()) ? basename(path, ext) : basename(path);
 }
 
-/** The wire form of a spec. */
-export function toProtoSpec(spec: SweepSpec): SweepSpecMessage {
-  const baseParameters = Object.keys(spec.base).length > 0 ? (spec.base as JsonObject) : undefined;
-  const value = (v: ParameterValue) => fromJson(ValueSchema, v as JsonValue);
-  switch (spec.kind) {
-    case "grid":
-      return create(SweepSpecSchema, { baseParameters, kind: { case: "grid", value: { axes: spec.axes.map((a) => ({ name: a.name, values: a.values.map(value) })) } } });
-    case "list":
-      return create(SweepSpecSchema, { baseParameters, kind: { case: "list", value: { parameterSets: spec.sets as JsonObject[] } } });
-    case "random":
-      return create(SweepSpecSchema, {
-        baseParameters,
-        kind: {
-          case: "random",
-          value: {
-            seed: BigInt(spec.seed),
-            count: spec.count,
-            parameters: spec.parameters.map((p) =>
-              p.distribution === "choice"
-                ? { name: p.name, distribution: { case: "choice" as const, value: fromJson(ListValueSchema, p.values as JsonValue) } }
-                : { name: p.name, distribution: { case: rangeCase(p.distribution), value: { low: p.low, high: p.high } } },
-            ),
-          },
-        },
-      });
-  }
-}
-
-function rangeCase(d: "uniform" | "log_uniform" | "int_uniform"): "uniform" | "logUniform" | "intUniform" {
-  return d === "log_uniform" ? "logUniform" : d === "int_uniform" ? "intUniform" : "uniform";
-}
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,9 +1,8 @@
-import { create, fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { ListValueSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   SweepSchema as SweepMessageSchema,
-  SweepSpecSchema,
   type Sweep as SweepMessage,
   type SweepRef as SweepRefMessage,
   type SweepService,
@@ -18,6 +17,7 @@ import type { ParameterSet, ParameterValue, RandomParameter, SweepSpec } from ".
 import * as sweeps from "../queue/sweeps.js";
 import type { App } from "../server/app.js";
 import { timestamp } from "./convert.js";
+import { sweepSpecToProto } from "./sweep-spec-convert.js";
 import { afterId, cutPage, requirePage } from "./page-token.js";
 import { requireProjectId } from "./project-ref.js";
 import { LIMITS, requireId, requireIntInRange, requireName, requireText } from "./validation.js";
@@ -82,42 +82,6 @@ export function specFromProto(spec: SweepSpecMessage | undefined, field = "spec"
   }
 }
 
-/** The wire spec of a stored one. */
-export function specToProto(spec: SweepSpec): SweepSpecMessage {
-  const baseParameters = Object.keys(spec.base).length > 0 ? (spec.base as JsonObject) : undefined;
-  switch (spec.kind) {
-    case "grid":
-      return create(SweepSpecSchema, {
-        baseParameters,
-        kind: { case: "grid", value: { axes: spec.axes.map((a) => ({ name: a.name, values: a.values.map((v) => fromJson(ValueSchema, v as JsonValue)) })) } },
-      });
-    case "list":
-      return create(SweepSpecSchema, { baseParameters, kind: { case: "list", value: { parameterSets: spec.sets as JsonObject[] } } });
-    case "random":
-      return create(SweepSpecSchema, {
-        baseParameters,
-        kind: {
-          case: "random",
-          value: {
-            seed: BigInt(spec.seed),
-            count: spec.count,
-            parameters: spec.parameters.map((p) =>
-              p.distribution === "choice"
-                ? { name: p.name, distribution: { case: "choice" as const, value: fromJson(ListValueSchema, p.values as JsonValue) } }
-                : {
-                    name: p.name,
-                    distribution: {
-                      case: p.distribution === "log_uniform" ? ("logUniform" as const) : p.distribution === "int_uniform" ? ("intUniform" as const) : ("uniform" as const),
-                      value: { low: p.low, high: p.high },
-                    },
-                  },
-            ),
-          },
-        },
-      });
-  }
-}
-
 /** The wire Sweep of a sweep and where its jobs stand. */
 export function sweepToProto({ sweep, standing }: sweeps.SweepWithStanding): SweepMessage {
   const c = standing.byStatus;
@@ -128,7 +92,7 @@ export function sweepToProto({ sweep, standing }: sweeps.SweepWithStanding): Swe
     taskId: BigInt(sweep.taskId),
     taskName: sweep.taskName,
     name: sweep.name,
-    spec: specToProto(sweep.spec as unknown as SweepSpec),
+    spec: sweepSpecToProto(sweep.spec as unknown as SweepSpec),
     priority: sweep.priority,
     maxAttempts: sweep.maxAttempts,
     createTime: timestamp(sweep.createdAt),
