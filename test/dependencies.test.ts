@@ -37,6 +37,9 @@ afterEach(async () => {
        where d.job_id = j.id and p.status in ('failed', 'cancelled', 'blocked'))`,
   );
   assert.deepEqual(pendingButBlocked, [], "no PENDING job has a FAILED, CANCELLED or BLOCKED dependency");
+  // A finish skips dependency work for jobs without the flag: every job something depends on must have it.
+  const unflagged = await sql.query<Record<string, unknown>>(`select distinct d.depends_on_id from job_dependency d join job p on p.id = d.depends_on_id where not p.has_dependents`);
+  assert.deepEqual(unflagged, [], "every job with a dependent is flagged has_dependents");
 });
 
 let counter = 0;
@@ -279,5 +282,72 @@ describe("dependencies", () => {
       const got = await statuses(...ids);
       assert.ok(got.every((s) => s === (success ? "PENDING" : "BLOCKED")), `${success ? "completed" : "failed"} dependency: ${got.join(",")}`);
     }
+  });
+
+  it("never loses the first dependent of a job finishing at that moment, whichever way it is added", async () => {
+    // A job nobody depends on is finished by one statement with no dependency work. Its
+    // first dependent, added while it finishes (by CreateJob, by BatchCreateJobs or by
+    // UpdateJob), must still be counted as met or released: 25 rounds of each, on fresh jobs.
+    const f = await queueFixture(t, "grpc-js", "first-dependent");
+    const w = await f.registerWorker();
+    const project = { case: "projectId" as const, value: f.project.id };
+    for (let round = 0; round < 25; round++) {
+      const heads = [await f.createJob({ name: `head-${round}-a` }), await f.createJob({ name: `head-${round}-b` }), await f.createJob({ name: `head-${round}-c` })];
+      const waiting = await f.createJob({ name: `waiting-${round}` });
+      const claimed = await f.workers.fetchJob({ workerId: w, project, maxJobs: 10, start: true });
+      assert.deepEqual(claimed.jobs.map((j) => j.id).sort(), [...heads, waiting].sort());
+      // The waiting job goes back to the queue unclaimed (released) so UpdateJob may change it.
+      await f.workers.releaseJob({ jobId: waiting, workerId: w });
+      const success = round % 5 !== 4;
+      const [created, batch, updated, finished] = await Promise.all([
+        f.createJob({ name: `by-create-${round}`, dependsOn: [heads[0]!] }),
+        f.jobs.batchCreateJobs({ projectId: f.project.id, jobs: [{ task: { case: "taskName", value: "run" }, name: `by-batch-${round}`, dependsOn: [heads[1]!] }] }),
+        f.jobs.updateJob({ id: waiting, dependsOn: { ids: [heads[2]!] } }),
+        f.workers.finishJobs({ workerId: w, outcomes: heads.map((jobId) => ({ jobId, success, exitCode: success ? 0 : 1 })) }),
+      ]);
+      assert.deepEqual(finished.results.map((r) => r.errorMessage), ["", "", ""], "every finish stored");
+      const dependents = [created, batch.jobIds[0]!, updated.job!.id];
+      assert.deepEqual(await statuses(...dependents), dependents.map(() => (success ? "PENDING" : "BLOCKED")), `round ${round}`);
+      // Drain what is claimable so the next round claims only its own jobs.
+      if (success) {
+        const next = await f.workers.fetchJob({ workerId: w, project, maxJobs: 10, start: true });
+        assert.deepEqual(next.jobs.map((j) => j.id).sort(), [...dependents].sort(), `round ${round}: the released dependents are claimable`);
+        await f.workers.finishJobs({ workerId: w, outcomes: next.jobs.map((j) => ({ jobId: j.id, success: true })) });
+      } else {
+        await f.jobs.cancelJob({ id: created }).catch(() => undefined);
+      }
+    }
+  });
+
+  it("finishes a batch that mixes jobs with and without dependents, and a repeated finish, in one call", async () => {
+    const f = await queueFixture(t, "connect", "mixed-finish");
+    const w = await f.registerWorker();
+    const plain = await f.createJob({ name: "plain" });
+    const head = await f.createJob({ name: "head" });
+    const again = await f.createJob({ name: "again" });
+    const tail = await f.createJob({ name: "tail", dependsOn: [head] });
+    const project = { case: "projectId" as const, value: f.project.id };
+    const claimed = await f.workers.fetchJob({ workerId: w, project, maxJobs: 10, start: true });
+    assert.deepEqual(claimed.jobs.map((j) => j.id).sort(), [plain, head, again].sort());
+    await f.workers.finishJob({ jobId: again, workerId: w, success: true, exitCode: 0 });
+    const res = await f.workers.finishJobs({
+      workerId: w,
+      outcomes: [
+        { jobId: plain, success: true, exitCode: 0 },
+        { jobId: head, success: true, exitCode: 0 },
+        { jobId: again, success: true, exitCode: 0 },
+        { jobId: 987_654_321n, success: true },
+      ],
+    });
+    assert.deepEqual(
+      res.results.map((r) => [r.jobId, r.errorCode]),
+      [
+        [plain, ""],
+        [head, ""],
+        [again, ""],
+        [987_654_321n, "not_found"],
+      ],
+    );
+    assert.deepEqual(await statuses(plain, head, again, tail), ["COMPLETED", "COMPLETED", "COMPLETED", "PENDING"], "the dependent of the job with dependents is released");
   });
 });

@@ -1,5 +1,6 @@
 import type { SqlDatabase, SqlExecutor } from "../db/executor.js";
 import { lockProjectDependencyGraph } from "../db/statements/dependencies/lock-project-dependency-graph.js";
+import { markDependedOn } from "../db/statements/dependencies/mark-depended-on.js";
 import { cancelJob as cancelJobRow } from "../db/statements/jobs/cancel-job.js";
 import { deleteJob as deleteJobRow } from "../db/statements/jobs/delete-job.js";
 import { deletePendingJobs } from "../db/statements/jobs/delete-pending-jobs.js";
@@ -63,6 +64,7 @@ async function explainRefusal(sql: SqlExecutor, id: number, to: JobStatus | "upd
  */
 export async function updateJob(db: SqlDatabase, events: QueueEvents, id: number, input: JobChanges): Promise<Job> {
   const waiting: JobStatus[] = ["pending", "blocked"];
+  if (input.dependsOn !== undefined) await markDependedOn(db, { projectOf: id }, input.dependsOn);
   const result = await db.transaction(async (tx) => {
     if (input.dependsOn !== undefined && (await lockProjectDependencyGraph(tx, id)) === null) throw new NotFoundError("job", id);
     const current = await updateWaitingJob(tx, id, { priority: input.priority ?? null, parameters: input.parameters ?? null });

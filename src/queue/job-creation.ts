@@ -1,4 +1,5 @@
 import type { SqlDatabase, SqlExecutor } from "../db/executor.js";
+import { markDependedOn } from "../db/statements/dependencies/mark-depended-on.js";
 import { drawJobIds } from "../db/statements/jobs/draw-job-ids.js";
 import { insertDependencyEdges } from "../db/statements/jobs/insert-dependency-edges.js";
 import { insertJobWithDependencies } from "../db/statements/jobs/insert-job-with-dependencies.js";
@@ -74,10 +75,13 @@ export function independentInsert(input: NewJob): JobInsert {
 export async function createJob(sql: SqlExecutor, events: QueueEvents, projectId: number, input: NewJob): Promise<CreatedJob> {
   const [refused] = await parameterProblems(sql, projectId, [input]);
   if (refused) throw refused;
-  const job =
-    input.dependsOn.length === 0
-      ? ((await insertJobs(sql, projectId, [independentInsert(input)], true)).get(0) ?? null)
-      : await insertJobWithDependencies(sql, projectId, input);
+  let job: Job | null;
+  if (input.dependsOn.length === 0) {
+    job = (await insertJobs(sql, projectId, [independentInsert(input)], true)).get(0) ?? null;
+  } else {
+    await markDependedOn(sql, { projectId }, input.dependsOn);
+    job = await insertJobWithDependencies(sql, projectId, input);
+  }
   if (job) {
     await events.jobsChanged([createdChange(job)]);
     return { job, existing: false };
@@ -150,6 +154,7 @@ async function resolveTasks(sql: SqlExecutor, projectId: number, refs: readonly 
  * already used resolves to that job, so a retried batch returns the same ids.
  */
 export async function batchCreateJobs(db: SqlDatabase, events: QueueEvents, projectId: number, items: readonly NewBatchJob[]): Promise<number[]> {
+  await markDependedOn(db, { projectId }, [...new Set(items.flatMap((i) => i.dependsOn))]);
   const { ids, changes } = await db.transaction(async (tx) => {
     await getActiveProject(tx, projectId);
     const tasks = await resolveTasks(

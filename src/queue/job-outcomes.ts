@@ -111,13 +111,18 @@ export async function startJobs(sql: SqlExecutor, events: QueueEvents, actor: Wo
 }
 
 /**
- * Finishes each job for its lease holder in one transaction: COMPLETED
- * releases its dependents; a failure with attempts left goes back to PENDING
- * after a backoff; a final failure blocks its dependents. A job CANCELLED
- * while the worker held it is acknowledged quietly: the report is stored and
- * the status stays CANCELLED. A finish the same worker already stored with the
- * same outcome (success and exit code) answers OK with the job as it is now;
- * a different outcome is refused. Item ids must be distinct.
+ * Finishes each job for its lease holder: COMPLETED releases its dependents;
+ * a failure with attempts left goes back to PENDING after a backoff; a final
+ * failure blocks its dependents. A job CANCELLED while the worker held it is
+ * acknowledged quietly: the report is stored and the status stays CANCELLED.
+ * A finish the same worker already stored with the same outcome (success and
+ * exit code) answers OK with the job as it is now; a different outcome is
+ * refused. Item ids must be distinct.
+ *
+ * Jobs nobody depends on (the common case) are finished first, by one
+ * statement with no transaction around it; the others, and every item that
+ * statement refused, go through one transaction that does the dependency work
+ * and explains refusals. Each item's outcome is stored atomically either way.
  */
 export async function finishJobs(
   db: SqlDatabase,
@@ -127,24 +132,36 @@ export async function finishJobs(
   backoffBaseSeconds: number,
 ): Promise<ItemResult[]> {
   const ids = outcomes.map((o) => o.jobId);
-  const byId = new Map(outcomes.map((o) => [o.jobId, o]));
+  const quick = await finishJobRows(db, actor, outcomes, backoffBaseSeconds, { onlyWithoutDependents: true });
+  if (quick.length === outcomes.length) {
+    await events.jobsChanged(quick.map(changeOf));
+    return assemble(ids, quick, new Map());
+  }
+  const quickIds = new Set(quick.map((j) => j.id));
+  const rest = outcomes.filter((o) => !quickIds.has(o.jobId));
+  const restIds = rest.map((o) => o.jobId);
+  const byId = new Map(rest.map((o) => [o.jobId, o]));
+  // The quick statement committed: its changes are told even if the transaction fails.
   const result = await db.transaction(async (tx) => {
-    const finished = await finishJobRows(tx, actor, outcomes, backoffBaseSeconds);
+    const finished = await finishJobRows(tx, actor, rest, backoffBaseSeconds, { onlyWithoutDependents: false });
     const done = new Set(finished.map((j) => j.id));
-    const acknowledged = await acknowledgeCancelledJobs(tx, actor, outcomes.filter((o) => !done.has(o.jobId)), "finish");
+    const acknowledged = await acknowledgeCancelledJobs(tx, actor, rest.filter((o) => !done.has(o.jobId)), "finish");
     for (const j of acknowledged) done.add(j.id);
     const released = await releaseDependents(tx, finished.filter((j) => j.status === "completed").map((j) => j.id));
     const blocked = await blockDependents(tx, finished.filter((j) => j.status === "failed").map((j) => j.id));
-    const repeated = await repeatedReports(tx, actor, ids.filter((id) => !done.has(id)), (a) => {
+    const repeated = await repeatedReports(tx, actor, restIds.filter((id) => !done.has(id)), (a) => {
       const o = byId.get(a.jobId)!;
       return (a.outcome === "completed" || a.outcome === "failed" || a.outcome === "cancelled") && a.success === o.success && a.exitCode === o.exitCode;
     });
     for (const j of repeated) done.add(j.id);
-    const refused = await explainRefusals(tx, actor, ids.filter((id) => !done.has(id)), (id) => (byId.get(id)!.success ? "completed" : "failed"), ["queued", "running"]);
+    const refused = await explainRefusals(tx, actor, restIds.filter((id) => !done.has(id)), (id) => (byId.get(id)!.success ? "completed" : "failed"), ["queued", "running"]);
     return { jobs: [...finished, ...acknowledged, ...repeated], refused, changes: [...finished.map(changeOf), ...acknowledged.map(changeOf), ...released, ...blocked] };
+  }).catch(async (err: unknown) => {
+    await events.jobsChanged(quick.map(changeOf));
+    throw err;
   });
-  await events.jobsChanged(result.changes);
-  return assemble(ids, result.jobs, result.refused);
+  await events.jobsChanged([...quick.map(changeOf), ...result.changes]);
+  return assemble(ids, [...quick, ...result.jobs], result.refused);
 }
 
 /**

@@ -2,7 +2,10 @@ import { BigIntType, EntitySchema } from "@mikro-orm/core";
 import type { Job, JobAttempt } from "../../domain/job.js";
 
 /** The columns of a job row: the domain's Job without what reads join in. */
-export type JobColumns = Omit<Job, "taskName" | "commandTemplate" | "dependsOn" | "inheritedSchedulerJob">;
+export type JobColumns = Omit<Job, "taskName" | "commandTemplate" | "dependsOn" | "inheritedSchedulerJob"> & {
+  /** Some job depends (or once depended) on this one: its finish does dependency work (migration 0007). */
+  hasDependents: boolean;
+};
 
 /**
  * The job table as MikroORM sees it: the schema's source next to the
@@ -29,6 +32,7 @@ export const JobSchema = new EntitySchema<JobColumns>({
     expectedSeconds: { type: "integer", nullable: true },
     checkpoint: { type: "text", default: "" },
     unmetDependencies: { type: "integer", default: 0 },
+    hasDependents: { type: "boolean", default: false },
     requiredCpu: { type: "integer", default: 0 },
     requiredAccelerators: { type: "integer", default: 0 },
     workerId: { type: "string", length: 128, nullable: true },

@@ -4,6 +4,7 @@ import { Migration0003AttemptsAndLostLeases } from "./0003-attempts-and-lost-lea
 import { Migration0004SweepsWalltimePreemption } from "./0004-sweeps-walltime-preemption.js";
 import { Migration0005JobOutput } from "./0005-job-output.js";
 import { Migration0006SchedulerHandle } from "./0006-scheduler-handle.js";
+import { Migration0007HasDependents } from "./0007-has-dependents.js";
 
 /** Migrations in the order they run. Append; never edit one that has shipped. */
 export const migrationsList = [
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: "0004-sweeps-walltime-preemption", class: Migration0004SweepsWalltimePreemption },
   { name: "0005-job-output", class: Migration0005JobOutput },
   { name: "0006-scheduler-handle", class: Migration0006SchedulerHandle },
+  { name: "0007-has-dependents", class: Migration0007HasDependents },
 ];

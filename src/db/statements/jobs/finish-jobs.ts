@@ -30,12 +30,28 @@ export function backoffIntervalSql(alias: string, baseSeconds: number): string {
  * left, not claimable before the backoff ends), in one statement for the whole
  * batch, guarded on the lease holder (and the principal acting as it) and the
  * status; the attempt row records the outcome. Returns the rows changed.
+ *
+ * With `onlyWithoutDependents`, jobs flagged has_dependents are left as they
+ * are (the caller finishes those in a transaction that also does their
+ * dependency work). The rows are locked in id order first, as
+ * markDependedOn locks them, so the two never deadlock; a row whose flag was
+ * set while this statement waited for its lock is re-read with the flag and
+ * left alone.
  */
-export async function finishJobs(sql: SqlExecutor, actor: WorkerActor, outcomes: readonly JobOutcomeInput[], backoffBaseSeconds: number): Promise<Job[]> {
+export async function finishJobs(
+  sql: SqlExecutor,
+  actor: WorkerActor,
+  outcomes: readonly JobOutcomeInput[],
+  backoffBaseSeconds: number,
+  opts: { onlyWithoutDependents: boolean },
+): Promise<Job[]> {
   if (outcomes.length === 0) return [];
   const retry = `(not v.success and j.attempts < j.max_attempts)`;
+  const ids = outcomes.map((o) => o.jobId);
   const rows = await sql.query<JobSqlRow>(
-    `with u as (
+    `with locked as (
+       select id from job where id = any(array[?]::bigint[]) order by id for no key update
+     ), u as (
        update job j set
          status = case when v.success then 'completed' when ${retry} then 'pending' else 'failed' end,
          not_before = case when ${retry} then now() + ${backoffIntervalSql("j", backoffBaseSeconds)} else j.not_before end,
@@ -44,7 +60,8 @@ export async function finishJobs(sql: SqlExecutor, actor: WorkerActor, outcomes:
          lease_expires_at = null,
          exit_code = v.exit_code, message = v.message, output_tail = v.output_tail, updated_at = now()
        from jsonb_to_recordset(?::jsonb) as v(id bigint, success boolean, exit_code int, message text, output_tail text)
-       where j.id = v.id and j.id = any(array[?]::bigint[]) and ${heldByActorSql("j")} and j.status in ('queued', 'running')
+       where j.id = v.id and j.id = any(array(select id from locked)) and ${heldByActorSql("j")} and j.status in ('queued', 'running')
+         ${opts.onlyWithoutDependents ? "and not j.has_dependents" : ""}
        returning j.*, v.success
      ), attempt as (
        update job_attempt a set finished_at = now(), outcome = case when u.success then 'completed' else 'failed' end,
@@ -53,8 +70,8 @@ export async function finishJobs(sql: SqlExecutor, actor: WorkerActor, outcomes:
      )
      select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
     [
+      ids,
       JSON.stringify(outcomes.map((o) => ({ id: o.jobId, success: o.success, exit_code: o.exitCode, message: o.message, output_tail: o.outputTail }))),
-      outcomes.map((o) => o.jobId),
       ...heldByActorParams(actor),
     ],
   );

@@ -18,6 +18,7 @@ export interface JobSqlRow {
   expected_seconds: number | null;
   checkpoint: string;
   unmet_dependencies: number;
+  has_dependents: boolean;
   required_cpu: number;
   required_accelerators: number;
   worker_id: string | null;
