@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
+import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
 import { JobService } from "../gen/whatsnext/v1/job_pb.js";
 import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
 import { SweepService, type SweepSpec } from "../gen/whatsnext/v1/sweep_pb.js";
@@ -72,6 +73,27 @@ describe("mistakes are caught before the work runs", () => {
     assert.equal((await jobs.listJobs({ projectId })).jobs.length, 0);
     const { job } = await jobs.createJob({ projectId, task, name: "c", parameters: { lr: 0.1 } });
     assert.ok(job);
+  });
+
+  it("checks a job against the task's command as it is now, not as the server last saw it", async () => {
+    const projects = t.client(ProjectService);
+    const tasks = t.client(TaskService);
+    const jobs = t.client(JobService);
+    const { project } = await projects.createProject({ name: "changed-command" });
+    const projectId = project!.id;
+    const { task: evalTask } = await tasks.createTask({ projectId, name: "eval", commandTemplate: "eval {ckpt}" });
+    const byName = { case: "taskName" as const, value: "eval" };
+    const byId = { case: "taskId" as const, value: evalTask!.id };
+    // The server learns the command from these creates, then the command changes.
+    const first = await Promise.all([jobs.createJob({ projectId, task: byName, parameters: { ckpt: "a" } }), jobs.createJob({ projectId, task: byId, parameters: { ckpt: "a" } })]);
+    for (const r of first) await jobs.deleteJob({ id: r.job!.id });
+    await tasks.updateTask({ id: evalTask!.id, commandTemplate: "eval {ckpt} {split}" });
+    for (const task of [byName, byId]) {
+      await rejectsWith(jobs.createJob({ projectId, task, parameters: { ckpt: "b" } }), Code.InvalidArgument, /^parameters lacks "split", which the command of task "eval" uses/);
+    }
+    const { job } = await jobs.createJob({ projectId, task: byName, parameters: { ckpt: "b", split: "test" } });
+    assert.equal(job!.status, JobStatus.PENDING);
+    assert.equal((await jobs.listJobs({ projectId })).jobs.length, 1, "only the job that fills the new command was created");
   });
 
   it("tasks update changes a task, and refuses a command its waiting jobs cannot fill", async () => {

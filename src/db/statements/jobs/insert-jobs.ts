@@ -21,13 +21,20 @@ export interface JobInsert {
   readonly paramsHash: string | null;
   /** The job's own expected duration; null takes the task's. */
   readonly expectedSeconds: number | null;
+  /**
+   * The task's command as the caller checked the parameters against it: the
+   * row is inserted only while the task's command is still this one. Absent:
+   * no such guard (the caller read the task in this transaction, or checks
+   * nothing).
+   */
+  readonly checkedTemplate?: string;
 }
 
 const INSERT = `with v as materialized (
      select x.*, coalesce(x.id, nextval('job_id_seq')) as new_id
      from jsonb_to_recordset(?::jsonb) as x(i int, id bigint, task_id bigint, task_name text, name text, parameters jsonb,
                                            priority int, status text, max_attempts int, unmet_dependencies int, idempotency_key text,
-                                           sweep_id bigint, params_hash text, expected_seconds int)
+                                           sweep_id bigint, params_hash text, expected_seconds int, checked_template text)
      order by x.i
    ), ins as (
      insert into job ${JOB_INSERT_COLUMNS}
@@ -35,6 +42,7 @@ const INSERT = `with v as materialized (
             t.required_cpu, t.required_accelerators, v.idempotency_key, v.sweep_id, v.params_hash, coalesce(v.expected_seconds, t.expected_seconds)
      from v join project p on p.id = ? and p.status = 'active'
      join task t on t.project_id = p.id and (t.id = v.task_id or t.name = v.task_name)
+       and (v.checked_template is null or t.command_template = v.checked_template)
      order by v.i
      on conflict do nothing
      returning *
@@ -42,7 +50,8 @@ const INSERT = `with v as materialized (
 
 /**
  * Inserts jobs of an active project in one statement, in the order given (ids
- * keep that order). Rows whose task is not in the project, whose idempotency
+ * keep that order). Rows whose task is not in the project (or whose command
+ * is no longer the one checked), whose idempotency
  * key is taken, or whose parameters their sweep already has (any unique
  * conflict) are not inserted; an archived or missing project
  * takes none. With `returnJobs` the inserted jobs come back by their index in
@@ -67,6 +76,7 @@ export async function insertJobs(sql: SqlExecutor, projectId: number, rows: read
       sweep_id: r.sweepId,
       params_hash: r.paramsHash,
       expected_seconds: r.expectedSeconds,
+      checked_template: r.checkedTemplate ?? null,
     })),
   );
   if (!returnJobs) {
