@@ -98,6 +98,8 @@ export class WorkSession {
   /** The room the claim under way asked for (none between claims). */
   private asked: ReturnType<WorkSession["room"]> | undefined;
   private roomCheckScheduled = false;
+  /** Room came free while finishes were being stored: look at it again once they are. */
+  private roomCheckAfterStore = false;
   private leaseTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -205,6 +207,10 @@ export class WorkSession {
       }
     } finally {
       this.storingFinishes = false;
+      if (this.roomCheckAfterStore) {
+        this.roomCheckAfterStore = false;
+        this.roomFreed();
+      }
     }
   }
 
@@ -258,10 +264,16 @@ export class WorkSession {
   /**
    * Room came free (a finish or a release). Finishes come in bursts, so the
    * claim is looked at once per turn of the event loop, not once per job;
-   * and a claim under way is replaced only when what it asks for is short of
-   * the new room in a way that matters (CPUs, accelerators, or less than
-   * half the jobs; time left only shrinks, and a new capacity always replaces it): replacing costs a claim statement, and a claim waiting for
-   * 99 jobs takes the next job as well as one waiting for 100.
+   * while finishes are still being stored, a room of less than half the jobs
+   * waits for them (a few milliseconds: the store under way and those that
+   * arrived meanwhile), so that a busy worker's claims come in large pieces
+   * rather than one per stored batch, and a worker whose jobs end one by one
+   * still claims as soon as its finish is stored. A claim under way is
+   * replaced only when what it asks for is short of the new room in a way
+   * that matters (CPUs, accelerators, or less than half the jobs; time left
+   * only shrinks, and a new capacity always replaces it): replacing costs a
+   * claim statement, and a claim waiting for 99 jobs takes the next job as
+   * well as one waiting for 100.
    */
   private roomFreed(): void {
     if (this.roomCheckScheduled) return;
@@ -270,6 +282,10 @@ export class WorkSession {
       this.roomCheckScheduled = false;
       const asked = this.asked;
       const room = this.room();
+      if (this.storingFinishes && room.jobs * 2 < this.capacity.jobs) {
+        this.roomCheckAfterStore = true;
+        return;
+      }
       const shortOfRoom =
         asked === undefined || asked.cpu !== room.cpu || asked.accelerators !== room.accelerators || asked.jobs * 2 <= room.jobs;
       if (shortOfRoom) this.replaceClaim();
