@@ -26,14 +26,15 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `whatsnext serve` (bench/serve-entry.ts) on its own database and a
+ * Starts `whatsnext serve` as `npm start` runs it (bin/whatsnext.js, the
+ * compiled build that `npm run bench` makes first) on its own database and a
  * free port, logging at warn, and waits until it answers a call. With
  * cpuProfileDir the process writes a V8 CPU profile there when it stops.
  */
 export async function startBenchServer(databaseUrl: string, cpuProfileDir?: string): Promise<BenchServer> {
   const port = await freePort();
   const nodeFlags = cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "bench/serve-entry.ts"], {
+  const child = spawn(process.execPath, [...nodeFlags, "bin/whatsnext.js", "serve"], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, DATABASE_URL: databaseUrl, WHATSNEXT_HOST: "127.0.0.1", WHATSNEXT_PORT: String(port), LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? "warn" },
   });
