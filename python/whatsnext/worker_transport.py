@@ -6,7 +6,8 @@ deactivate. A different transport (a bidirectional worker stream, live
 output) replaces this class without touching the runtime.
 
 Reports (start, finish, release) are tried again while the server is
-Unavailable or rate limits, since losing one leaves a job leased until the
+Unavailable, rate limits or answers Aborted (a conflict the database broke),
+since losing one leaves a job leased until the
 worker stops; other refusals are returned to the runtime.
 """
 
@@ -21,7 +22,7 @@ import grpc
 
 from ._proto.whatsnext.v1 import job_pb2, worker_pb2
 from .connection import Connection, PendingCall
-from .errors import ResourceExhausted, Unavailable, WhatsNextError
+from .errors import Aborted, ResourceExhausted, Unavailable, WhatsNextError
 from .output_tail import DEFAULT_TAIL_BYTES, last_bytes
 from .outcomes import RunOutcome
 from .resources import FreeResources
@@ -168,7 +169,7 @@ class WorkerTransport:
         for attempt in range(1, REPORT_ATTEMPTS + 1):
             try:
                 return action()
-            except (Unavailable, ResourceExhausted) as error:
+            except (Unavailable, ResourceExhausted, Aborted) as error:
                 if attempt >= REPORT_ATTEMPTS:
                     raise
                 delay = error.retry_after if error.retry_after is not None else 0.25 * 2**attempt

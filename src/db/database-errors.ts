@@ -1,5 +1,5 @@
 import pg from "pg";
-import { AlreadyExistsError, type DomainError, FailedPreconditionError, UnavailableError } from "../domain/errors.js";
+import { AbortedError, AlreadyExistsError, type DomainError, FailedPreconditionError, UnavailableError } from "../domain/errors.js";
 
 /**
  * SQLSTATE classes and codes that mean "the database is not there right now":
@@ -27,6 +27,7 @@ export interface TranslatedError {
 /**
  * Translates PostgreSQL's and the network's failures into domain errors: a
  * database that is away or restarting is Unavailable (clients retry it), a
+ * deadlock or serialization conflict is Aborted (retry it too), a
  * unique violation is AlreadyExists, a foreign-key violation
  * FailedPrecondition. Anything else stays as it is and is answered Internal.
  */
@@ -38,6 +39,10 @@ export function translateDatabaseError(err: unknown): TranslatedError {
     const severity = (err as { severity?: string }).severity ?? "";
     if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2)) || severity === "FATAL" || severity === "PANIC") {
       return { error: unavailable(err), unreachable: true };
+    }
+    // 40P01 deadlock_detected, 40001 serialization_failure: the transaction was rolled back; the call may be sent again.
+    if (code === "40P01" || code === "40001") {
+      return { error: new AbortedError("a concurrent call conflicted with this one and the database cancelled it; nothing was stored, retry it", { cause: err }), unreachable: false };
     }
     if (code === "23505") return { error: known(new AlreadyExistsError("the entity", "(a unique field is taken)"), err), unreachable: false };
     if (code === "23503") {

@@ -12,7 +12,8 @@ export abstract class DomainError extends Error {
     | "failed_precondition"
     | "resource_exhausted"
     | "permission_denied"
-    | "unavailable";
+    | "unavailable"
+    | "aborted";
   /**
    * A stable UPPER_SNAKE_CASE name of the cause, sent to clients as the
    * reason of a google.rpc.ErrorInfo so that code can branch on it instead of
@@ -122,6 +123,18 @@ export class NotLeaseHolderError extends DomainError {
  */
 export class UnavailableError extends DomainError {
   readonly kind = "unavailable";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * PostgreSQL broke a deadlock or a serialization conflict between this call
+ * and a concurrent one by cancelling this one's transaction; nothing of it was
+ * stored. The same request succeeds when sent again.
+ */
+export class AbortedError extends DomainError {
+  readonly kind = "aborted";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

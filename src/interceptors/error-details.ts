@@ -17,6 +17,7 @@ const codeOfKind: Record<DomainError["kind"], Code> = {
   resource_exhausted: Code.ResourceExhausted,
   permission_denied: Code.PermissionDenied,
   unavailable: Code.Unavailable,
+  aborted: Code.Aborted,
 };
 
 /** The gRPC status code of a domain error (the numbers are google.rpc.Code's). */

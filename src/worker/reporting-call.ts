@@ -24,9 +24,9 @@ export async function reportWithRetries(fn: () => Promise<unknown>, onFailure: (
   }
 }
 
-/** Codes a client tries again: the server (or its database) is away, or asks to slow down. */
+/** Codes a client tries again: the server (or its database) is away, asks to slow down, or cancelled a call that conflicted with another. */
 export function isRetryable(err: unknown): boolean {
-  return err instanceof ConnectError && (err.code === Code.Unavailable || err.code === Code.ResourceExhausted);
+  return err instanceof ConnectError && (err.code === Code.Unavailable || err.code === Code.ResourceExhausted || err.code === Code.Aborted);
 }
 
 /** Errors a worker cannot fix by trying again: wrong key, no permission, no such project. */
