@@ -21,7 +21,7 @@ export type DependedOnScope = { readonly projectId: number } | { readonly projec
 export async function markDependedOn(sql: SqlExecutor, scope: DependedOnScope, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
   const project = "projectId" in scope ? "?::bigint" : "(select project_id from job where id = ?::bigint)";
-  await sql.query(`update job set has_dependents = true where id = any(array[?]::bigint[]) and project_id = ${project} and not has_dependents`, [
+  await sql.query(`update job set has_dependents = true where id = any(array(select unnest(?::bigint[]))) and project_id = ${project} and not has_dependents`, [
     [...ids],
     "projectId" in scope ? scope.projectId : scope.projectOf,
   ]);

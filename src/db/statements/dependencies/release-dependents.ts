@@ -11,9 +11,9 @@ export async function releaseDependents(tx: SqlExecutor, completedJobIds: readon
   const ids = [...completedJobIds];
   const rows = await tx.query<{ id: number; project_id: number; status: string; unmet_dependencies: number }>(
     `update job j set unmet_dependencies = greatest(j.unmet_dependencies -
-         (select count(*) from job_dependency d where d.job_id = j.id and d.depends_on_id = any(array[?]::bigint[])), 0),
+         (select count(*) from job_dependency d where d.job_id = j.id and d.depends_on_id = any(array(select unnest(?::bigint[])))), 0),
        updated_at = now()
-     where j.id = any(array(select d.job_id from job_dependency d where d.depends_on_id = any(array[?]::bigint[])))
+     where j.id = any(array(select d.job_id from job_dependency d where d.depends_on_id = any(array(select unnest(?::bigint[])))))
      returning j.id, j.project_id, j.status, j.unmet_dependencies`,
     [ids, ids],
   );

@@ -71,6 +71,11 @@ function candidateLimit(maxJobs: number, greedy: boolean): number {
  * - with resource filters and several jobs, a greedy walk in claim order keeps
  *   the jobs that fit the free resources together (a job that does not fit is
  *   skipped, later smaller ones may still be taken);
+ * - the candidates' limit is a sub-select, which the planner cannot read in
+ *   a custom plan either: a custom plan that knows "limit 1" always looks
+ *   cheaper than the generic one, and PostgreSQL would plan the statement
+ *   again on every call (test/claim-plan.test.ts holds it to its generic
+ *   plan); the generic plan is the same index walk;
  * - the update reaches the chosen rows by primary key (= any(array(…)), never
  *   a join a generic plan may turn into a hash join over the whole table on
  *   stale statistics: test/claim-plan.test.ts), is guarded on
@@ -129,7 +134,7 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
     chosen as (select id from walk where take)`;
     params.push(req.availableCpu, req.availableAccelerators, req.maxJobs);
   }
-  params.push(req.workerId, req.leaseSeconds, req.workerId, PENDING_COUNT_CAP + 1);
+  params.push(req.workerId, req.leaseSeconds, req.workerId);
   type ClaimRow = Partial<JobSqlRow> & {
     worker_found: number;
     worker_deactivated: boolean | null;
@@ -158,7 +163,7 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
          and (j.not_before is null or j.not_before <= now())
          ${resourceSql.join(" ")}
        order by j.priority desc, j.id
-       limit ?
+       limit (select ?::int)
        for update skip locked
      ),
      ${chosenSql},
@@ -184,7 +189,7 @@ export async function claimJobs(sql: SqlExecutor, req: ClaimRequest): Promise<Cl
      ),
      pending as (
        select count(*)::int as n from (
-         select 1 from job where project_id = (select id from p) and status between 'pending' and 'pending' order by status, id limit ?
+         select 1 from job where project_id = (select id from p) and status between 'pending' and 'pending' order by status, id limit ${PENDING_COUNT_CAP + 1}
        ) s
      )
      select (select count(*) from known)::int as worker_found, (select deactivated from known) as worker_deactivated,

@@ -33,7 +33,10 @@ export function backoffIntervalSql(alias: string, baseSeconds: number): string {
  *
  * With `onlyWithoutDependents`, jobs flagged has_dependents are left as they
  * are (the caller finishes those in a transaction that also does their
- * dependency work). The rows are locked in id order first, as
+ * dependency work). The ids go through a sub-select (`array(select
+ * unnest(…))`) so that a custom plan cannot count them and look cheaper than
+ * the generic plan, which PostgreSQL then keeps (test/claim-plan.test.ts).
+ * The rows are locked in id order first, as
  * markDependedOn locks them, so the two never deadlock; a row whose flag was
  * set while this statement waited for its lock is re-read with the flag and
  * left alone.
@@ -50,7 +53,7 @@ export async function finishJobs(
   const ids = outcomes.map((o) => o.jobId);
   const rows = await sql.query<JobSqlRow>(
     `with locked as (
-       select id from job where id = any(array[?]::bigint[]) order by id for no key update
+       select id from job where id = any(array(select unnest(?::bigint[]))) order by id for no key update
      ), u as (
        update job j set
          status = case when v.success then 'completed' when ${retry} then 'pending' else 'failed' end,
