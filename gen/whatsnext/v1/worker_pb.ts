@@ -481,7 +481,8 @@ export type FetchJobResponse = Message<"whatsnext.v1.FetchJobResponse"> & {
   jobs: Job[];
 
   /**
-   * PENDING jobs left in the project after this claim.
+   * PENDING jobs left in the project after this claim (approximate past a
+   * hundred: then a count at most a few seconds old).
    *
    * @generated from field: int64 num_pending = 2;
    */
@@ -1301,7 +1302,7 @@ export type WorkJobs = Message<"whatsnext.v1.WorkJobs"> & {
   jobs: Job[];
 
   /**
-   * PENDING jobs of the project after the claim (approximate past a thousand).
+   * PENDING jobs of the project after the claim (approximate past a hundred).
    *
    * @generated from field: int64 num_pending = 2;
    */
