@@ -129,27 +129,25 @@ describe("the Work stream under load", () => {
     const ids = (await f.jobs.batchCreateJobs({ projectId: f.project.id, jobs: Array.from({ length: 600 }, (_, i) => ({ task: { case: "taskName" as const, value: "run" }, name: `j${i}` })) })).jobIds;
     const done = new Map<bigint, string>();
     const duplicates: bigint[] = [];
+    // Once the last job is pushed, every worker says it stops: a stream with nothing in
+    // flight gets no more messages, and reads on until the server ends it.
+    const streams: Array<ReturnType<typeof openWork>> = [];
+    const finished = () => done.size === ids.length;
     await Promise.all(
       Array.from({ length: 12 }, async (_, i) => {
         const w = (await f.workers.registerWorker({ id: `load-${process.pid}-${i}` })).worker!.id;
         const stream = openWork(workers(STACKS[i % 3]!), { case: "open", value: { workerId: w, project: { case: "projectId", value: f.project.id }, startOnClaim: true, capacity: { jobs: 4 } } });
-        const finished = () => done.size === ids.length;
-        const stopWhenAllDone = setInterval(() => {
-          // Another stream finished the last job: this one gets no more messages, so nudge it with a capacity.
-          if (finished()) stream.send({ case: "capacity", value: { jobs: 4 } });
-        }, 200);
-        try {
-          await stream.consume((r) => {
-            if (r.kind.case !== "jobs") return;
-            for (const job of r.kind.value.jobs) {
-              if (done.has(job.id)) duplicates.push(job.id);
-              done.set(job.id, w);
-              stream.send({ case: "finish", value: { jobId: job.id, success: true } });
-            }
-          }, finished);
-        } finally {
-          clearInterval(stopWhenAllDone);
-        }
+        streams.push(stream);
+        if (finished()) stream.end();
+        await stream.consume((r) => {
+          if (r.kind.case !== "jobs") return;
+          for (const job of r.kind.value.jobs) {
+            if (done.has(job.id)) duplicates.push(job.id);
+            done.set(job.id, w);
+            stream.send({ case: "finish", value: { jobId: job.id, success: true } });
+          }
+          if (finished()) for (const s of streams) s.end();
+        }, finished);
         await stream.close();
       }),
     );

@@ -41,6 +41,10 @@ export function openWork(client: Client<typeof WorkerService>, open: NonNullable
         onMessage(r.value);
       }
     },
+    /** Half-closes (the worker says it stops) without reading: a reader under way sees the stream end once the server ends it. */
+    end(): void {
+      requests.end();
+    },
     /** Half-closes and reads the rest of the stream until the server ends it. */
     async close(): Promise<WorkResponse[]> {
       requests.end();
