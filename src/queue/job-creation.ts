@@ -4,6 +4,7 @@ import { drawJobIds } from "../db/statements/jobs/draw-job-ids.js";
 import { insertDependencyEdges } from "../db/statements/jobs/insert-dependency-edges.js";
 import { insertJobWithDependencies } from "../db/statements/jobs/insert-job-with-dependencies.js";
 import { insertJobs, type JobInsert } from "../db/statements/jobs/insert-jobs.js";
+import { insertResolvedJobs, type ResolvedJobInsert } from "../db/statements/jobs/insert-resolved-jobs.js";
 import { selectDependencyCandidates } from "../db/statements/jobs/select-dependency-candidates.js";
 import { selectJobByIdempotencyKey } from "../db/statements/jobs/select-job-by-idempotency-key.js";
 import { selectJobsByIdempotencyKeys } from "../db/statements/jobs/select-jobs-by-idempotency-keys.js";
@@ -181,12 +182,12 @@ export async function batchCreateJobs(db: SqlDatabase, events: QueueEvents, proj
     const plan = planBatch(items, { created, freshIds: await drawJobIds(tx, created.length), existingByKey, dependencyStatus });
 
     if (created.length > 0) {
-      const rows: JobInsert[] = created.map((i) => {
+      const rows: ResolvedJobInsert[] = created.map((i) => {
         const item = items[i]!;
+        const task = tasks[i]!;
         return {
           id: plan.ids[i]!,
-          taskId: tasks[i]!.id,
-          taskName: null,
+          taskId: task.id,
           name: item.name,
           parameters: item.parameters,
           priority: item.priority,
@@ -194,14 +195,15 @@ export async function batchCreateJobs(db: SqlDatabase, events: QueueEvents, proj
           maxAttempts: item.maxAttempts,
           unmetDependencies: plan.unmet[i]!,
           idempotencyKey: item.idempotencyKey,
-          sweepId: null,
-          paramsHash: null,
-          expectedSeconds: item.expectedSeconds,
+          requiredCpu: task.requiredCpu,
+          requiredAccelerators: task.requiredAccelerators,
+          expectedSeconds: item.expectedSeconds ?? task.expectedSeconds,
         };
       });
-      const inserted = await insertJobs(tx, projectId, rows, false);
+      const inserted = await insertResolvedJobs(tx, projectId, rows);
       if (inserted !== rows.length) {
-        // Only a concurrent create taking one of the keys between the read above and the insert gets here.
+        // A concurrent create taking one of the keys, or the project archived, between the reads above and the insert.
+        await getActiveProject(tx, projectId);
         throw new FailedPreconditionError("an idempotency key of the batch was taken while the batch was created; retry the batch", "CONCURRENT_CHANGE");
       }
     }

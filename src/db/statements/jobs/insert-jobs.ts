@@ -30,7 +30,14 @@ export interface JobInsert {
   readonly checkedTemplate?: string;
 }
 
-const INSERT = `with v as materialized (
+/**
+ * The insert, returning whole rows (returnJobs) or only their ids. ON CONFLICT
+ * DO NOTHING is written only when a row may meet a unique index other than
+ * the primary key (an idempotency key or a sweep's parameter hash): it makes
+ * each row's insert a speculative one, checked against every unique index
+ * first, which a batch of plain jobs does not need.
+ */
+const insertSql = (returnWhole: boolean, mayConflict: boolean) => `with v as materialized (
      select x.*, coalesce(x.id, nextval('job_id_seq')) as new_id
      from jsonb_to_recordset(?::jsonb) as x(i int, id bigint, task_id bigint, task_name text, name text, parameters jsonb,
                                            priority int, status text, max_attempts int, unmet_dependencies int, idempotency_key text,
@@ -44,8 +51,8 @@ const INSERT = `with v as materialized (
      join task t on t.project_id = p.id and (t.id = v.task_id or t.name = v.task_name)
        and (v.checked_template is null or t.command_template = v.checked_template)
      order by v.i
-     on conflict do nothing
-     returning *
+     ${mayConflict ? "on conflict do nothing" : ""}
+     returning ${returnWhole ? "*" : "id"}
    )`;
 
 /**
@@ -79,12 +86,13 @@ export async function insertJobs(sql: SqlExecutor, projectId: number, rows: read
       checked_template: r.checkedTemplate ?? null,
     })),
   );
+  const mayConflict = rows.some((r) => r.idempotencyKey !== null || r.paramsHash !== null);
   if (!returnJobs) {
-    const [counted] = await sql.query<{ n: number }>(`${INSERT} select count(*) as n from ins`, [payload, projectId]);
+    const [counted] = await sql.query<{ n: number }>(`${insertSql(false, mayConflict)} select count(*) as n from ins`, [payload, projectId]);
     return counted?.n ?? 0;
   }
   const inserted = await sql.query<JobSqlRow & { item: number }>(
-    `${INSERT}
+    `${insertSql(true, mayConflict)}
      select v.i as item, ins.*, t.name as task_name, t.command_template, '{}'::bigint[] as depends_on
      from v join ins on ins.id = v.new_id join task t on t.id = ins.task_id`,
     [payload, projectId],
