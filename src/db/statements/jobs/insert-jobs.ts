@@ -1,21 +1,14 @@
-import type { Job, JobStatus } from "../../../domain/job.js";
+import type { Job } from "../../../domain/job.js";
 import type { SqlExecutor } from "../../executor.js";
-import { JOB_INSERT_COLUMNS } from "./job-insert.js";
+import { insertFieldsRecord, JOB_INSERT_COLUMNS, type JobInsertFields } from "./job-insert.js";
 import { jobFromRow, type JobSqlRow } from "./job-row.js";
 
 /** A row to insert. Its task is resolved in the statement (by id or by name in the project). */
-export interface JobInsert {
+export interface JobInsert extends JobInsertFields {
   /** A drawn id (batches draw theirs first), or null to take the next from the sequence. */
   readonly id: number | null;
   readonly taskId: number | null;
   readonly taskName: string | null;
-  readonly name: string;
-  readonly parameters: Record<string, unknown>;
-  readonly priority: number;
-  readonly status: JobStatus;
-  readonly maxAttempts: number;
-  readonly unmetDependencies: number;
-  readonly idempotencyKey: string | null;
   /** The sweep and the canonical hash of the parameters in it; null for a job of no sweep. */
   readonly sweepId: number | null;
   readonly paramsHash: string | null;
@@ -73,13 +66,7 @@ export async function insertJobs(sql: SqlExecutor, projectId: number, rows: read
       id: r.id,
       task_id: r.taskId,
       task_name: r.taskName,
-      name: r.name,
-      parameters: r.parameters,
-      priority: r.priority,
-      status: r.status,
-      max_attempts: r.maxAttempts,
-      unmet_dependencies: r.unmetDependencies,
-      idempotency_key: r.idempotencyKey,
+      ...insertFieldsRecord(r),
       sweep_id: r.sweepId,
       params_hash: r.paramsHash,
       expected_seconds: r.expectedSeconds,

@@ -1,18 +1,10 @@
-import type { JobStatus } from "../../../domain/job.js";
 import type { SqlExecutor } from "../../executor.js";
-import { JOB_INSERT_COLUMNS } from "./job-insert.js";
+import { insertFieldsRecord, JOB_INSERT_COLUMNS, type JobInsertFields } from "./job-insert.js";
 
 /** A row whose id was drawn and whose task the caller read in the same transaction. */
-export interface ResolvedJobInsert {
+export interface ResolvedJobInsert extends JobInsertFields {
   readonly id: number;
   readonly taskId: number;
-  readonly name: string;
-  readonly parameters: Record<string, unknown>;
-  readonly priority: number;
-  readonly status: JobStatus;
-  readonly maxAttempts: number;
-  readonly unmetDependencies: number;
-  readonly idempotencyKey: string | null;
   /** The task's requirements, copied onto the job (so that a claim needs no join). */
   readonly requiredCpu: number;
   readonly requiredAccelerators: number;
@@ -48,13 +40,7 @@ export async function insertResolvedJobs(sql: SqlExecutor, projectId: number, ro
         rows.map((r) => ({
           id: r.id,
           task_id: r.taskId,
-          name: r.name,
-          parameters: r.parameters,
-          priority: r.priority,
-          status: r.status,
-          max_attempts: r.maxAttempts,
-          unmet_dependencies: r.unmetDependencies,
-          idempotency_key: r.idempotencyKey,
+          ...insertFieldsRecord(r),
           required_cpu: r.requiredCpu,
           required_accelerators: r.requiredAccelerators,
           expected_seconds: r.expectedSeconds,
