@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import type { FormatterSettings } from "./formatters/index.js";
 import { parseDurationSeconds } from "../duration.js";
 import { resolveAccelerators } from "./accelerators.js";
+import type { WorkerOptions } from "./worker-options.js";
 
 /** The worker settings a person may give, as flags or in the file. */
 export interface WorkerSettingsInput {
@@ -29,14 +30,8 @@ export interface WorkerSettingsInput {
   formatter?: string;
 }
 
-/** The checked settings. */
-export interface WorkerSettings {
-  id?: string;
-  name?: string;
-  entity?: string;
-  description?: string;
-  cpus?: number;
-  acceleratorIds?: string[];
+/** The checked settings; who the worker is and what it has are WorkerOptions' own fields. */
+export interface WorkerSettings extends Pick<WorkerOptions, "id" | "name" | "entity" | "description" | "cpus" | "acceleratorIds"> {
   parallel: number;
   once: boolean;
   maxJobs?: number;

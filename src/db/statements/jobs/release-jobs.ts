@@ -1,6 +1,7 @@
 import type { Job } from "../../../domain/job.js";
 import type { SqlExecutor } from "../../executor.js";
 import { heldByActorParams, heldByActorSql, type WorkerActor } from "../workers/worker-actor.js";
+import { endGivenBackAttemptsSql, GIVE_BACK_SET } from "./give-back.js";
 import { JOB_COLUMNS, jobFromRow, type JobSqlRow } from "./job-row.js";
 
 /**
@@ -22,13 +23,11 @@ export async function releaseJobs(
   if (jobIds.length === 0) return [];
   const rows = await sql.query<JobSqlRow>(
     `with u as (
-       update job j set status = 'pending', attempts = greatest(j.attempts - 1, 0), worker_id = null,
-         lease_expires_at = null, message = ?, checkpoint = case when ? = '' then j.checkpoint else ? end, updated_at = now()
+       update job j set ${GIVE_BACK_SET}, message = ?, checkpoint = case when ? = '' then j.checkpoint else ? end, updated_at = now()
        where j.id = any(array[?]::bigint[]) and ${heldByActorSql("j")} and j.status in ('queued', 'running')
        returning j.*
      ), attempt as (
-       update job_attempt a set finished_at = now(), outcome = ?, message = u.message, scheduler_job_stopped = not ?::boolean
-       from u where a.job_id = u.id and a.number = u.runs
+       ${endGivenBackAttemptsSql("u", "?", "scheduler_job_stopped = not ?::boolean")}
      )
      select ${JOB_COLUMNS} from u j join task t on t.id = j.task_id`,
     [message, preemption.checkpoint, preemption.checkpoint, [...jobIds], ...heldByActorParams(actor), preemption.preempted ? "preempted" : "released", preemption.schedulerJobLeft ?? false],

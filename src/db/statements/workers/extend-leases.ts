@@ -1,4 +1,5 @@
 import type { SqlExecutor } from "../../executor.js";
+import { endGivenBackAttemptsSql, GIVE_BACK_SET } from "../jobs/give-back.js";
 import { actorParams, principalMayActSql, type WorkerActor } from "./worker-actor.js";
 
 /** What a heartbeat did. */
@@ -60,7 +61,7 @@ export async function extendLeases(sql: SqlExecutor, actor: WorkerActor, leaseSe
        returning j.id, j.status, j.cancel_requested, j.lease_expires_at
      ),
      abandoned as (
-       update job j set status = 'pending', attempts = greatest(j.attempts - 1, 0), worker_id = null, lease_expires_at = null,
+       update job j set ${GIVE_BACK_SET},
               message = 'released: worker ' || j.worker_id || ' does not run it (a claim it never received, or a job it gave up)', updated_at = now()
        where ?::bigint[] is not null and j.worker_id = (select id from me) and j.status in ('queued', 'running')
          and not j.id = any(?::bigint[])
@@ -68,8 +69,7 @@ export async function extendLeases(sql: SqlExecutor, actor: WorkerActor, leaseSe
        returning j.id, j.project_id, j.runs, j.message
      ),
      abandoned_attempt as (
-       update job_attempt a set finished_at = now(), outcome = 'released', message = b.message
-       from abandoned b where a.job_id = b.id and a.number = b.runs
+       ${endGivenBackAttemptsSql("abandoned", "'released'")}
      ),
      dropped_cancels as (
        update job j set cancel_requested = false, lease_expires_at = null, updated_at = now()

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from "../../executor.js";
+import { endGivenBackAttemptsSql, GIVE_BACK_SET } from "../jobs/give-back.js";
 
 /**
  * Every job the worker holds back to PENDING without using an attempt, and
@@ -8,14 +9,12 @@ import type { SqlExecutor } from "../../executor.js";
 export async function releaseWorkerJobs(sql: SqlExecutor, workerId: string, message: string): Promise<Array<{ id: number; projectId: number }>> {
   const rows = await sql.query<{ id: number; project_id: number }>(
     `with released as (
-       update job j set status = 'pending', attempts = greatest(j.attempts - 1, 0), worker_id = null,
-         lease_expires_at = null, message = ?, updated_at = now()
+       update job j set ${GIVE_BACK_SET}, message = ?, updated_at = now()
        where j.worker_id = ? and j.status in ('queued', 'running')
        returning j.id, j.project_id, j.runs, j.message
      ),
      attempt as (
-       update job_attempt a set finished_at = now(), outcome = 'released', message = r.message
-       from released r where a.job_id = r.id and a.number = r.runs
+       ${endGivenBackAttemptsSql("released", "'released'")}
      ),
      acknowledged as (
        update job j set cancel_requested = false, lease_expires_at = null, updated_at = now()
