@@ -14,17 +14,18 @@ const STICK_SLACK = 24;
 export function JobLiveOutput({ job }: { job: Job }) {
   const output = useJobOutput(job.id, job.runs);
   const box = useRef<HTMLPreElement>(null);
-  const stick = useRef(true);
+  /** The height of the output when it last rendered, before this render's new lines. */
+  const renderedHeight = useRef(0);
 
+  // Whether the reader was at the bottom is read from where the view is now against the
+  // output's height before the new lines, not from scroll events, which arrive a frame
+  // late: a reader who just scrolled up is never pulled back down by the next line.
   useLayoutEffect(() => {
     const el = box.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    if (el.scrollTop + el.clientHeight >= renderedHeight.current - STICK_SLACK) el.scrollTop = el.scrollHeight;
+    renderedHeight.current = el.scrollHeight;
   }, [output.pieces]);
-
-  const onScroll = () => {
-    const el = box.current;
-    if (el) stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - STICK_SLACK;
-  };
 
   const title = output.attempt > 0 ? `Output of attempt ${output.attempt}` : "Output";
   const state = output.ended ? "ended" : output.attempt > 0 ? "live" : "waiting";
@@ -39,7 +40,7 @@ export function JobLiveOutput({ job }: { job: Job }) {
       ) : output.pieces.length === 0 ? (
         <p class="muted">{state === "waiting" ? "No attempt yet: output appears here once a worker runs the job." : "No output yet."}</p>
       ) : (
-        <pre class="live-output" ref={box} onScroll={onScroll}>
+        <pre class="live-output" ref={box}>
           {output.pieces.map((p, i) => (
             <span key={i} class={`out-${p.stream}`}>
               {p.stream === "notice" ? `\n${p.text}\n` : p.text}
