@@ -47,7 +47,7 @@ export interface ClaimOutcome {
  * flat at a million pending jobs; beyond the cap the caller uses an estimate.
  * The bound is small because on a table vacuum has not visited lately (the
  * visibility map unset) every counted entry is a heap visit: at 1,000 the
- * count took longer than the rest of the claim.
+ * count was a large share of a claim's time.
  */
 export const PENDING_COUNT_CAP = 100;
 
