@@ -34,6 +34,7 @@ import { logCommands, type LoggedCommands } from "./support/logged-commands.js";
 import { runCli, startCli, tempFolder } from "./support/run-cli.js";
 import { skipWithoutSlurm, type SlurmCluster, startSlurmCluster } from "./support/slurm-cluster.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { until } from "./support/until.js";
 
 const skip = skipWithoutSlurm();
 
@@ -44,16 +45,6 @@ let env: Record<string, string>;
 let dir: string;
 let nextJobId = 1000;
 
-/** Polls a condition the test cannot be told about (a SLURM state, a file), with a deadline. */
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function job(overrides: Partial<JobForFormatting> = {}): JobForFormatting {
   return { id: nextJobId++, name: "sweep", taskName: "train", commandTemplate: "true", parameters: {}, requiredCpu: 1, requiredAccelerators: 0, ...overrides };

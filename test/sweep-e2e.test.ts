@@ -13,6 +13,7 @@ import { after, before, it } from "node:test";
 import { connect, type WhatsNextClient } from "../src/client/index.js";
 import { ok, runCli, startCli, tempFolder } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { until } from "./support/until.js";
 
 let t: TestServer;
 let client: WhatsNextClient;
@@ -44,15 +45,6 @@ interface JobAttemptsJson {
   attempts: AttemptJson[];
 }
 
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 it("a 200-job random sweep on two workers, one preempted mid-run; failures retried with one command; every attempt's provenance read, all from the CLI", { timeout: 300_000 }, async () => {
   const dir = tempFolder("wn-e2e-");
@@ -105,7 +97,7 @@ random:
     await a.waitFor(/(?:job \d+ (?:completed|FAILED)[\s\S]*?){5}/, "stderr");
     writeFileSync(join(dir, "hold"), "");
     const heldFiles = () => readdirSync(dir).filter((f) => f.startsWith("held-"));
-    await until("a job held on worker a", () => heldFiles().length > 0);
+    await until("a job held on worker a", () => heldFiles().length > 0, 120_000);
     a.child.kill("SIGTERM");
     const aDone = await a.done;
     const held = heldFiles();
@@ -119,7 +111,7 @@ random:
     await until("every job to end", async () => {
       const c = await counts();
       return c.completed + c.failed + c.cancelled === 200n && c;
-    });
+    }, 120_000);
     const shown = ok(await wn(["sweep", "show", "search", "--json"]), "sweep show").json<{ sweep: { counts: Record<string, string> }; failedJobs: Array<{ parameters: { optimizer: string } }> }>();
     const failed = shown.failedJobs.length;
     assert.ok(failed > 10, `about a quarter of the jobs fail on their first run, got ${failed}`);
@@ -128,7 +120,7 @@ random:
 
     const retried = ok(await wn(["sweep", "retry", "search", "--json"]), "sweep retry").json<{ retriedJobIds: string[] }>();
     assert.equal(retried.retriedJobIds.length, failed);
-    await until("the retried jobs to complete", async () => (await counts()).completed === 200n);
+    await until("the retried jobs to complete", async () => (await counts()).completed === 200n, 120_000);
     b.child.kill("SIGINT");
     const bDone = await b.done;
     assert.equal(bDone.code, 0, bDone.stderr);

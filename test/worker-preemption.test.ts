@@ -14,6 +14,7 @@ import { connect, type WhatsNextClient } from "../src/client/index.js";
 import { killGroup } from "./support/process-table.js";
 import { ok, runCli, startCli, tempFolder, type CliResult } from "./support/run-cli.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { until } from "./support/until.js";
 
 let t: TestServer;
 let client: WhatsNextClient;
@@ -37,15 +38,6 @@ function summary(r: CliResult): { claimed: number; succeeded: number; released: 
   return line as unknown as { claimed: number; succeeded: number; released: number };
 }
 
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("worker time left and preemption", () => {
   it("with --walltime 10m takes the 5-minute jobs and leaves the 60-minute one; SLURM_JOB_END_TIME limits it the same way", async () => {

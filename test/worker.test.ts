@@ -28,6 +28,7 @@ import { createTestDatabase, startTestServer, type TestServer } from "./support/
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { startServer } from "../src/server/server.js";
+import { until } from "./support/until.js";
 
 const FIXTURE_BIN = fileURLToPath(new URL("./fixtures/bin", import.meta.url));
 
@@ -61,16 +62,6 @@ async function getJob(id: bigint): Promise<Job> {
   return (await client.jobs.getJob({ id })).job!;
 }
 
-/** Polls a condition (a file appearing, a status changing) until it holds. */
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function untilStatus(id: bigint, status: JobStatus): Promise<Job> {
   return until(`job ${id} to be ${JobStatus[status]}`, async () => {
