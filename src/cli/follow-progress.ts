@@ -5,6 +5,7 @@
  * time and the failed jobs by name.
  */
 import type { GetQueueStatsResponse, Job } from "../../gen/whatsnext/v1/job_pb.js";
+import { progressBar } from "./progress-bar.js";
 
 const BAR_WIDTH = 24;
 
@@ -47,7 +48,6 @@ export class DrainRate {
 export function progressLine(stats: GetQueueStatsResponse, rate: { perSecond?: number; etaSeconds?: number }): string {
   const { ended, total } = endedOf(stats);
   const share = total === 0 ? 1 : ended / total;
-  const filled = Math.round(share * BAR_WIDTH);
   const counts = [
     ["running", stats.running],
     ["queued", stats.queued],
@@ -60,7 +60,7 @@ export function progressLine(stats: GetQueueStatsResponse, rate: { perSecond?: n
     .join("  ");
   const speed = rate.perSecond === undefined ? "" : ` | ${rate.perSecond >= 1 ? rate.perSecond.toFixed(1) : (rate.perSecond * 60).toFixed(1)}${rate.perSecond >= 1 ? "/s" : "/min"}`;
   const eta = rate.etaSeconds === undefined || ended === total ? "" : ` | ETA ${clock(rate.etaSeconds)}`;
-  return `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%  ${ended}/${total} ended | ${counts}${speed}${eta}`;
+  return `${progressBar(share, BAR_WIDTH, "-")} ${String(Math.floor(share * 100)).padStart(3)}%  ${ended}/${total} ended | ${counts}${speed}${eta}`;
 }
 
 /** The closing summary: counts, wall time, and the failed jobs by name (the first few, then how many more). */

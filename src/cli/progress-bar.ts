@@ -3,6 +3,12 @@
  * terminal, so logs and pipes stay clean.
  */
 
+/** `[##########----------]`: a share done, `width` marks wide, the rest drawn with `empty`. */
+export function progressBar(fraction: number, width: number, empty: string): string {
+  const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return `[${"#".repeat(filled)}${empty.repeat(width - filled)}]`;
+}
+
 /** Redraws `[#####     ] done/total label` in place; finish() ends the line. */
 export class ProgressBar {
   private readonly enabled: boolean;
@@ -19,8 +25,7 @@ export class ProgressBar {
   /** Shows `done` of the total. */
   update(done: number): void {
     if (!this.enabled) return;
-    const filled = this.total === 0 ? this.width : Math.round((done / this.total) * this.width);
-    process.stderr.write(`\r[${"#".repeat(filled)}${" ".repeat(this.width - filled)}] ${done}/${this.total} ${this.label}`);
+    process.stderr.write(`\r${progressBar(this.total === 0 ? 1 : done / this.total, this.width, " ")} ${done}/${this.total} ${this.label}`);
   }
 
   /** Ends the bar's line so the next output starts clean. */

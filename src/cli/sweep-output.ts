@@ -4,6 +4,7 @@
  */
 import type { Job } from "../../gen/whatsnext/v1/job_pb.js";
 import type { Sweep, SweepSpec } from "../../gen/whatsnext/v1/sweep_pb.js";
+import { progressBar } from "./progress-bar.js";
 import { formatTime } from "./human-format.js";
 import { renderFields, renderTable } from "./table.js";
 
@@ -33,7 +34,7 @@ export function sweepText(s: Sweep, failed: Job[]): string {
     ["last finish", formatTime(s.lastFinishTime)],
   ]);
   const ended = (c?.completed ?? 0n) + (c?.failed ?? 0n) + (c?.cancelled ?? 0n);
-  const bar = `${progressBar(s.progress)} ${percent(s.progress)}  ${ended}/${c?.total ?? 0n} ended`;
+  const bar = `${progressBar(s.progress, 30, ".")} ${percent(s.progress)}  ${ended}/${c?.total ?? 0n} ended`;
   const counts = renderTable(
     ["PENDING", "QUEUED", "RUNNING", "COMPLETED", "FAILED", "BLOCKED", "CANCELLED", "TOTAL"],
     [[c?.pending, c?.queued, c?.running, c?.completed, c?.failed, c?.blocked, c?.cancelled, c?.total]],
@@ -46,12 +47,6 @@ export function sweepText(s: Sweep, failed: Job[]): string {
           failed.map((j) => [j.id, `${j.attempts}/${j.maxAttempts}`, j.exitCode, j.message, JSON.stringify(j.parameters ?? {})]),
         )}`;
   return `${fields}\n\n${bar}\n${counts}\n\n${failures}`;
-}
-
-/** `[##########··········]`: the share of the sweep's jobs that ended. */
-export function progressBar(fraction: number, width = 30): string {
-  const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
-  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
 }
 
 function percent(fraction: number): string {
