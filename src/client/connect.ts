@@ -4,7 +4,7 @@
  * and a typed client for each service.
  */
 import { readFileSync } from "node:fs";
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { KeyService } from "../../gen/whatsnext/v1/key_pb.js";
@@ -12,6 +12,7 @@ import { ProjectService } from "../../gen/whatsnext/v1/project_pb.js";
 import { SweepService } from "../../gen/whatsnext/v1/sweep_pb.js";
 import { TaskService } from "../../gen/whatsnext/v1/task_pb.js";
 import { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
+import { brokenConnectionIsUnavailable } from "./broken-connection.js";
 
 /** Where the server is and how to prove who we are. Only `server` is required. */
 export interface ConnectOptions {
@@ -94,28 +95,6 @@ export function connect(options: ConnectOptions): WhatsNextClient {
     close: () => sessionManager.abort(),
   };
 }
-
-/**
- * A server that died with calls open, or a connection reset under a call,
- * reaches connect-node's HTTP/2 transport as Canceled ("stream closed with
- * error code CANCEL") or Aborted (ECONNRESET), where grpc-js says Unavailable.
- * Neither means the caller cancelled or a transaction conflicted: both are a
- * broken connection, which callers retry. So a Canceled the caller did not
- * ask for, and an Aborted that carries no gRPC status from the server, are
- * turned into Unavailable.
- */
-export const brokenConnectionIsUnavailable: Interceptor = (next) => async (req) => {
-  try {
-    return await next(req);
-  } catch (err) {
-    if (!(err instanceof ConnectError) || req.signal.aborted) throw err;
-    const fromServer = err.metadata.has("grpc-status");
-    if ((err.code === Code.Canceled || err.code === Code.Aborted) && !fromServer) {
-      throw new ConnectError(`the connection to the server broke: ${err.rawMessage}`, Code.Unavailable, err.metadata, undefined, err);
-    }
-    throw err;
-  }
-};
 
 /** Accepts http:// and https:// URLs; a bare host:port is taken as http://. */
 export function parseServerUrl(server: string): URL {

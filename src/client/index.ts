@@ -22,6 +22,7 @@ export {
   type ConfigFile,
   type LoadedConfigFile,
 } from "./config-file.js";
+export { brokenConnectionIsUnavailable, isBrokenConnection } from "./broken-connection.js";
 export { findProject } from "./project-ref.js";
 export { JobStatus, ProjectStatus, Role } from "../../gen/whatsnext/v1/common_pb.js";
 export * from "../../gen/whatsnext/v1/job_pb.js";
