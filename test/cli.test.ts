@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
-import { runCli, startCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { runCli, startCli, tempFolder, fails, ok } from "./support/run-cli.js";
+import { useCliServer } from "./support/cli-server.js";
 
 interface ProjectJson {
   id: string;
@@ -36,28 +36,16 @@ interface JobJson {
   maxAttempts: number;
 }
 
-let t: TestServer;
-let env: Record<string, string>;
-before(async () => {
-  t = await startTestServer();
-  env = { WHATSNEXT_SERVER: t.url };
-});
-after(async () => {
-  await t?.close();
-});
-
-/** Runs the CLI against the test server (WHATSNEXT_SERVER set) in a fresh folder. */
-function wn(args: string[], extraEnv: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
-  return runCli(args, { env: { ...env, ...extraEnv }, cwd });
-}
+const cli = useCliServer();
+const wn = cli.wn;
 
 describe("configuration", () => {
   it("init writes .whatsnext; commands then use its server and project; environment and flags override it", async () => {
     const folder = tempFolder();
-    const init = ok(await runCli(["init", "--force", "--server", t.url, "--project", "cfg", "--json"], { cwd: folder }), "init");
+    const init = ok(await runCli(["init", "--force", "--server", cli.server.url, "--project", "cfg", "--json"], { cwd: folder }), "init");
     const path = join(folder, ".whatsnext");
     assert.equal(init.json<{ path: string }>().path, path);
-    assert.match(readFileSync(path, "utf8"), new RegExp(`server: ${t.url}`));
+    assert.match(readFileSync(path, "utf8"), new RegExp(`server: ${cli.server.url}`));
     const [again, created] = await Promise.all([
       runCli(["init"], { cwd: folder }),
       runCli(["projects", "create", "cfg", "--json"], { cwd: folder }),
@@ -81,13 +69,13 @@ describe("configuration", () => {
     const repo = join(home, "repo");
     mkdirSync(join(repo, ".git", "x"), { recursive: true });
     mkdirSync(join(repo, "sub", "deeper"), { recursive: true });
-    writeFileSync(join(home, ".whatsnext"), `server: ${t.url}\nproject: from-home\n`);
-    writeFileSync(join(repo, ".whatsnext"), `server: ${t.url}\nproject: from-git-root\n`);
+    writeFileSync(join(home, ".whatsnext"), `server: ${cli.server.url}\nproject: from-home\n`);
+    writeFileSync(join(repo, ".whatsnext"), `server: ${cli.server.url}\nproject: from-git-root\n`);
     const named = join(home, "other.yaml");
-    writeFileSync(named, `server: ${t.url}\nproject: from-named\n`);
+    writeFileSync(named, `server: ${cli.server.url}\nproject: from-named\n`);
     // .whatsnext may be the server's data folder: then its config.yaml is read.
     mkdirSync(join(home, "withdata", ".whatsnext", "data"), { recursive: true });
-    writeFileSync(join(home, "withdata", ".whatsnext", "config.yaml"), `server: ${t.url}\nproject: from-folder\n`);
+    writeFileSync(join(home, "withdata", ".whatsnext", "config.yaml"), `server: ${cli.server.url}\nproject: from-folder\n`);
     await Promise.all(["from-home", "from-git-root", "from-named", "from-folder"].map((p) => wn(["projects", "create", p])));
     const run = (cwd: string, args: string[] = []) => runCli(["projects", "show", "--json", ...args], { cwd, env: { HOME: home } });
     const [deep, outside, withNamed, withData, bad] = await Promise.all([
@@ -304,12 +292,12 @@ describe("jobs and the queue", () => {
     const status = ok(await wn(["status", "--json"], s), "status").json<{ server: string; project: ProjectJson; stats: { pending: string; total: string } }>();
     assert.equal(status.project.name, "p-status");
     assert.equal(status.stats.pending, "1");
-    assert.equal(status.server, t.url);
+    assert.equal(status.server, cli.server.url);
     const human = ok(await wn(["status"], s), "status");
     assert.match(human.stdout, /pending:\s+1/);
     assert.match(human.stdout, /workers:\s+\d+ active, \d+ registered/);
 
-    const follow = startCli(["status", "--follow", "--until-done", "--json"], { env: { ...env, ...s } });
+    const follow = startCli(["status", "--follow", "--until-done", "--json"], { env: { ...cli.env, ...s } });
     await follow.waitFor(/"pending": ?"1"|"pending":"1"/, "stdout");
     ok(await wn(["jobs", "cancel", job.id], s), "cancel");
     const done = await follow.done;
@@ -324,7 +312,7 @@ describe("jobs and the queue", () => {
     const f = { WHATSNEXT_PROJECT: "p-follow" };
     ok(await wn(["tasks", "create", "t", "--command", "true"], f), "task");
     ok(await wn(["jobs", "add", "t", "--name", "before"], f), "add");
-    const follow = startCli(["queue", "ls", "--follow", "--json"], { env: { ...env, ...f } });
+    const follow = startCli(["queue", "ls", "--follow", "--json"], { env: { ...cli.env, ...f } });
     await follow.waitFor(/"existing"/, "stdout");
     ok(await wn(["jobs", "add", "t", "--name", "after"], f), "add");
     await follow.waitFor(/"name":"after"/, "stdout");
@@ -338,7 +326,7 @@ describe("jobs and the queue", () => {
 
 describe("workers", () => {
   it("lists, shows, deactivates and deletes workers", async () => {
-    const workers = t.client(WorkerService);
+    const workers = cli.server.client(WorkerService);
     const { worker } = await workers.registerWorker({ id: "cli-test-worker", name: "box", availableCpu: 4 });
     assert.ok(worker);
     const [ls, clients, show, missing] = await Promise.all([

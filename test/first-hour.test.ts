@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { JobStatus } from "../gen/whatsnext/v1/common_pb.js";
 import { JobService } from "../gen/whatsnext/v1/job_pb.js";
@@ -15,23 +15,11 @@ import { SweepService, type SweepSpec } from "../gen/whatsnext/v1/sweep_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
 import { rejectsWith } from "./support/assertions.js";
 import { CLI, cliEnvironment, runCli, startCli, tempFolder, type CliResult, fails, ok } from "./support/run-cli.js";
+import { useCliServer } from "./support/cli-server.js";
 import { startOnTerminal } from "./support/terminal.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
 
-let t: TestServer;
-let env: Record<string, string>;
-before(async () => {
-  t = await startTestServer();
-  env = { WHATSNEXT_SERVER: t.url };
-});
-after(async () => {
-  await t?.close();
-});
-
-/** Runs the CLI against the test server (WHATSNEXT_SERVER set) in a fresh folder. */
-function wn(args: string[], extraEnv: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
-  return runCli(args, { env: { ...env, ...extraEnv }, cwd });
-}
+const cli = useCliServer();
+const wn = cli.wn;
 
 describe("configuration is found where people stand", () => {
   it("searches .whatsnext from the current folder up to the root (no git needed), nearest first, then home", async () => {
@@ -40,8 +28,8 @@ describe("configuration is found where people stand", () => {
     const deep = join(top, "runs", "2026", "a");
     mkdirSync(deep, { recursive: true });
     mkdirSync(join(home, "elsewhere"));
-    writeFileSync(join(home, "work", ".whatsnext"), `server: ${t.url}\nproject: from-work\n`);
-    writeFileSync(join(top, ".whatsnext"), `server: ${t.url}\nproject: from-project\n`);
+    writeFileSync(join(home, "work", ".whatsnext"), `server: ${cli.server.url}\nproject: from-work\n`);
+    writeFileSync(join(top, ".whatsnext"), `server: ${cli.server.url}\nproject: from-project\n`);
     await Promise.all(["from-work", "from-project"].map(async (p) => ok(await wn(["projects", "create", p]), p)));
     const show = (cwd: string) => runCli(["projects", "show", "--json"], { cwd, env: { HOME: join(home, "elsewhere") } });
     const [fromDeep, fromWork] = await Promise.all([show(deep), show(join(home, "work"))]);
@@ -52,10 +40,10 @@ describe("configuration is found where people stand", () => {
 
 describe("mistakes are caught before the work runs", () => {
   it("refuses a job whose parameters leave a placeholder of its command empty, on CreateJob, BatchCreateJobs and CreateSweep", async () => {
-    const projects = t.client(ProjectService);
-    const tasks = t.client(TaskService);
-    const jobs = t.client(JobService);
-    const sweeps = t.client(SweepService);
+    const projects = cli.server.client(ProjectService);
+    const tasks = cli.server.client(TaskService);
+    const jobs = cli.server.client(JobService);
+    const sweeps = cli.server.client(SweepService);
     const { project } = await projects.createProject({ name: "holes" });
     const projectId = project!.id;
     await tasks.createTask({ projectId, name: "train", commandTemplate: "python train.py --lr {lr} --id {job_id}" });
@@ -76,9 +64,9 @@ describe("mistakes are caught before the work runs", () => {
   });
 
   it("checks a job against the task's command as it is now, not as the server last saw it", async () => {
-    const projects = t.client(ProjectService);
-    const tasks = t.client(TaskService);
-    const jobs = t.client(JobService);
+    const projects = cli.server.client(ProjectService);
+    const tasks = cli.server.client(TaskService);
+    const jobs = cli.server.client(JobService);
     const { project } = await projects.createProject({ name: "changed-command" });
     const projectId = project!.id;
     const { task: evalTask } = await tasks.createTask({ projectId, name: "eval", commandTemplate: "eval {ckpt}" });
@@ -130,7 +118,7 @@ describe("mistakes are caught before the work runs", () => {
 
 describe("errors people can act on", () => {
   it("an https:// URL to a cleartext server gets a sentence, not an OpenSSL error string", async () => {
-    const r = await wn(["projects", "ls", "--server", t.url.replace("http://", "https://")]);
+    const r = await wn(["projects", "ls", "--server", cli.server.url.replace("http://", "https://")]);
     fails(r, 1, /the server at https:\/\/127\.0\.0\.1:\d+ does not speak TLS: it looks like a cleartext server\. Use http:\/\/127\.0\.0\.1:\d+/);
     assert.doesNotMatch(r.stderr, /SSL routines|ssl3_/);
   });
@@ -164,7 +152,7 @@ describe("workers keep one identity", () => {
     assert.equal(second, first);
     assert.equal(third, first);
     // While one runs, a second of the same name is another worker.
-    const running = startCli(["worker", "--name", "restarts", "--json"], { env: { ...env, ...e } });
+    const running = startCli(["worker", "--name", "restarts", "--json"], { env: { ...cli.env, ...e } });
     await running.waitFor(/"registered"/, "stdout");
     const beside = idOf(await once());
     running.child.kill("SIGINT");
@@ -182,7 +170,7 @@ describe("Ctrl-C says what will happen", () => {
     ok(await wn(["projects", "create", "ctrlc"]), "project");
     ok(await wn(["tasks", "create", "long", "--command", "sleep 60"], e), "task");
     ok(await wn(["jobs", "add", "long"], e), "add");
-    const worker = startCli(["worker", "--name", "ctrlc"], { env: { ...env, ...e } });
+    const worker = startCli(["worker", "--name", "ctrlc"], { env: { ...cli.env, ...e } });
     await worker.waitFor(/job \d+ started/, "stderr");
     worker.child.kill("SIGINT");
     await worker.waitFor(/stopping \(SIGINT\): waiting up to 30 s for 1 running job to finish, then handing it back to the queue; Ctrl-C again to stop now/, "stderr");
@@ -197,7 +185,7 @@ describe("Ctrl-C says what will happen", () => {
 /** Runs the CLI under a pseudo-terminal, against the test server. */
 function startCliOnTerminal(args: string[], extraEnv: Record<string, string>) {
   const cwd = tempFolder();
-  return startOnTerminal([process.execPath, CLI, ...args], { cwd, env: cliEnvironment(cwd, { ...env, ...extraEnv }) });
+  return startOnTerminal([process.execPath, CLI, ...args], { cwd, env: cliEnvironment(cwd, { ...cli.env, ...extraEnv }) });
 }
 
 describe("progress people can read", () => {
@@ -232,7 +220,7 @@ describe("progress people can read", () => {
 
   it("in a pipe: a plain line per change, then the same summary", async () => {
     const e = await drainingProject("progress-pipe");
-    const follow = startCli(["status", "--follow", "--until-done"], { env: { ...env, ...e } });
+    const follow = startCli(["status", "--follow", "--until-done"], { env: { ...cli.env, ...e } });
     await follow.waitFor(/0% ended/, "stdout");
     ok(await wn(["worker", "--name", "pipe", "--parallel", "1", "--max-jobs", "4", "--quiet"], e), "worker");
     const done = ok(await follow.done, "follow");

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { basename } from "node:path";
 import pg from "pg";
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
@@ -21,7 +22,9 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL ?? "";
   if (!base) return { url: "", drop: async () => undefined };
-  const name = `wn_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  // Named for the test file, so a database some path forgot to drop says whose it is.
+  const file = basename(process.argv[1] ?? "test").replace(/\.test\.[jt]s$/, "").replace(/[^a-z0-9]+/gi, "_").toLowerCase();
+  const name = `wn_test_${file.slice(0, 40)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`create database ${name}`);
@@ -56,15 +59,23 @@ export interface TestServer {
  * can join a reply to its log line); set LOG_LEVEL in env to see them.
  */
 export async function startTestServer(env: Record<string, string> = {}, logDestination?: DestinationStream): Promise<TestServer> {
-  const db = await createTestDatabase();
-  const config = loadConfig({
-    WHATSNEXT_PORT: "0",
-    WHATSNEXT_DATA_DIR: "memory://",
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-    ...env,
-    DATABASE_URL: env.DATABASE_URL ?? db.url,
-  });
-  const server = await startServer(config, createLogger(config.LOG_LEVEL, logDestination));
+  // A test that names its own database (or the embedded one, "") gets no database of this file's.
+  const db = env.DATABASE_URL !== undefined ? { url: env.DATABASE_URL, drop: async () => undefined } : await createTestDatabase();
+  let server: RunningServer;
+  try {
+    const config = loadConfig({
+      WHATSNEXT_PORT: "0",
+      WHATSNEXT_DATA_DIR: "memory://",
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+      ...env,
+      DATABASE_URL: db.url,
+    });
+    server = await startServer(config, createLogger(config.LOG_LEVEL, logDestination));
+  } catch (err) {
+    // A server that did not start leaves no database behind either.
+    await db.drop();
+    throw err;
+  }
   const closers: Array<() => void> = [];
   return {
     server,
@@ -80,9 +91,12 @@ export async function startTestServer(env: Record<string, string> = {}, logDesti
       return createClient(service, transportFor(protocol, server.url, headers));
     },
     async close() {
-      closers.forEach((c) => c());
-      await server.close(1000);
-      await db.drop();
+      try {
+        closers.forEach((c) => c());
+        await server.close(1000);
+      } finally {
+        await db.drop();
+      }
     },
   };
 }
