@@ -49,6 +49,23 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
   const workerId = "bench-claimer";
   await worker.client.registerWorker({ id: workerId, name: workerId });
   const projectId = project.projectId;
+  const replans = async () => Number(/^whatsnext_statistics_replans_total (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? NaN);
+  /**
+   * Runs an ANALYZE and waits until the server has noticed it: it replaces its
+   * connections so that statements are planned on the new statistics alone
+   * (src/db/statistics-watch.ts), looking every 2 s. Claims timed before that
+   * would measure the connections' plan history, not the queue.
+   */
+  const analyse = async (statement: string) => {
+    const before = await replans();
+    if (Number.isNaN(before)) throw new Error(`${url}/metrics has no whatsnext_statistics_replans_total`);
+    await sql.query(statement);
+    const deadline = Date.now() + 15_000;
+    while ((await replans()) <= before) {
+      if (Date.now() > deadline) throw new Error("the server did not notice the ANALYZE within 15 s (whatsnext_statistics_replans_total)");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
   return {
     async createJob(payload: BenchPayload, client: number) {
       await jobClients[client % jobClients.length]!.client.createJob({ projectId, task: { case: "taskName", value: TASK }, parameters: payload });
@@ -63,10 +80,10 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
          select $1, t.id, jsonb_build_object('i', g), case when g % 10 = 0 then 3600 end from task t, generate_series(1, $2::int) g where t.project_id = $1 and t.name = $3`,
         [String(projectId), count, TASK],
       );
-      if (analyze) await sql.query("vacuum analyze job");
+      if (analyze) await analyse("vacuum analyze job");
     },
     async analyze() {
-      await sql.query("analyze job");
+      await analyse("analyze job");
     },
     async countPending() {
       const { rows } = await sql.query<{ n: string }>(`select count(*) as n from job where project_id = $1 and status = 'pending'`, [String(projectId)]);

@@ -183,7 +183,7 @@ export async function claimLatency(ctx: BenchContext): Promise<void> {
     for (let rep = 0; rep < m[0]!.length; rep++) ctx.results.add(withinRatio, s.name, m[levels.length - 1]![rep]! / m[0]![rep]!);
   }
   await staleStatistics(ctx);
-  ctx.note(`(d) pending jobs were bulk-loaded with SQL (insert … select generate_series) straight into each system's job table, then vacuum analyze; ${o.claimSamples} claims timed per level and repetition (at most ${o.claimDeadlineMs / 1000} s of them, at least 5) after 5 warm-up claims; WhatsNext claims over gRPC, pg-boss with fetch(), graphile-worker with its own get_job statement (prepared, as its pool runs it).`);
+  ctx.note(`(d) pending jobs were bulk-loaded with SQL (insert … select generate_series) straight into each system's job table, then vacuum analyze; ${o.claimSamples} claims timed per level and repetition (at most ${o.claimDeadlineMs / 1000} s of them, at least 5) after 5 warm-up claims; WhatsNext claims over gRPC, pg-boss with fetch(), graphile-worker with its own get_job statement (prepared, as its pool runs it). After each ANALYZE the WhatsNext rows wait until the server noticed it (whatsnext_statistics_replans_total; it looks every 2 s and then plans on new connections).`);
   for (const s of ctx.systems) await s.producer.reset();
 }
 

@@ -11,6 +11,7 @@ import { reapExpiredLeases } from "../src/db/statements/jobs/reap-expired-leases
 import { startJobs } from "../src/db/statements/jobs/start-jobs.js";
 import { extendLeases } from "../src/db/statements/workers/extend-leases.js";
 import { queueFixture } from "./support/queue-fixtures.js";
+import { until } from "./support/until.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 /**
@@ -181,6 +182,79 @@ it(
       await client.end();
     }
     assert.deepEqual(problems, [], "plans that scan or sort a job table, or that are made again on every call");
+  },
+);
+
+it(
+  "plans afresh after an ANALYZE: a connection that planned on a small queue plans every claim again after it grew, so the server replaces its connections",
+  { skip: !onPostgres && "needs PostgreSQL (DATABASE_URL): the plan cache is PostgreSQL's", timeout: 300_000 },
+  async () => {
+    const db = t.server.app.db.sql;
+    // A queue of its own, analysed while small (the cliff test's jobs go).
+    await db.query("truncate job cascade");
+    const f = await queueFixture(t, "grpc-js", "replan", { run: {} });
+    const projectId = Number(f.project.id);
+    const taskId = Number(f.taskIds.run);
+    const fill = (n: number) => db.query(`insert into job (project_id, task_id, name, parameters) select ?, ?, 'j' || g, '{}' from generate_series(1, ?) g`, [projectId, taskId, n]);
+    const workerId = await f.registerWorker();
+    const claimOne = () => f.workers.fetchJob({ workerId, project: { case: "projectId", value: f.project.id }, maxJobs: 1 });
+    const claim = new RecordingExecutor(db);
+    await claimJobs(claim, { workerId, principal: null, project: { id: projectId }, availableCpu: null, availableAccelerators: null, availableSeconds: null, maxJobs: 1, leaseSeconds: 60 });
+    const { text, params } = claim.statements[0]!;
+    const replans = async () => Number(/^whatsnext_statistics_replans_total (\d+)$/m.exec(await (await fetch(`${t.url}/metrics`)).text())?.[1]);
+    const poolPids = async () =>
+      new Set((await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and application_name = 'whatsnext'`)).map((r) => r.pid));
+
+    await fill(1000);
+    await db.query("analyze job");
+    // A connection with the claim prepared and run on the small queue, as a replica's would be.
+    const history = new pg.Client({ connectionString: t.databaseUrl });
+    await history.connect();
+    try {
+      await history.query({ text: `prepare claim as ${text}` });
+      const values = params.map((p) => (p === null || p === undefined ? "null" : pgLiteral(p))).join(", ");
+      const plans = async (calls: number) => {
+        for (let n = 0; n < calls; n++) await history.query(`execute claim(${values})`);
+        const [row] = (await history.query<{ generic: number; custom: number }>(`select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where name = 'claim'`)).rows;
+        return row!;
+      };
+      const small = await plans(20);
+      assert.ok(small.generic >= 15, `settled on the generic plan on the small queue: ${JSON.stringify(small)}`);
+
+      for (let i = 0; i < 5; i++) await claimOne();
+      const before = await replans();
+      await fill(300_000);
+      await db.query("analyze job");
+      // Why: the generic plan now costs more than the average of the custom plans made on the small
+      // queue, so PostgreSQL plans every call of that connection again (for thousands of calls).
+      const grown = await plans(20);
+      assert.deepEqual([grown.generic, grown.custom - small.custom], [small.generic, 20], "the connection with history plans each call again");
+
+      // The server notices the ANALYZE and opens new connections: none of those before is used again.
+      const old = await poolPids();
+      await until("the server to notice the ANALYZE", async () => (await replans()) > before, 30_000);
+      for (let i = 0; i < 5; i++) assert.equal((await claimOne()).jobs.length, 1);
+      // A closed connection's backend leaves pg_stat_activity a moment after the close.
+      const now = await until("the connections of before the ANALYZE to be closed", async () => {
+        const pids = await poolPids();
+        return [...pids].some((pid) => old.has(pid)) ? undefined : pids;
+      }, 10_000);
+      assert.ok(now.size >= 1, "the server claims on a new connection");
+
+      // A new connection weighs the claim on today's statistics alone and settles on its generic plan.
+      const fresh = new pg.Client({ connectionString: t.databaseUrl });
+      await fresh.connect();
+      try {
+        await fresh.query({ text: `prepare claim as ${text}` });
+        for (let n = 0; n < 20; n++) await fresh.query(`execute claim(${values})`);
+        const [row] = (await fresh.query<{ generic: number }>(`select generic_plans::int as generic from pg_prepared_statements where name = 'claim'`)).rows;
+        assert.ok(row!.generic >= 15, `a fresh connection uses the generic plan: ${JSON.stringify(row)}`);
+      } finally {
+        await fresh.end();
+      }
+    } finally {
+      await history.end();
+    }
   },
 );
 

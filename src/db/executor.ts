@@ -17,6 +17,12 @@ export interface SqlExecutor {
 export interface SqlDatabase extends SqlExecutor {
   /** Runs fn on one connection between BEGIN and COMMIT; rolls back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Replaces every connection opened before this call before it runs another
+   * statement, so each statement is prepared, and planned, afresh (see
+   * statistics-watch.ts for why). Statements under way finish first.
+   */
+  retireConnections(): void;
 }
 
 /** Told of every statement's outcome, so health follows what calls see. */
@@ -113,6 +119,9 @@ export class PooledExecutor implements SqlDatabase {
   private readonly prepared = new Map<string, Prepared>();
   private readonly pool: pg.Pool;
   private readonly observer: QueryObserver | undefined;
+  /** Bumped by retireConnections(); a connection first handed out under an older one is closed instead of used. */
+  private generation = 0;
+  private readonly generationOf = new WeakMap<pg.PoolClient, number>();
 
   constructor(options: PoolOptions) {
     this.observer = options.observer;
@@ -155,7 +164,15 @@ export class PooledExecutor implements SqlDatabase {
    */
   private async connect(): Promise<pg.PoolClient & { broken?: Error }> {
     try {
-      const client: pg.PoolClient & { broken?: Error } = await this.pool.connect();
+      let client: pg.PoolClient & { broken?: Error } = await this.pool.connect();
+      for (;;) {
+        const born = this.generationOf.get(client);
+        if (born === undefined) this.generationOf.set(client, this.generation);
+        if (born === undefined || born === this.generation) break;
+        // Opened before retireConnections(): closed, and the pool opens a new one.
+        client.release(true);
+        client = await this.pool.connect();
+      }
       const onError = (err: Error) => {
         client.broken = err;
         this.observer?.unreachable(err);
@@ -224,6 +241,10 @@ export class PooledExecutor implements SqlDatabase {
       open = false;
       client.release(broken);
     }
+  }
+
+  retireConnections(): void {
+    this.generation += 1;
   }
 
   /** Statements waiting for a free connection now. */

@@ -2,6 +2,7 @@ import { Counter, Gauge } from "prom-client";
 import { JobService } from "../../gen/whatsnext/v1/job_pb.js";
 import { SweepService } from "../../gen/whatsnext/v1/sweep_pb.js";
 import { WorkerService } from "../../gen/whatsnext/v1/worker_pb.js";
+import { StatisticsWatch } from "../db/statistics-watch.js";
 import { createQueueEvents } from "../queue/events/create-queue-events.js";
 import { LeaseReaper } from "../queue/leases.js";
 import { PendingEstimate } from "../queue/pending-estimate.js";
@@ -10,10 +11,14 @@ import { createJobService } from "./job-service.js";
 import { createSweepService } from "./sweep-service.js";
 import { createWorkerService } from "./worker-service.js";
 
+/** How often a replica looks whether the job tables were analysed (StatisticsWatch). */
+const STATISTICS_CHECK_MS = 2_000;
+
 /**
- * The queue: JobService, WorkerService and SweepService over one QueueEvents (LISTEN/NOTIFY
- * or in-process), plus this replica's lease reaper. The listener starts before
- * the port accepts calls, so no early change goes unheard.
+ * The queue: JobService, WorkerService and SweepService over one QueueEvents
+ * (LISTEN/NOTIFY or in-process), plus this replica's lease reaper and its
+ * watch on the job tables' statistics. The listener starts before the port
+ * accepts calls, so no early change goes unheard.
  */
 export function queueModule(app: App): ServerModule {
   const { events, bus } = createQueueEvents(app.db, app.logger);
@@ -40,6 +45,13 @@ export function queueModule(app: App): ServerModule {
       lost.inc({ outcome: "failed" }, result.failed.length);
     },
   });
+  const replans = new Counter({
+    name: "whatsnext_statistics_replans_total",
+    help: "Times this replica replaced its database connections because the job tables were analysed, so statements are planned on the new statistics",
+    registers: [app.metrics],
+  });
+  // The embedded database runs no autovacuum and holds one connection: nothing to watch.
+  const statistics = app.db.kind === "postgres" ? new StatisticsWatch(app.db.sql, app.logger.child({ component: "statistics" }), { intervalMs: STATISTICS_CHECK_MS, onRefresh: () => replans.inc() }) : undefined;
   const estimate = new PendingEstimate(app.db.sql);
   new Gauge({
     name: "whatsnext_fetch_waiting",
@@ -59,8 +71,10 @@ export function queueModule(app: App): ServerModule {
     async start() {
       await events.start();
       reaper.start();
+      statistics?.start();
     },
     async stop() {
+      await statistics?.stop();
       await reaper.stop();
       await events.stop();
     },
