@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { Periodic } from "../periodic.js";
 import type { SqlDatabase } from "./executor.js";
 import { countJobTableAnalyzes } from "./statements/statistics/count-job-table-analyzes.js";
 
@@ -22,26 +23,25 @@ import { countJobTableAnalyzes } from "./statements/statistics/count-job-table-a
  * per table, and a connection costs a few milliseconds to open.
  */
 export class StatisticsWatch {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: Periodic;
   private seen: number | undefined;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly logger: Logger,
     private readonly opts: { intervalMs: number; onRefresh?: () => void },
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+  ) {
+    // The database away: the next pass tries again (health reports the outage).
+    this.loop = new Periodic(opts.intervalMs, () => this.check());
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  /** Reads the count at once (the baseline), then every intervalMs. */
+  start(): void {
+    this.loop.start(0);
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Reads the count once; replaces the connections when it moved since the last read. */
@@ -53,19 +53,5 @@ export class StatisticsWatch {
     this.db.retireConnections();
     this.opts.onRefresh?.();
     this.logger.debug({ analyzes }, "the job tables were analysed: database connections are replaced so statements are planned on the new statistics");
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.check()
-        // The database away: the next tick tries again (health reports the outage).
-        .catch(() => undefined)
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.opts.intervalMs);
-        });
-    }, ms);
-    this.timer.unref();
   }
 }

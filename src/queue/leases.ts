@@ -4,6 +4,7 @@ import { deleteExpiredOutput } from "../db/statements/job-output/delete-expired-
 import { deleteFinishedJobs } from "../db/statements/jobs/delete-finished-jobs.js";
 import { REAP_BATCH, reapExpiredLeases } from "../db/statements/jobs/reap-expired-leases.js";
 import { deactivateSilentWorkers } from "../db/statements/workers/deactivate-silent-workers.js";
+import { Periodic } from "../periodic.js";
 import { blockDependents } from "./dependencies.js";
 import type { JobChange, QueueEvents } from "./events/queue-events.js";
 
@@ -66,36 +67,23 @@ export async function reapOnce(db: SqlDatabase, events: QueueEvents, opts: Reape
  * failing pass (database away) is logged and retried at the next tick.
  */
 export class LeaseReaper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: Periodic;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly events: QueueEvents,
     private readonly logger: Logger,
     private readonly opts: ReaperSettings & { intervalMs: number; onPass?: (result: ReapResult) => void },
-  ) {}
+  ) {
+    this.loop = new Periodic(opts.intervalMs, () => this.pass());
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.pass().finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    }, this.opts.intervalMs);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async pass(): Promise<void> {
