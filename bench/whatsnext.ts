@@ -3,6 +3,8 @@ import { JobService, type Job } from "../gen/whatsnext/v1/job_pb.js";
 import { ProjectService } from "../gen/whatsnext/v1/project_pb.js";
 import { TaskService } from "../gen/whatsnext/v1/task_pb.js";
 import { WorkerService } from "../gen/whatsnext/v1/worker_pb.js";
+import { metricValue } from "../test/support/metrics.js";
+import { until } from "../test/support/until.js";
 import { millisSince, monotonicMicros } from "./clock.js";
 import type { BenchPayload, Consumer, Producer, Via } from "./queue-system.js";
 import { openBenchStream } from "./work-stream-loop.js";
@@ -49,7 +51,7 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
   const workerId = "bench-claimer";
   await worker.client.registerWorker({ id: workerId, name: workerId });
   const projectId = project.projectId;
-  const replans = async () => Number(/^whatsnext_statistics_replans_total (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? NaN);
+  const replans = async () => (await metricValue(url, "whatsnext_statistics_replans_total")) ?? NaN;
   /**
    * Runs an ANALYZE and waits until the server has noticed it: it replaces its
    * connections so that statements are planned on the new statistics alone
@@ -60,11 +62,7 @@ export async function createWhatsNextProducer(url: string, databaseUrl: string, 
     const before = await replans();
     if (Number.isNaN(before)) throw new Error(`${url}/metrics has no whatsnext_statistics_replans_total`);
     await sql.query(statement);
-    const deadline = Date.now() + 15_000;
-    while ((await replans()) <= before) {
-      if (Date.now() > deadline) throw new Error("the server did not notice the ANALYZE within 15 s (whatsnext_statistics_replans_total)");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until("the server to notice the ANALYZE (whatsnext_statistics_replans_total)", async () => (await replans()) > before, 15_000);
   };
   return {
     async createJob(payload: BenchPayload, client: number) {

@@ -10,6 +10,7 @@ import { insertJobs } from "../src/db/statements/jobs/insert-jobs.js";
 import { reapExpiredLeases } from "../src/db/statements/jobs/reap-expired-leases.js";
 import { startJobs } from "../src/db/statements/jobs/start-jobs.js";
 import { extendLeases } from "../src/db/statements/workers/extend-leases.js";
+import { metricValue } from "./support/metrics.js";
 import { queueFixture } from "./support/queue-fixtures.js";
 import { until } from "./support/until.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
@@ -201,7 +202,7 @@ it(
     const claim = new RecordingExecutor(db);
     await claimJobs(claim, { workerId, principal: null, project: { id: projectId }, availableCpu: null, availableAccelerators: null, availableSeconds: null, maxJobs: 1, leaseSeconds: 60 });
     const { text, params } = claim.statements[0]!;
-    const replans = async () => Number(/^whatsnext_statistics_replans_total (\d+)$/m.exec(await (await fetch(`${t.url}/metrics`)).text())?.[1]);
+    const replans = async () => (await metricValue(t.url, "whatsnext_statistics_replans_total")) ?? assert.fail("no whatsnext_statistics_replans_total in /metrics");
     const poolPids = async () =>
       new Set((await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and application_name = 'whatsnext'`)).map((r) => r.pid));
 
