@@ -291,6 +291,32 @@ describe("whatsnext jobs logs and the CLI worker", () => {
     assert.equal(tail.stdout, "err 20\nerr 30\n");
   });
 
+  it("follows a job into a retry that has already run and ended when the first attempt's stream closes", async () => {
+    const f = await queueFixture(t, "connect", "fast-retry");
+    const jobId = await f.createJob({ maxAttempts: 2 });
+    const workerId = await f.registerWorker();
+    const project = { case: "projectId" as const, value: f.project.id };
+    await f.workers.fetchJob({ workerId, project, start: true });
+    await f.workers.appendJobOutput({ jobId, workerId, attempt: 1, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "try 1 breaks\n" }] });
+    const follower = startCli(["jobs", "logs", String(jobId), "-f"], { env: { WHATSNEXT_SERVER: t.url, WHATSNEXT_PROJECT: f.project.name } });
+    await follower.waitFor(/try 1 breaks/, "stdout");
+    // The follower is held still (SIGSTOP) while the retry is claimed in the call that reports the
+    // failure, prints and completes: the job is COMPLETED by the time it learns that attempt 1 ended.
+    follower.child.kill("SIGSTOP");
+    try {
+      const failed = await f.workers.finishJob({ jobId, workerId, success: false, next: { workerId, project, start: true } });
+      assert.equal(failed.next?.jobs[0]?.runs, 2, "the retry claimed with the failure");
+      await f.workers.appendJobOutput({ jobId, workerId, attempt: 2, seq: 1n, chunks: [{ stream: OutputStream.STDOUT, text: "try 2 works\n" }] });
+      await f.workers.finishJob({ jobId, workerId, success: true });
+    } finally {
+      follower.child.kill("SIGCONT");
+    }
+    const followed = await follower.done;
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal(followed.stdout, "try 1 breaks\ntry 2 works\n");
+    assert.match(followed.stderr, /\[attempt 1 ended; following attempt 2\]/);
+  });
+
   it("follows a job into its retry: both attempts' output, with a line between them", async () => {
     const name = uniqueName("retry");
     const project = (await t.client(ProjectService).createProject({ name })).project!;

@@ -68,7 +68,7 @@ function parseStream(text: string): "stdout" | "stderr" {
 /**
  * FollowJobOutput until the attempt ends or the user interrupts (exit 0
  * either way). Without --attempt, a job that will run again (a retry, a
- * release) is followed into its next attempt.
+ * release), or already has, is followed into its next attempt.
  */
 async function follow(ctx: CliContext, out: OutputWriter, from: { jobId: bigint; attempt: number; offset: bigint }, pinned: boolean): Promise<void> {
   const abort = new AbortController();
@@ -87,7 +87,8 @@ async function follow(ctx: CliContext, out: OutputWriter, from: { jobId: bigint;
       next = undefined;
       if (pinned || attempt === 0) break;
       const { job } = await ctx.client.jobs.getJob({ id: from.jobId }, { signal: abort.signal });
-      if (job && [JobStatus.PENDING, JobStatus.QUEUED, JobStatus.RUNNING].includes(job.status)) {
+      // A later attempt exists (a retry may have run and ended already), or one may still come.
+      if (job && (job.runs > attempt || [JobStatus.PENDING, JobStatus.QUEUED, JobStatus.RUNNING].includes(job.status))) {
         out.notice(`[attempt ${attempt} ended; following attempt ${attempt + 1}]`);
         next = { jobId: from.jobId, attempt: attempt + 1, offset: 0n };
       }
